@@ -1,0 +1,208 @@
+// Package bench defines ipcbench's benchmark suite: which cells exist
+// (workload × transport × api × pin × size), how one cell is measured, and
+// the reference measurements the transports are judged against. The
+// Benchmark functions that `go test -bench` finds are thin wrappers in the
+// repository's root package (ipcbench_test.go), so that both
+// `go test -bench=. ./...` and `go test -bench ./...` at the root run the
+// suite exactly once; the ipcbench command runs the same cells.
+//
+// # What an op is
+//
+//   - BenchmarkPingPong: ns/op is one round trip: the parent sends a
+//     size-byte message and receives the peer's echo of it, every byte
+//     checked. MB/s counts both directions (2 × size per op).
+//   - BenchmarkStream: ns/op is one message delivered: the parent sends as
+//     fast as the transport accepts; the peer checks every byte; the time to
+//     drain the last messages is included. MB/s counts size per op.
+//   - p50-ns … max-ns: percentiles of the per-op time (ping-pong: round
+//     trip; stream: the sender's time per message), from an HDR histogram
+//     of every op (3 significant digits).
+//   - cpu-ns/op: user+system CPU time of BOTH processes per op; ctxsw/op:
+//     their voluntary+involuntary context switches per op.
+//   - lost-%: for lossy transports (udp), messages dropped in the stream.
+package bench
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipcbench/ipcbench/harness"
+	"github.com/ipcbench/ipcbench/transports"
+)
+
+// DefaultSizes are the message sizes every transport is measured at, when
+// its limit allows.
+var DefaultSizes = []int{64, 1024, 4096, 65536, 1048576}
+
+// DefaultPins are the placements the default suite measures.
+var DefaultPins = []harness.Pin{harness.PinSplit, harness.PinSame}
+
+// Flags of the test binary (go test -args -ipcbench.pins=…), so the suite
+// can be narrowed without editing code; -bench regexps narrow it too.
+var (
+	pinsFlag   = flag.String("ipcbench.pins", "split,same", "comma-separated placements to measure (split, same, none)")
+	sizesFlag  = flag.String("ipcbench.sizes", "", "comma-separated message sizes in bytes (default: 64,1024,4096,65536,1048576)")
+	warmupFlag = flag.Duration("ipcbench.warmup", 100*time.Millisecond, "warm-up time per benchmark before measuring")
+)
+
+// Cell is one measurement of the suite.
+type Cell struct {
+	Workload  string // harness.PingPong or harness.Stream
+	Transport string
+	API       transports.API
+	Pin       harness.Pin
+	Size      int
+}
+
+// Name is the sub-benchmark name: the keys in fixed order, size last.
+func (c Cell) Name() string {
+	return fmt.Sprintf("transport=%s/api=%s/pin=%s/size=%d", c.Transport, c.API, c.Pin, c.Size)
+}
+
+// Options narrow the matrix.
+type Options struct {
+	Transports []string         // nil: all registered
+	APIs       []transports.API // nil: all each transport has
+	Pins       []harness.Pin    // nil: DefaultPins
+	Sizes      []int            // nil: DefaultSizes
+}
+
+// FlagOptions returns the Options set by the -ipcbench.* flags.
+func FlagOptions() (Options, error) {
+	var o Options
+	for _, p := range strings.Split(*pinsFlag, ",") {
+		pin, err := harness.ParsePin(strings.TrimSpace(p))
+		if err != nil {
+			return o, fmt.Errorf("-ipcbench.pins: %w", err)
+		}
+		o.Pins = append(o.Pins, pin)
+	}
+	if *sizesFlag != "" {
+		sizes, err := ParseSizes(*sizesFlag)
+		if err != nil {
+			return o, fmt.Errorf("-ipcbench.sizes: %w", err)
+		}
+		o.Sizes = sizes
+	}
+	return o, nil
+}
+
+// ParseSizes parses a comma-separated list of sizes in bytes.
+func ParseSizes(s string) ([]int, error) {
+	var sizes []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < harness.MinWorkloadSize {
+			return nil, fmt.Errorf("bad size %q: want a whole number of bytes >= %d", f, harness.MinWorkloadSize)
+		}
+		sizes = append(sizes, n)
+	}
+	return sizes, nil
+}
+
+// Cells lists the cells of workload for o. A transport whose limit is
+// below every size (signal: 8 bytes) is measured at its limit instead, so
+// it appears at all. Sizes above a transport's limit are kept: Run skips
+// them with the limit in the message, so the omission is visible.
+func Cells(workload string, o Options) ([]Cell, error) {
+	names := o.Transports
+	if names == nil {
+		names = transports.Names()
+	}
+	pins := o.Pins
+	if pins == nil {
+		pins = DefaultPins
+	}
+	sizes := o.Sizes
+	if sizes == nil {
+		sizes = DefaultSizes
+	}
+	var cells []Cell
+	for _, name := range names {
+		info, err := transports.Lookup(name)
+		if err != nil {
+			return nil, err
+		}
+		for _, api := range info.APIs {
+			if o.APIs != nil && !contains(o.APIs, api) {
+				continue
+			}
+			tsizes := sizes
+			if lim := info.Limits(api).MaxMessage; lim >= harness.MinWorkloadSize && lim < minInt(sizes) {
+				tsizes = []int{lim}
+			}
+			for _, pin := range pins {
+				for _, size := range tsizes {
+					cells = append(cells, Cell{workload, name, api, pin, size})
+				}
+			}
+		}
+	}
+	return cells, nil
+}
+
+func contains[T comparable](xs []T, x T) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+func minInt(xs []int) int {
+	m := xs[0]
+	for _, x := range xs[1:] {
+		m = min(m, x)
+	}
+	return m
+}
+
+// RunAll runs every cell of workload as a sub-benchmark of b.
+func RunAll(b *testing.B, workload string) {
+	o, err := FlagOptions()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cells, err := Cells(workload, o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range cells {
+		b.Run(c.Name(), func(b *testing.B) { Run(b, c) })
+	}
+}
+
+// Run measures one cell: it starts a peer, warms up, measures over b.Loop
+// and reports the metrics. It skips, with the reason, a size above the
+// transport's limit or a mechanism this machine does not allow.
+func Run(b *testing.B, c Cell) {
+	info, err := transports.Lookup(c.Transport)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if lim := info.Limits(c.API); c.Size > lim.MaxMessage {
+		b.Skipf("%s: size %d exceeds the limit of %d bytes (%s)", c.Transport, c.Size, lim.MaxMessage, lim.Source)
+	}
+	s, err := harness.Start(harness.Config{Transport: c.Transport, API: c.API, Pin: c.Pin, Size: c.Size})
+	if err != nil {
+		if errors.Is(err, errors.ErrUnsupported) {
+			b.Skipf("%s: not available here: %v", c.Transport, err)
+		}
+		b.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Warmup(c.Workload, *warmupFlag, 100000); err != nil {
+		b.Fatal(err)
+	}
+	res, err := s.Run(b, c.Workload)
+	if err != nil {
+		b.Fatal(err)
+	}
+	res.Report(b)
+}

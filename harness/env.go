@@ -1,0 +1,148 @@
+package harness
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// ConfigLine is one "key: value" line of the results' header.
+type ConfigLine struct{ Key, Value string }
+
+// Environment returns the config lines that describe this machine and run:
+// what the results depend on besides the code. goos, goarch, pkg and cpu
+// are printed by go test itself; withGoTest adds them for other writers
+// (the ipcbench command).
+func Environment(withGoTest bool) []ConfigLine {
+	var lines []ConfigLine
+	add := func(k, v string) { lines = append(lines, ConfigLine{k, v}) }
+	if withGoTest {
+		add("goos", runtime.GOOS)
+		add("goarch", runtime.GOARCH)
+		add("cpu", cpuModel())
+	}
+	var uts unix.Utsname
+	if unix.Uname(&uts) == nil {
+		add("kernel", unix.ByteSliceToString(uts.Release[:]))
+	}
+	add("go", runtime.Version())
+	add("gomaxprocs", fmt.Sprint(runtime.GOMAXPROCS(0)))
+	add("cpus-online", fmt.Sprint(runtime.NumCPU()))
+	add("virtualized", virtualized())
+	add("clocksource", readTrim("/sys/devices/system/clocksource/clocksource0/current_clocksource"))
+	add("commit", commit())
+	add("cgo", cgoSetting())
+	if p, err := Place(PinSplit); err == nil {
+		add("cpu-pin-split", fmt.Sprintf("parent=%d peer=%d", p.Parent, p.Peer))
+	}
+	if p, err := Place(PinSame); err == nil {
+		add("cpu-pin-same", fmt.Sprint(p.Parent))
+	}
+	for _, kv := range []struct{ key, path string }{
+		{"mq-msgsize-max", "/proc/sys/fs/mqueue/msgsize_max"},
+		{"mq-msg-max", "/proc/sys/fs/mqueue/msg_max"},
+		{"msgmax", "/proc/sys/kernel/msgmax"},
+		{"msgmnb", "/proc/sys/kernel/msgmnb"},
+		{"pipe-max-size", "/proc/sys/fs/pipe-max-size"},
+		{"wmem-max", "/proc/sys/net/core/wmem_max"},
+	} {
+		add(kv.key, readTrim(kv.path))
+	}
+	var rl unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_MSGQUEUE, &rl) == nil {
+		add("rlimit-msgqueue", fmt.Sprintf("%d", rl.Cur))
+	}
+	add("euid", fmt.Sprint(os.Geteuid()))
+	return lines
+}
+
+// WriteConfig writes Environment as benchmark-format config lines, and
+// the Unit lines that tell benchstat which direction is better.
+func WriteConfig(w io.Writer, withGoTest bool) {
+	for _, l := range Environment(withGoTest) {
+		v := l.Value
+		if v == "" {
+			v = "unknown"
+		}
+		fmt.Fprintf(w, "%s: %s\n", l.Key, v)
+	}
+	for _, u := range []string{"p50-ns", "p90-ns", "p99-ns", "p999-ns", "max-ns", "cpu-ns/op", "ctxsw/op", "lost-%", "lost/op"} {
+		fmt.Fprintf(w, "Unit %s better=lower\n", u)
+	}
+	for _, u := range []string{"sent/op", "received/op"} {
+		fmt.Fprintf(w, "Unit %s better=higher\n", u)
+	}
+}
+
+func readTrim(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// cpuModel is the processor's model name from /proc/cpuinfo.
+func cpuModel() string {
+	f, err := os.Open("/proc/cpuinfo")
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// virtualized says whether the CPU reports a hypervisor, and which.
+func virtualized() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown"
+	}
+	if !strings.Contains(string(b), " hypervisor") {
+		return "no"
+	}
+	if v := readTrim("/sys/class/dmi/id/sys_vendor"); v != "" {
+		return "yes (" + v + ")"
+	}
+	return "yes"
+}
+
+// commit is the source revision: IPCBENCH_COMMIT if set (the Makefile sets
+// it), else the VCS stamp of the binary.
+func commit() string {
+	if c := os.Getenv("IPCBENCH_COMMIT"); c != "" {
+		return c
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				return s.Value
+			}
+		}
+	}
+	return "unknown"
+}
+
+// cgoSetting is CGO_ENABLED as the binary was built.
+func cgoSetting() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "CGO_ENABLED" {
+				return s.Value
+			}
+		}
+	}
+	return "unknown"
+}

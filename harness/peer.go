@@ -1,0 +1,310 @@
+package harness
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"sync"
+
+	"github.com/ipcbench/ipcbench/transports"
+	"golang.org/x/sys/unix"
+)
+
+// IsPeer reports whether this process was started as a peer by the harness.
+// TestMain and main call it first and hand over to PeerMain.
+func IsPeer() bool { return os.Getenv(roleEnv) != "" }
+
+// A PeerFunc is a program the peer runs on request, for measurements that
+// are not a transport workload (reference floors, signal floods). args are
+// the parent's JSON arguments; files are the descriptors the parent handed
+// over (fd 4, 5, …); the result is sent back as JSON. The PeerFunc runs on
+// a locked OS thread pinned as the parent asked.
+type PeerFunc func(pc *PeerContext) (result any, err error)
+
+// PeerContext is what a PeerFunc gets.
+type PeerContext struct {
+	Args  json.RawMessage
+	Files []*os.File
+	CPU   int
+	ctl   *ctl
+}
+
+// Send sends an intermediate message to the parent (PeerProcess.Recv).
+func (pc *PeerContext) Send(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return pc.ctl.send(response{Result: b})
+}
+
+var (
+	funcMu    sync.Mutex
+	peerFuncs = map[string]PeerFunc{}
+)
+
+// RegisterPeerFunc makes fn runnable in peers under name. Both processes
+// run the same binary, so registering from an init function of a package
+// both import is enough. It panics on a duplicate name.
+func RegisterPeerFunc(name string, fn PeerFunc) {
+	funcMu.Lock()
+	defer funcMu.Unlock()
+	if _, dup := peerFuncs[name]; dup {
+		panic("harness.RegisterPeerFunc: duplicate " + name)
+	}
+	peerFuncs[name] = fn
+}
+
+// PeerMain is the peer's whole life: it reads requests from the control
+// channel at fd 3 and serves them until told to close or until the parent
+// goes away. It returns the process exit status.
+func PeerMain() int {
+	if v := os.Getenv(roleEnv); v != roleValue {
+		fmt.Fprintf(os.Stderr, "ipcbench peer: protocol %q, this binary speaks %q\n", v, roleValue)
+		return 2
+	}
+	// Requests are read on the main goroutine, locked to the main thread
+	// (pinned when asked); a second goroutine watches nothing: end of file
+	// on the control channel is seen by the next read, and a peer blocked in
+	// a transport call is killed by the parent or by Pdeathsig.
+	runtime.LockOSThread()
+	c := newCtl(ctlFD)
+	var files []*os.File
+	for fd := ctlFD + 1; ; fd++ {
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
+			break
+		}
+		unix.CloseOnExec(fd)
+		files = append(files, os.NewFile(uintptr(fd), fmt.Sprintf("fd%d", fd)))
+	}
+	p := &peerState{ctl: c, files: files}
+	defer p.closeConn()
+	for {
+		var r request
+		if err := c.recv(&r); err != nil {
+			if errors.Is(err, errCtlEOF) {
+				return 0
+			}
+			fmt.Fprintf(os.Stderr, "ipcbench peer: %v\n", err)
+			return 2
+		}
+		if r.Op == "close" {
+			return 0
+		}
+		resp := p.serve(r)
+		if err := c.send(resp); err != nil {
+			fmt.Fprintf(os.Stderr, "ipcbench peer: %v\n", err)
+			return 2
+		}
+	}
+}
+
+// peerState is what the peer holds between requests.
+type peerState struct {
+	ctl     *ctl
+	files   []*os.File
+	conn    transports.Conn
+	name    string
+	restore func()
+	buf     []byte
+}
+
+func (p *peerState) closeConn() {
+	if p.conn != nil {
+		p.conn.Close()
+		p.conn = nil
+	}
+}
+
+func errResponse(err error) response { return response{Error: err.Error()} }
+
+func (p *peerState) serve(r request) response {
+	switch r.Op {
+	case "attach":
+		return p.attach(r)
+	case "func":
+		return p.runFunc(r)
+	}
+	if p.conn == nil {
+		return errResponse(fmt.Errorf("%s before attach", r.Op))
+	}
+	start := readUsage()
+	var resp response
+	var err error
+	switch r.Op {
+	case "echo":
+		resp, err = p.echo(r)
+	case "pingpong":
+		resp, err = p.pingpong(r)
+	case "stream":
+		resp, err = p.stream(r)
+	default:
+		err = fmt.Errorf("unknown request %q", r.Op)
+	}
+	resp.Usage = readUsage().Sub(start)
+	if err != nil {
+		resp.Error = fmt.Sprintf("%s %s: %v", p.name, r.Op, err)
+	}
+	return resp
+}
+
+func (p *peerState) pin(cpu int) error {
+	if p.restore != nil {
+		p.restore()
+		p.restore = nil
+	}
+	restore, err := pinThread(cpu)
+	if err != nil {
+		return err
+	}
+	p.restore = restore
+	return nil
+}
+
+func (p *peerState) attach(r request) response {
+	if r.Spec == nil {
+		return errResponse(errors.New("attach without a spec"))
+	}
+	if err := p.pin(r.CPU); err != nil {
+		return errResponse(err)
+	}
+	info, err := transports.Lookup(r.Spec.Transport)
+	if err != nil {
+		return errResponse(err)
+	}
+	conn, err := info.New().Attach(*r.Spec, p.files)
+	if err != nil {
+		return errResponse(fmt.Errorf("%s: attach: %w", r.Spec.Transport, err))
+	}
+	p.conn, p.name = conn, r.Spec.Transport
+	p.buf = make([]byte, r.Spec.MaxMessage)
+	resp := response{PID: os.Getpid(), TID: unix.Gettid()}
+	if rp, ok := conn.(transports.Replier); ok {
+		resp.Reply = rp.Reply()
+	}
+	return resp
+}
+
+func (p *peerState) runFunc(r request) response {
+	funcMu.Lock()
+	fn, ok := peerFuncs[r.Func]
+	funcMu.Unlock()
+	if !ok {
+		return errResponse(fmt.Errorf("unknown peer function %q", r.Func))
+	}
+	if err := p.pin(r.CPU); err != nil {
+		return errResponse(err)
+	}
+	start := readUsage()
+	res, err := fn(&PeerContext{Args: r.Args, Files: p.files, CPU: r.CPU, ctl: p.ctl})
+	resp := response{Usage: readUsage().Sub(start)}
+	if err != nil {
+		resp.Error = fmt.Sprintf("%s: %v", r.Func, err)
+		return resp
+	}
+	if res != nil {
+		b, err := json.Marshal(res)
+		if err != nil {
+			return errResponse(err)
+		}
+		resp.Result = b
+	}
+	return resp
+}
+
+// echo returns Count messages unchanged, whatever their size.
+func (p *peerState) echo(r request) (response, error) {
+	var resp response
+	for i := 0; i < r.Count; i++ {
+		n, err := p.conn.Recv(p.buf)
+		if err != nil {
+			return resp, fmt.Errorf("message %d: recv: %w", i, err)
+		}
+		resp.Received++
+		if err := p.conn.Send(p.buf[:n]); err != nil {
+			return resp, fmt.Errorf("message %d: send: %w", i, err)
+		}
+	}
+	return resp, nil
+}
+
+// pingpong echoes Size-byte messages, checking length and sequence number,
+// until the end-flagged one (echoed too).
+func (p *peerState) pingpong(r request) (response, error) {
+	var resp response
+	buf := p.buf[:cap(p.buf)]
+	for seq := uint64(0); ; seq++ {
+		n, err := p.conn.Recv(buf)
+		if err != nil {
+			return resp, fmt.Errorf("message %d: recv: %w", seq, err)
+		}
+		msg := buf[:n]
+		want := seq
+		if n >= 8 && seqOf(msg)&endFlag != 0 {
+			want |= endFlag
+		}
+		if err := verifyHead(msg, r.Size, want); err != nil {
+			return resp, err
+		}
+		resp.Received++
+		if err := p.conn.Send(msg); err != nil {
+			return resp, fmt.Errorf("message %d: send: %w", seq, err)
+		}
+		if want&endFlag != 0 {
+			return resp, nil
+		}
+	}
+}
+
+// stream receives and fully verifies Size-byte messages until the
+// end-flagged one, then answers on the control channel. On a lossy
+// transport it acknowledges every Window messages on the transport itself
+// (flow control) and counts gaps in the sequence as losses.
+func (p *peerState) stream(r request) (response, error) {
+	var resp response
+	pat := pattern(r.Seed, r.Size)
+	buf := p.buf[:cap(p.buf)]
+	var ack []byte
+	if r.Window > 0 {
+		ack = make([]byte, 8)
+	}
+	next, acked := uint64(0), uint64(0)
+	for {
+		n, err := p.conn.Recv(buf)
+		if err != nil {
+			return resp, fmt.Errorf("message %d: recv: %w", next, err)
+		}
+		msg := buf[:n]
+		if n < 8 {
+			return resp, &VerifyError{next, fmt.Sprintf("length %d, want %d", n, r.Size)}
+		}
+		seq := seqOf(msg)
+		end := seq&endFlag != 0
+		num := seq &^ endFlag
+		if r.Window > 0 && num > next {
+			resp.Lost += int64(num - next) // a lossy transport dropped these
+		} else if num != next {
+			return resp, &VerifyError{next, fmt.Sprintf("sequence number %d, want %d (lost or reordered)", num, next)}
+		}
+		if err := verifyFull(msg, pat, r.Size, seq); err != nil {
+			return resp, err
+		}
+		resp.Received++
+		next = num + 1
+		if end {
+			return resp, nil
+		}
+		if w := uint64(r.Window); w > 0 && next/w > acked {
+			// Acknowledge each window boundary crossed, even when the
+			// messages right at the boundary were lost.
+			acked = next / w
+			stamp(ack, acked*w)
+			if err := p.conn.Send(ack); err != nil {
+				return resp, fmt.Errorf("ack %d: send: %w", next, err)
+			}
+			resp.Acks++
+		}
+	}
+}

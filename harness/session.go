@@ -1,0 +1,285 @@
+package harness
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ipcbench/ipcbench/transports"
+)
+
+// DefaultHangTimeout is how long a workload may go without progress before
+// the peer is declared hung and killed.
+const DefaultHangTimeout = 10 * time.Second
+
+// Config chooses what a Session runs.
+type Config struct {
+	Transport string
+	API       transports.API // empty: the transport's first API
+	Pin       Pin            // empty: PinNone
+	// Size is the workload's message size.
+	Size int
+	// MaxMessage is the channel capacity; zero means Size.
+	MaxMessage int
+	// HangTimeout overrides DefaultHangTimeout.
+	HangTimeout time.Duration
+}
+
+// A RunError reports a failed workload with everything needed to find the
+// message that failed.
+type RunError struct {
+	Transport string
+	API       transports.API
+	Pin       Pin
+	Workload  string
+	Size      int
+	Seq       uint64 // the message number (0-based) that failed
+	Err       error
+}
+
+func (e *RunError) Error() string {
+	return fmt.Sprintf("transport=%s api=%s pin=%s workload=%s size=%d: message %d: %v",
+		e.Transport, e.API, e.Pin, e.Workload, e.Size, e.Seq, e.Err)
+}
+
+func (e *RunError) Unwrap() error { return e.Err }
+
+// Session is a channel of one transport between this process and a peer
+// process, with the calling goroutine locked to its (pinned) thread. It
+// must be used, and closed, by the goroutine that started it.
+type Session struct {
+	cfg     Config
+	info    transports.Info
+	place   Placement
+	conn    transports.Conn
+	peer    *Peer
+	restore func()
+
+	reply map[string]string
+
+	progress atomic.Uint64
+	stopWD   chan struct{}
+	wdDone   sync.WaitGroup
+	hung     atomic.Pointer[error]
+
+	closeOnce sync.Once
+}
+
+// Start creates the transport, spawns the peer, hands it the channel and
+// waits for its handshake. On any error everything made so far is
+// released. The caller's goroutine stays locked to its OS thread (pinned
+// per cfg.Pin) until Close.
+func Start(cfg Config) (s *Session, err error) {
+	info, err := transports.Lookup(cfg.Transport)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.API == "" {
+		cfg.API = info.APIs[0]
+	}
+	if err := info.CheckAPI(cfg.API); err != nil {
+		return nil, err
+	}
+	if cfg.Pin == "" {
+		cfg.Pin = PinNone
+	}
+	if cfg.MaxMessage == 0 {
+		cfg.MaxMessage = cfg.Size
+	}
+	if cfg.HangTimeout == 0 {
+		cfg.HangTimeout = DefaultHangTimeout
+	}
+	if cfg.Size > cfg.MaxMessage {
+		return nil, fmt.Errorf("%s: size %d exceeds the channel capacity %d", cfg.Transport, cfg.Size, cfg.MaxMessage)
+	}
+	place, err := Place(cfg.Pin)
+	if err != nil {
+		return nil, err
+	}
+	s = &Session{cfg: cfg, info: info, place: place}
+	s.restore, err = pinThread(place.Parent)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	conn, ep, err := info.New().Create(transports.Options{API: cfg.API, MaxMessage: cfg.MaxMessage})
+	if err != nil {
+		return nil, err
+	}
+	s.conn = conn
+	s.peer, err = spawn(cfg.Transport, ep.Files)
+	for _, f := range ep.Files {
+		f.Close() // the peer has its copies; ours would hide its death
+	}
+	if err != nil {
+		return nil, err
+	}
+	if in, ok := conn.(transports.Interrupter); ok {
+		s.peer.OnDeath(in.Interrupt)
+	}
+	spec := ep.Spec
+	spec.Transport, spec.API, spec.MaxMessage = cfg.Transport, cfg.API, cfg.MaxMessage
+	resp, err := s.peer.request(request{Op: "attach", Spec: &spec, CPU: place.Peer}, HandshakeTimeout)
+	if err != nil {
+		return nil, err
+	}
+	s.reply = resp.Reply
+	if cn, ok := conn.(transports.Connector); ok {
+		if err := cn.Connect(resp.Reply); err != nil {
+			return nil, fmt.Errorf("%s: connect: %w", cfg.Transport, err)
+		}
+	}
+	return s, nil
+}
+
+// Conn is the parent's end of the channel.
+func (s *Session) Conn() transports.Conn { return s.conn }
+
+// Peer is the peer process.
+func (s *Session) Peer() *Peer { return s.peer }
+
+// Config is the session's configuration, with defaults filled in.
+func (s *Session) Config() Config { return s.cfg }
+
+// Placement is where the two data threads run.
+func (s *Session) Placement() Placement { return s.place }
+
+// Limits are the transport's limits for the session's API.
+func (s *Session) Limits() transports.Limits { return s.info.Limits(s.cfg.API) }
+
+// Close ends the peer, removes the transport's kernel objects and unpins
+// the calling thread. It is idempotent and safe after any failure.
+func (s *Session) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		s.stopWatchdog()
+		if s.peer != nil {
+			s.peer.Close()
+		}
+		if s.conn != nil {
+			err = s.conn.Close()
+		}
+		if s.restore != nil {
+			s.restore()
+		}
+	})
+	return err
+}
+
+// PeerReport is what the peer reports at the end of a workload.
+type PeerReport struct {
+	Received int64
+	Lost     int64
+	Acks     int64
+	Usage    Usage
+}
+
+// Begin asks the peer to start workload op ("echo" with count, …) and
+// starts the hang watchdog; Finish waits for the peer's report. Tests use
+// Begin("echo", n) to drive the parent's Conn by hand.
+func (s *Session) Begin(op string, count int) error {
+	return s.begin(request{Op: op, Count: count, Size: s.cfg.Size})
+}
+
+func (s *Session) begin(r request) error {
+	if err := s.peer.ctl.send(r); err != nil {
+		return s.peer.fail(r.Op, err)
+	}
+	s.startWatchdog()
+	return nil
+}
+
+// Finish waits for the peer's report on the current workload.
+func (s *Session) Finish(op string) (PeerReport, error) {
+	defer s.stopWatchdog()
+	resp, err := s.peer.await(op, 0)
+	if err != nil {
+		return PeerReport{}, err
+	}
+	return PeerReport{Received: resp.Received, Lost: resp.Lost, Acks: resp.Acks, Usage: resp.Usage}, nil
+}
+
+// Progress records that message n has been handled, for the watchdog.
+func (s *Session) Progress(n uint64) { s.progress.Store(n) }
+
+// startWatchdog kills the peer and interrupts the transport when no
+// progress is made for the hang timeout.
+func (s *Session) startWatchdog() {
+	s.stopWatchdog()
+	stop := make(chan struct{})
+	s.stopWD = stop
+	s.wdDone.Add(1)
+	go func() {
+		defer s.wdDone.Done()
+		tick := time.NewTicker(s.cfg.HangTimeout / 20)
+		defer tick.Stop()
+		last, since := s.progress.Load(), time.Now()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-s.peer.dead:
+				return
+			case now := <-tick.C:
+				if p := s.progress.Load(); p != last {
+					last, since = p, now
+					continue
+				}
+				if now.Sub(since) >= s.cfg.HangTimeout {
+					err := fmt.Errorf("%w for %v (at message %d)", ErrPeerHung, s.cfg.HangTimeout, last)
+					s.hung.Store(&err)
+					s.peer.kill(err)
+					if in, ok := s.conn.(transports.Interrupter); ok {
+						in.Interrupt()
+					}
+					return
+				}
+			}
+		}
+	}()
+}
+
+func (s *Session) stopWatchdog() {
+	if s.stopWD != nil {
+		close(s.stopWD)
+		s.stopWD = nil
+	}
+	s.wdDone.Wait()
+}
+
+// runError wraps a data-path error with the run's coordinates, and
+// prefers the peer's own account of what happened when it has one.
+func (s *Session) runError(workload string, seq uint64, err error) error {
+	if h := s.hung.Load(); h != nil {
+		err = fmt.Errorf("%w (then: %v)", *h, err)
+	} else if s.peer != nil {
+		select {
+		case <-s.peer.dead:
+			err = fmt.Errorf("%v (then: %w)", s.peer.deathCause(), err)
+		case r := <-s.peer.resp:
+			if r.Error != "" {
+				err = fmt.Errorf("peer: %s (then: %w)", r.Error, err)
+			}
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	var perr *PeerError
+	if errors.As(err, &perr) && perr.Stderr != "" {
+		// already carries the peer's stderr
+	} else if s.peer != nil {
+		if tail := s.peer.Stderr(); tail != "" {
+			err = fmt.Errorf("%w\npeer stderr:\n%s", err, tail)
+		}
+	}
+	return &RunError{Transport: s.cfg.Transport, API: s.cfg.API, Pin: s.cfg.Pin, Workload: workload, Size: s.cfg.Size, Seq: seq, Err: err}
+}
+
+// newSeed returns a pattern seed for one workload.
+func newSeed() uint64 { return rand.Uint64() }

@@ -1,0 +1,320 @@
+package harness
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// HandshakeTimeout bounds how long the parent waits for the peer to start
+// and answer a control request that is not a workload.
+var HandshakeTimeout = 10 * time.Second
+
+// A PeerError reports a failure of the peer process: it could not start or
+// attach, it died, it hung, or it reported an error.
+type PeerError struct {
+	Transport string // transport name, or the peer function's name
+	Stage     string // "start", "attach", "pingpong", …
+	Err       error
+	Stderr    string // the tail of the peer's standard error
+}
+
+func (e *PeerError) Error() string {
+	s := fmt.Sprintf("peer (%s) %s: %v", e.Transport, e.Stage, e.Err)
+	if e.Stderr != "" {
+		s += "\npeer stderr:\n" + e.Stderr
+	}
+	return s
+}
+
+func (e *PeerError) Unwrap() error { return e.Err }
+
+var (
+	// ErrPeerDied is wrapped when the peer process exited unexpectedly.
+	ErrPeerDied = errors.New("peer process died")
+	// ErrPeerHung is wrapped when the peer made no progress within the hang timeout.
+	ErrPeerHung = errors.New("peer made no progress")
+)
+
+// Peer is a running peer process seen from the parent.
+type Peer struct {
+	name   string
+	cmd    *exec.Cmd
+	ctl    *ctl
+	stderr *tailBuffer
+
+	resp chan response // control responses, in order
+	dead chan struct{} // closed when the control channel ends (the peer exited)
+
+	waitOnce sync.Once
+	waitErr  error
+	exited   chan struct{}
+
+	mu       sync.Mutex
+	onDeath  []func()
+	killedBy error // set when the parent killed the peer on purpose
+}
+
+// spawner runs exec on one goroutine locked to a thread that never exits,
+// because Pdeathsig fires when the thread that forked the child exits, not
+// the process (go.dev/issue/27505).
+var spawnReq = make(chan func())
+
+func init() {
+	go func() {
+		runtime.LockOSThread()
+		for f := range spawnReq {
+			f()
+		}
+	}()
+}
+
+// spawn starts the peer: the running binary with the role in the
+// environment, the control channel at fd 3 and files at 4, 5, ….
+func spawn(name string, files []*os.File) (*Peer, error) {
+	parentCtl, peerCtl, err := ctlPair()
+	if err != nil {
+		return nil, err
+	}
+	defer peerCtl.Close()
+	p := &Peer{
+		name:   name,
+		ctl:    parentCtl,
+		stderr: newTailBuffer(8 << 10),
+		resp:   make(chan response, 4),
+		dead:   make(chan struct{}),
+		exited: make(chan struct{}),
+	}
+	cmd := exec.Command("/proc/self/exe")
+	if len(os.Args) > 0 {
+		cmd.Args = []string{os.Args[0]}
+	}
+	cmd.Env = append(os.Environ(), roleEnv+"="+roleValue)
+	cmd.ExtraFiles = append([]*os.File{peerCtl}, files...)
+	cmd.Stdout = p.stderr
+	cmd.Stderr = p.stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	p.cmd = cmd
+	done := make(chan error)
+	spawnReq <- func() { done <- cmd.Start() }
+	if err := <-done; err != nil {
+		parentCtl.close()
+		return nil, &PeerError{Transport: name, Stage: "start", Err: err}
+	}
+	registerChild(p)
+	go p.readLoop()
+	go func() {
+		p.waitErr = cmd.Wait()
+		close(p.exited)
+		unregisterChild(p)
+	}()
+	return p, nil
+}
+
+// readLoop forwards control responses until the peer's end closes.
+func (p *Peer) readLoop() {
+	defer func() {
+		close(p.dead)
+		p.mu.Lock()
+		fs := p.onDeath
+		p.onDeath = nil
+		p.mu.Unlock()
+		for _, f := range fs {
+			f()
+		}
+	}()
+	for {
+		var r response
+		if err := p.ctl.recv(&r); err != nil {
+			return
+		}
+		p.resp <- r
+	}
+}
+
+// OnDeath registers f to run (once, on another goroutine) when the peer's
+// control channel ends. If it already has, f runs at once.
+func (p *Peer) OnDeath(f func()) {
+	p.mu.Lock()
+	select {
+	case <-p.dead:
+		p.mu.Unlock()
+		f()
+		return
+	default:
+	}
+	p.onDeath = append(p.onDeath, f)
+	p.mu.Unlock()
+}
+
+// PID is the peer's process id.
+func (p *Peer) PID() int { return p.cmd.Process.Pid }
+
+// Stderr returns the tail of what the peer wrote to stderr.
+func (p *Peer) Stderr() string { return p.stderr.String() }
+
+// request sends r and waits up to timeout (0: forever, until the peer dies)
+// for the response.
+func (p *Peer) request(r request, timeout time.Duration) (response, error) {
+	if err := p.ctl.send(r); err != nil {
+		return response{}, p.fail(r.Op, err)
+	}
+	return p.await(r.Op, timeout)
+}
+
+// await waits for the next response.
+func (p *Peer) await(stage string, timeout time.Duration) (response, error) {
+	var tc <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		tc = t.C
+	}
+	select {
+	case r := <-p.resp:
+		if r.Error != "" {
+			return r, p.fail(stage, errors.New(r.Error))
+		}
+		return r, nil
+	case <-p.dead:
+		// A response may have raced with the end of the channel.
+		select {
+		case r := <-p.resp:
+			if r.Error != "" {
+				return r, p.fail(stage, errors.New(r.Error))
+			}
+			return r, nil
+		default:
+		}
+		return response{}, p.fail(stage, p.deathCause())
+	case <-tc:
+		p.kill(fmt.Errorf("%w: no answer to %q within %v", ErrPeerHung, stage, timeout))
+		return response{}, p.fail(stage, p.deathCause())
+	}
+}
+
+// deathCause describes why the peer is gone, after waiting briefly for its
+// exit status.
+func (p *Peer) deathCause() error {
+	select {
+	case <-p.exited:
+	case <-time.After(2 * time.Second):
+	}
+	p.mu.Lock()
+	killed := p.killedBy
+	p.mu.Unlock()
+	if killed != nil {
+		return killed
+	}
+	select {
+	case <-p.exited:
+		if p.waitErr != nil {
+			return fmt.Errorf("%w: %v", ErrPeerDied, p.waitErr)
+		}
+		return fmt.Errorf("%w: exited with status 0", ErrPeerDied)
+	default:
+		return fmt.Errorf("%w: control channel closed", ErrPeerDied)
+	}
+}
+
+func (p *Peer) fail(stage string, err error) error {
+	return &PeerError{Transport: p.name, Stage: stage, Err: err, Stderr: p.stderr.String()}
+}
+
+// kill ends the peer with SIGKILL, recording why.
+func (p *Peer) kill(why error) {
+	p.mu.Lock()
+	if p.killedBy == nil {
+		p.killedBy = why
+	}
+	p.mu.Unlock()
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+}
+
+// Signal sends sig to the peer process (fault injection in tests).
+func (p *Peer) Signal(sig os.Signal) error { return p.cmd.Process.Signal(sig) }
+
+// Close tells the peer to exit, and kills it if it has not within a
+// second; then it reaps the child and closes the control channel. It is
+// idempotent.
+func (p *Peer) Close() error {
+	p.waitOnce.Do(func() {
+		select {
+		case <-p.exited:
+		default:
+			_ = p.ctl.send(request{Op: "close"})
+			select {
+			case <-p.exited:
+			case <-time.After(time.Second):
+				// A stopped peer must be continued to die of SIGKILL? No:
+				// SIGKILL ends stopped processes too.
+				p.kill(errors.New("peer did not exit after close"))
+				<-p.exited
+			}
+		}
+		_ = unix.Shutdown(p.ctl.fd, unix.SHUT_RDWR)
+		<-p.dead
+		p.ctl.close()
+	})
+	return nil
+}
+
+// tailBuffer keeps the last n bytes written to it.
+type tailBuffer struct {
+	mu  sync.Mutex
+	n   int
+	buf []byte
+}
+
+func newTailBuffer(n int) *tailBuffer { return &tailBuffer{n: n} }
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > t.n {
+		t.buf = append(t.buf[:0], t.buf[len(t.buf)-t.n:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.buf)
+}
+
+// children tracks live peers so that an interrupted parent can kill them.
+var (
+	childMu  sync.Mutex
+	children = map[*Peer]struct{}{}
+)
+
+func registerChild(p *Peer) {
+	childMu.Lock()
+	children[p] = struct{}{}
+	childMu.Unlock()
+}
+
+func unregisterChild(p *Peer) {
+	childMu.Lock()
+	delete(children, p)
+	childMu.Unlock()
+}
+
+// KillAll kills every live peer; for signal handlers of an interrupted
+// parent.
+func KillAll() {
+	childMu.Lock()
+	defer childMu.Unlock()
+	for p := range children {
+		_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	}
+}

@@ -1,0 +1,39 @@
+package harness
+
+import "golang.org/x/sys/unix"
+
+// Usage is the CPU time and context switches of one process.
+type Usage struct {
+	UserNS  int64 `json:"user_ns"`
+	SysNS   int64 `json:"sys_ns"`
+	VolCS   int64 `json:"vol_cs"`
+	InvolCS int64 `json:"invol_cs"`
+}
+
+// readUsage returns getrusage(RUSAGE_SELF): every thread of this process.
+func readUsage() Usage {
+	var ru unix.Rusage
+	_ = unix.Getrusage(unix.RUSAGE_SELF, &ru)
+	return Usage{
+		UserNS:  ru.Utime.Nano(),
+		SysNS:   ru.Stime.Nano(),
+		VolCS:   ru.Nvcsw,
+		InvolCS: ru.Nivcsw,
+	}
+}
+
+// Sub returns u - v.
+func (u Usage) Sub(v Usage) Usage {
+	return Usage{u.UserNS - v.UserNS, u.SysNS - v.SysNS, u.VolCS - v.VolCS, u.InvolCS - v.InvolCS}
+}
+
+// Add returns u + v.
+func (u Usage) Add(v Usage) Usage {
+	return Usage{u.UserNS + v.UserNS, u.SysNS + v.SysNS, u.VolCS + v.VolCS, u.InvolCS + v.InvolCS}
+}
+
+// CPUNS is user plus system time in nanoseconds.
+func (u Usage) CPUNS() int64 { return u.UserNS + u.SysNS }
+
+// CtxSw is voluntary plus involuntary context switches.
+func (u Usage) CtxSw() int64 { return u.VolCS + u.InvolCS }

@@ -1,0 +1,304 @@
+package harness
+
+import (
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ipcbench/ipcbench/transports"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Workload names, as used in benchmark names and errors.
+const (
+	PingPong = "pingpong"
+	Stream   = "stream"
+)
+
+// histMax is the largest latency the histograms hold (larger values are
+// clamped to it, and max-ns then shows it).
+const histMax = int64(time.Hour)
+
+// Result is what one measured workload produced.
+type Result struct {
+	Workload string
+	Size     int
+	// Ops is the number of measured operations: round trips (ping-pong)
+	// or messages delivered (stream).
+	Ops int64
+	// Hist holds per-op times in ns: the round trip (ping-pong), or the
+	// sender's time per message (stream).
+	Hist *hdrhistogram.Histogram
+	// Parent and Peer are the two processes' CPU time and context switches
+	// over the workload.
+	Parent, Peer Usage
+	// Lost counts messages a lossy transport dropped (stream only).
+	Lost int64
+	// Lossy says whether the transport may drop messages.
+	Lossy bool
+}
+
+// looper is the loop condition: b.Loop in a benchmark; a count and a
+// deadline for warm-up.
+type looper struct {
+	b        *testing.B
+	n, max   int
+	deadline time.Time
+}
+
+func (l *looper) next() bool {
+	if l.b != nil {
+		return l.b.Loop()
+	}
+	l.n++
+	if l.n > l.max {
+		return false
+	}
+	return l.n%16 != 0 || time.Now().Before(l.deadline)
+}
+
+// Warmup runs workload unmeasured for up to d or n operations.
+func (s *Session) Warmup(workload string, d time.Duration, n int) error {
+	l := &looper{max: n, deadline: time.Now().Add(d)}
+	var err error
+	switch workload {
+	case PingPong:
+		_, err = s.pingpong(l)
+	case Stream:
+		_, err = s.stream(l)
+	default:
+		err = fmt.Errorf("unknown workload %q", workload)
+	}
+	return err
+}
+
+// Run measures workload over b.Loop and returns the result; the caller
+// reports it (Result.Report). The session must have been warmed up.
+func (s *Session) Run(b *testing.B, workload string) (*Result, error) {
+	l := &looper{b: b}
+	switch workload {
+	case PingPong:
+		return s.pingpong(l)
+	case Stream:
+		return s.stream(l)
+	}
+	return nil, fmt.Errorf("unknown workload %q", workload)
+}
+
+func newHist() *hdrhistogram.Histogram { return hdrhistogram.New(1, histMax, 3) }
+
+func record(h *hdrhistogram.Histogram, d time.Duration) {
+	v := int64(d)
+	if v > histMax {
+		v = histMax
+	} else if v < 1 {
+		v = 1
+	}
+	_ = h.RecordValue(v)
+}
+
+func (s *Session) checkSize() error {
+	if s.cfg.Size < MinWorkloadSize {
+		return fmt.Errorf("%s: workload size %d is below %d bytes (the sequence number)", s.cfg.Transport, s.cfg.Size, MinWorkloadSize)
+	}
+	return nil
+}
+
+// pingpong sends a message, waits for the echo and verifies every byte of
+// it, once per loop iteration.
+func (s *Session) pingpong(l *looper) (*Result, error) {
+	if err := s.checkSize(); err != nil {
+		return nil, err
+	}
+	size, conn := s.cfg.Size, s.conn
+	seed := newSeed()
+	pat := pattern(seed, size)
+	msg := make([]byte, size)
+	copy(msg, pat)
+	buf := make([]byte, s.cfg.MaxMessage)
+	hist := newHist()
+	s.progress.Store(0)
+	u0 := readUsage()
+	if err := s.begin(request{Op: PingPong, Size: size, Seed: seed}); err != nil {
+		return nil, err
+	}
+	seq, err := pingLoop(l, conn, msg, buf, pat, hist, &s.progress)
+	if err != nil {
+		s.stopWatchdog()
+		return nil, s.runError(PingPong, seq, err)
+	}
+	if err := roundTrip(conn, msg, buf, pat, seq|endFlag); err != nil {
+		s.stopWatchdog()
+		return nil, s.runError(PingPong, seq, err)
+	}
+	rep, err := s.Finish(PingPong)
+	if err != nil {
+		return nil, s.runError(PingPong, seq, err)
+	}
+	if rep.Received != int64(seq)+1 {
+		return nil, s.runError(PingPong, seq, fmt.Errorf("peer echoed %d messages, parent sent %d", rep.Received, seq+1))
+	}
+	return &Result{Workload: PingPong, Size: size, Ops: int64(seq), Hist: hist, Parent: readUsage().Sub(u0), Peer: rep.Usage}, nil
+}
+
+// roundTrip sends msg stamped with seq, receives the echo and checks every
+// byte of it.
+func roundTrip(conn transports.Conn, msg, buf, pat []byte, seq uint64) error {
+	stamp(msg, seq)
+	if err := conn.Send(msg); err != nil {
+		return fmt.Errorf("send: %w", err)
+	}
+	n, err := conn.Recv(buf)
+	if err != nil {
+		return fmt.Errorf("recv: %w", err)
+	}
+	return verifyFull(buf[:n], pat, len(msg), seq)
+}
+
+// pingLoop is the measured ping-pong loop: one verified round trip per
+// iteration, timed into hist. It returns the number of round trips done,
+// or the number of the one that failed.
+func pingLoop(l *looper, conn transports.Conn, msg, buf, pat []byte, hist *hdrhistogram.Histogram, progress *atomic.Uint64) (uint64, error) {
+	var seq uint64
+	base := time.Now()
+	prev := time.Since(base)
+	for l.next() {
+		if err := roundTrip(conn, msg, buf, pat, seq); err != nil {
+			return seq, err
+		}
+		now := time.Since(base)
+		record(hist, now-prev)
+		prev = now
+		seq++
+		progress.Store(seq)
+	}
+	return seq, nil
+}
+
+// streamWindow is the flow-control window for lossy transports: at most
+// two windows of messages are in flight, about 1 MiB.
+func streamWindow(size int) int { return max(1, min(64, (1<<19)/size)) }
+
+// stream sends messages as fast as the transport takes them; the peer
+// verifies every byte of each. The timed region includes the drain: the
+// wait until the peer has received and checked the last message.
+func (s *Session) stream(l *looper) (*Result, error) {
+	if err := s.checkSize(); err != nil {
+		return nil, err
+	}
+	size, conn := s.cfg.Size, s.conn
+	lossy := s.Limits().Lossy
+	window := 0
+	var ackBuf []byte
+	if lossy {
+		window = streamWindow(size)
+		ackBuf = make([]byte, max(64, s.cfg.MaxMessage))
+	}
+	seed := newSeed()
+	pat := pattern(seed, size)
+	msg := make([]byte, size)
+	copy(msg, pat)
+	hist := newHist()
+	s.progress.Store(0)
+	u0 := readUsage()
+	if err := s.begin(request{Op: Stream, Size: size, Seed: seed, Window: window}); err != nil {
+		return nil, err
+	}
+	var seq, acked uint64
+	var acksRead int64
+	base := time.Now()
+	prev := time.Since(base)
+	for l.next() {
+		stamp(msg, seq)
+		if err := conn.Send(msg); err != nil {
+			s.stopWatchdog()
+			return nil, s.runError(Stream, seq, fmt.Errorf("send: %w", err))
+		}
+		seq++
+		if window > 0 && seq%uint64(window) == 0 && seq >= 2*uint64(window) {
+			// Flow control: wait until the peer has seen the window
+			// before the one just sent.
+			for acked+uint64(window) < seq {
+				n, err := conn.Recv(ackBuf)
+				if err != nil {
+					s.stopWatchdog()
+					return nil, s.runError(Stream, seq, fmt.Errorf("recv ack: %w", err))
+				}
+				if n != 8 {
+					s.stopWatchdog()
+					return nil, s.runError(Stream, seq, fmt.Errorf("ack of %d bytes", n))
+				}
+				acked = seqOf(ackBuf)
+				acksRead++
+			}
+		}
+		now := time.Since(base)
+		record(hist, now-prev)
+		prev = now
+		s.progress.Store(seq)
+	}
+	if l.b != nil {
+		l.b.StartTimer() // the drain belongs to the measurement
+	}
+	stamp(msg, seq|endFlag)
+	if err := conn.Send(msg); err != nil {
+		s.stopWatchdog()
+		return nil, s.runError(Stream, seq, fmt.Errorf("send: %w", err))
+	}
+	rep, err := s.Finish(Stream)
+	if l.b != nil {
+		l.b.StopTimer()
+	}
+	if err != nil {
+		return nil, s.runError(Stream, seq, err)
+	}
+	if window > 0 {
+		// Acks still in flight are not read: drain them so that the next
+		// workload does not take them for its own messages.
+		s.drainAcks(ackBuf, rep.Acks-acksRead)
+	}
+	if got := rep.Received + rep.Lost; got != int64(seq)+1 {
+		return nil, s.runError(Stream, seq, fmt.Errorf("peer accounted for %d messages (received %d, lost %d), parent sent %d", got, rep.Received, rep.Lost, seq+1))
+	}
+	if !lossy && rep.Lost != 0 {
+		return nil, s.runError(Stream, seq, fmt.Errorf("reliable transport lost %d messages", rep.Lost))
+	}
+	return &Result{Workload: Stream, Size: size, Ops: int64(seq), Hist: hist, Parent: readUsage().Sub(u0), Peer: rep.Usage, Lost: rep.Lost, Lossy: lossy}, nil
+}
+
+// drainAcks reads the n acknowledgements the peer sent that the parent
+// has not read.
+func (s *Session) drainAcks(buf []byte, n int64) {
+	for ; n > 0; n-- {
+		if _, err := s.conn.Recv(buf); err != nil {
+			return
+		}
+	}
+}
+
+// Report writes the result's metrics on b: MB/s through SetBytes (ping-pong
+// counts both directions), latency percentiles, CPU time and context
+// switches of both processes per op, and losses for lossy transports.
+func (r *Result) Report(b *testing.B) {
+	if r.Workload == PingPong {
+		b.SetBytes(int64(2 * r.Size))
+	} else {
+		b.SetBytes(int64(r.Size))
+	}
+	for _, q := range []struct {
+		unit string
+		q    float64
+	}{{"p50-ns", 50}, {"p90-ns", 90}, {"p99-ns", 99}, {"p999-ns", 99.9}} {
+		b.ReportMetric(float64(r.Hist.ValueAtQuantile(q.q)), q.unit)
+	}
+	b.ReportMetric(float64(r.Hist.Max()), "max-ns")
+	ops := float64(max(r.Ops, 1))
+	both := r.Parent.Add(r.Peer)
+	b.ReportMetric(float64(both.CPUNS())/ops, "cpu-ns/op")
+	b.ReportMetric(float64(both.CtxSw())/ops, "ctxsw/op")
+	if r.Lossy && r.Workload == Stream {
+		b.ReportMetric(100*float64(r.Lost)/float64(r.Ops+1), "lost-%")
+	}
+}

@@ -1,0 +1,31 @@
+package ipcbench_test
+
+import (
+	"flag"
+	"os"
+	"testing"
+
+	"github.com/ipcbench/ipcbench/bench"
+	"github.com/ipcbench/ipcbench/harness"
+)
+
+func TestMain(m *testing.M) {
+	if harness.IsPeer() {
+		os.Exit(harness.PeerMain())
+	}
+	flag.Parse()
+	if f := flag.Lookup("test.bench"); f != nil && f.Value.String() != "" {
+		harness.WriteConfig(os.Stdout, false)
+	}
+	os.Exit(m.Run())
+}
+
+// BenchmarkPingPong: ns/op is one verified round trip of size bytes.
+func BenchmarkPingPong(b *testing.B) { bench.RunAll(b, harness.PingPong) }
+
+// BenchmarkStream: ns/op is one message delivered and verified.
+func BenchmarkStream(b *testing.B) { bench.RunAll(b, harness.Stream) }
+
+// BenchmarkBaseline: the bare-pipe round trip (op=rawpipe) and the
+// harness's own cost per round trip (op=harness), for judging the suite.
+func BenchmarkBaseline(b *testing.B) { bench.Baseline(b) }

@@ -1,0 +1,700 @@
+package reports
+
+import (
+	"errors"
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"strconv"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+)
+
+// Chart size. Every PNG is ChartWidth × ChartHeight at ChartDPI:
+// 1100 × 700 pixels.
+const (
+	ChartWidth  = 11 * vg.Inch
+	ChartHeight = 7 * vg.Inch
+	ChartDPI    = 100
+)
+
+// ChartPixels returns the pixel dimensions of every chart PNG.
+func ChartPixels() (w, h int) {
+	return int(math.Round(float64(ChartWidth/vg.Inch) * ChartDPI)), int(math.Round(float64(ChartHeight/vg.Inch) * ChartDPI))
+}
+
+// A Chart is one figure of the report: a plot and its legend, which is
+// drawn beside the data so it hides none of it.
+type Chart struct {
+	File    string // file name in the report directory, e.g. "latency.png"
+	Title   string
+	Caption string // one or two sentences under the image: what is drawn and how to read it
+
+	plot   *plot.Plot
+	legend plot.Legend
+}
+
+// errNoData marks a chart that cannot be drawn from the results.
+var errNoData = errors.New("no data")
+
+func noData(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{errNoData}, args...)...)
+}
+
+// A chartSpec builds one chart from the results.
+type chartSpec struct {
+	File, Title string
+	build       func(r *Results, c *Chart) error
+}
+
+var chartSpecs = []chartSpec{
+	{"latency.png", "Round-trip latency against message size", buildLatency},
+	{"throughput.png", "Streaming throughput against message size", buildThroughput},
+	{"cpu.png", "CPU cost against latency", buildCPU},
+	{"ladder.png", "Latency percentile ladder", buildLadder},
+	{"api.png", "api=raw against api=runtime (fd transports)", buildAPI},
+	{"pin.png", "pin=same against pin=split", buildPin},
+	{"signals.png", "Signal loss: standard against real-time", buildSignals},
+}
+
+// A MissingChart is a chart the report does not draw, and why.
+type MissingChart struct {
+	File, Title, Reason string
+}
+
+// Charts builds every chart the results allow. Charts whose data is
+// absent are returned in missing with the reason.
+func Charts(r *Results) (drawn []*Chart, missing []MissingChart, err error) {
+	for _, spec := range chartSpecs {
+		c := &Chart{File: spec.File, Title: spec.Title, plot: newPlot(spec.Title)}
+		c.legend = newLegend()
+		if e := spec.build(r, c); e != nil {
+			if errors.Is(e, errNoData) {
+				missing = append(missing, MissingChart{spec.File, spec.Title, trimNoData(e)})
+				continue
+			}
+			return nil, nil, fmt.Errorf("reports: chart %s: %w", spec.File, e)
+		}
+		drawn = append(drawn, c)
+	}
+	return drawn, missing, nil
+}
+
+func trimNoData(e error) string {
+	s := e.Error()
+	p := errNoData.Error() + ": "
+	if len(s) > len(p) && s[:len(p)] == p {
+		return s[len(p):]
+	}
+	return s
+}
+
+func newPlot(title string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.Title.TextStyle.Font.Size = 16
+	p.Title.Padding = 8
+	for _, a := range []*plot.Axis{&p.X, &p.Y} {
+		a.Label.TextStyle.Font.Size = 13
+		a.Tick.Label.Font.Size = 11
+	}
+	p.X.Padding, p.Y.Padding = 4, 4
+	p.BackgroundColor = color.White
+	return p
+}
+
+func newLegend() plot.Legend {
+	l := plot.NewLegend()
+	l.TextStyle.Font.Size = 10
+	l.Top, l.Left = true, true
+	l.ThumbnailWidth = 24
+	l.Padding = 1
+	return l
+}
+
+// WriterTo renders the chart as PNG: the plot on the left, the legend in
+// a column on the right, beside the data.
+func (c *Chart) WriterTo() (io.WriterTo, error) {
+	img := vgimg.NewWith(vgimg.UseWH(ChartWidth, ChartHeight), vgimg.UseDPI(ChartDPI), vgimg.UseBackgroundColor(color.White))
+	dc := draw.New(img)
+	legendW := c.legend.Rectangle(dc).Size().X
+	if legendW > 0 {
+		legendW += 16
+	}
+	c.plot.Draw(draw.Crop(dc, 6, -legendW-6, 4, -6))
+	if legendW > 0 {
+		top := c.plot.Title.TextStyle.Rectangle(c.plot.Title.Text).Size().Y + c.plot.Title.Padding + 8
+		lc := draw.Crop(dc, ChartWidth-legendW+4, 0, 0, -top)
+		c.legend.Draw(lc)
+	}
+	return vgimg.PngCanvas{Canvas: img}, nil
+}
+
+// Glyphs for transports: index style.glyph.
+var glyphShapes = []draw.GlyphDrawer{
+	draw.CircleGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{}, draw.CrossGlyph{},
+	draw.PlusGlyph{}, draw.RingGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{},
+}
+
+func lineStyle(t string) draw.LineStyle {
+	s := styleOf(t)
+	ls := draw.LineStyle{Color: s.color, Width: vg.Points(1.8)}
+	if s.dashed {
+		ls.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
+	}
+	return ls
+}
+
+func glyphStyle(t string) draw.GlyphStyle {
+	s := styleOf(t)
+	return draw.GlyphStyle{Color: s.color, Radius: vg.Points(3.5), Shape: glyphShapes[s.glyph%len(glyphShapes)]}
+}
+
+var familyTitles = map[string]string{
+	"pipe": "pipes", "socket": "sockets", "mq": "message queues",
+	"shm": "shared memory", "signal": "signals", "other": "other",
+}
+
+// addTransportLegend adds the transports to the legend grouped under
+// family headings, in palette order.
+func addTransportLegend(c *Chart, ts []string, thumbs map[string][]plot.Thumbnailer) {
+	fam := ""
+	for _, t := range ts {
+		if f := Family(t); f != fam {
+			fam = f
+			c.legend.Add(familyTitles[f] + ":")
+		}
+		c.legend.Add(t, thumbs[t]...)
+	}
+}
+
+// decadeTicks labels a log axis at powers of ten, and at 2 and 5 times
+// them when the axis spans less than two decades.
+type decadeTicks struct{}
+
+func (decadeTicks) Ticks(min, max float64) []plot.Tick {
+	if min <= 0 || max <= 0 {
+		return nil
+	}
+	dense := math.Log10(max/min) < 2
+	lo := math.Floor(math.Log10(min))
+	hi := math.Ceil(math.Log10(max))
+	var ticks []plot.Tick
+	for e := lo; e <= hi; e++ {
+		base := math.Pow(10, e)
+		for i := 1; i < 10; i++ {
+			v := base * float64(i)
+			if v < min*0.999 || v > max*1.001 {
+				continue
+			}
+			t := plot.Tick{Value: v}
+			if i == 1 || (dense && (i == 2 || i == 5)) {
+				t.Label = strconv.FormatFloat(v, 'f', -1, 64)
+			}
+			ticks = append(ticks, t)
+		}
+	}
+	return ticks
+}
+
+// sizeTicks labels a size axis at the measured sizes.
+func sizeTicks(sizes []int) plot.ConstantTicks {
+	var ts plot.ConstantTicks
+	for _, s := range sizes {
+		ts = append(ts, plot.Tick{Value: float64(s), Label: SizeLabel(s)})
+	}
+	return ts
+}
+
+// spansDecades reports whether positive values span at least a factor 10.
+func spansDecades(vals []float64) bool {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, v := range vals {
+		if v > 0 {
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+		}
+	}
+	return hi/lo >= 10
+}
+
+func setLog(a *plot.Axis) {
+	a.Scale = plot.LogScale{}
+	a.Tick.Marker = decadeTicks{}
+}
+
+// dodge spreads transports sideways on a log axis so whiskers at the same
+// size do not hide each other: factor for the i-th of n series.
+func dodge(i, n int) float64 {
+	if n <= 1 {
+		return 1
+	}
+	return math.Pow(1.06, float64(i)-float64(n-1)/2)
+}
+
+type errPoints struct {
+	plotter.XYs
+	plotter.YErrors
+}
+
+func refLine(xs []float64, ys []float64) (*plotter.Line, error) {
+	xy := make(plotter.XYs, len(xs))
+	for i := range xs {
+		xy[i].X, xy[i].Y = xs[i], ys[i]
+	}
+	l, err := plotter.NewLine(xy)
+	if err != nil {
+		return nil, err
+	}
+	l.LineStyle = draw.LineStyle{Color: refColor, Width: vg.Points(1.5), Dashes: []vg.Length{vg.Points(2), vg.Points(3)}}
+	return l, nil
+}
+
+func buildLatency(r *Results, c *Chart) error {
+	ts := r.Transports(BenchPingPong)
+	sizes := r.Sizes(BenchPingPong, "")
+	if len(ts) == 0 || len(sizes) == 0 {
+		return noData("no BenchmarkPingPong results with a /size")
+	}
+	pin := r.mainPin(BenchPingPong)
+	p := c.plot
+	p.X.Label.Text = "message size (bytes, log scale)"
+	p.Y.Label.Text = "round-trip time (µs, log scale): median of runs, whisker to p99"
+	p.X.Scale = plot.LogScale{}
+	p.X.Tick.Marker = sizeTicks(sizes)
+	setLog(&p.Y)
+	p.Add(plotter.NewGrid())
+	thumbs := map[string][]plot.Thumbnailer{}
+	var drawnTs []string
+	for i, t := range ts {
+		var xy plotter.XYs
+		var ye plotter.YErrors
+		for _, size := range sizes {
+			k, ok := r.primaryKey(BenchPingPong, t, size, pin, UnitNsOp)
+			if !ok {
+				continue
+			}
+			med, _ := r.Stat(k, UnitNsOp)
+			x := float64(size) * dodge(i, len(ts))
+			xy = append(xy, plotter.XY{X: x, Y: med.Median / 1e3})
+			hi := 0.0
+			if p99, ok := r.Stat(k, UnitP99); ok && p99.Median > med.Median {
+				hi = (p99.Median - med.Median) / 1e3
+			}
+			ye = append(ye, struct{ Low, High float64 }{0, hi})
+		}
+		if len(xy) == 0 {
+			continue
+		}
+		l, s, err := plotter.NewLinePoints(xy)
+		if err != nil {
+			return err
+		}
+		l.LineStyle, s.GlyphStyle = lineStyle(t), glyphStyle(t)
+		eb, err := plotter.NewYErrorBars(errPoints{xy, ye})
+		if err != nil {
+			return err
+		}
+		eb.LineStyle = draw.LineStyle{Color: styleOf(t).color, Width: vg.Points(1)}
+		eb.CapWidth = vg.Points(5)
+		p.Add(l, s, eb)
+		thumbs[t] = []plot.Thumbnailer{l, s}
+		drawnTs = append(drawnTs, t)
+	}
+	addTransportLegend(c, drawnTs, thumbs)
+	c.Caption = fmt.Sprintf("BenchmarkPingPong, pin=%s, api=raw where the transport has it. Each point is the median round trip over the runs; the whisker rises to the median p99. Points at one size are spread sideways a little so whiskers do not overlap.", pin)
+	floor, ok := r.floor("cacheline", UnitNsOp)
+	if ok {
+		l, err := refLine([]float64{float64(sizes[0]) * 0.8, float64(sizes[len(sizes)-1]) * 1.25}, []float64{floor.Median / 1e3, floor.Median / 1e3})
+		if err != nil {
+			return err
+		}
+		p.Add(l)
+		c.legend.Add("reference:")
+		c.legend.Add("cache-line floor", l)
+		c.Caption += fmt.Sprintf(" The dotted line is the cache-line floor: two processes bouncing one cache line (%s per round trip).", fmtNs(floor.Median))
+	} else {
+		c.Caption += " No cache-line floor in these results (BenchmarkFloor/op=cacheline)."
+	}
+	return nil
+}
+
+// floor returns the summary of the reference floor op (pin=split if
+// present) at its first size.
+func (r *Results) floor(op, unit string) (Summary, bool) {
+	for _, pin := range pinPreference {
+		for _, k := range r.Keys(BenchFloor) {
+			if k.Op == op && k.Pin == pin {
+				if s, ok := r.Stat(k, unit); ok {
+					return s, true
+				}
+			}
+		}
+	}
+	return Summary{}, false
+}
+
+func buildThroughput(r *Results, c *Chart) error {
+	ts := r.Transports(BenchStream)
+	sizes := r.Sizes(BenchStream, "")
+	if len(ts) == 0 || len(sizes) == 0 {
+		return noData("no BenchmarkStream results")
+	}
+	pin := r.mainPin(BenchStream)
+	p := c.plot
+	p.X.Label.Text = "message size (bytes, log scale)"
+	p.Y.Label.Text = "throughput (MB/s, log scale): median of runs"
+	p.X.Scale = plot.LogScale{}
+	p.X.Tick.Marker = sizeTicks(sizes)
+	p.Add(plotter.NewGrid())
+	thumbs := map[string][]plot.Thumbnailer{}
+	var drawnTs []string
+	var all []float64
+	for _, t := range ts {
+		var xy plotter.XYs
+		for _, size := range sizes {
+			k, ok := r.primaryKey(BenchStream, t, size, pin, UnitMBs)
+			if !ok {
+				continue
+			}
+			s, _ := r.Stat(k, UnitMBs)
+			if s.Median <= 0 {
+				continue
+			}
+			xy = append(xy, plotter.XY{X: float64(size), Y: s.Median})
+			all = append(all, s.Median)
+		}
+		if len(xy) == 0 {
+			continue
+		}
+		l, s, err := plotter.NewLinePoints(xy)
+		if err != nil {
+			return err
+		}
+		l.LineStyle, s.GlyphStyle = lineStyle(t), glyphStyle(t)
+		p.Add(l, s)
+		thumbs[t] = []plot.Thumbnailer{l, s}
+		drawnTs = append(drawnTs, t)
+	}
+	if len(drawnTs) == 0 {
+		return noData("no BenchmarkStream MB/s figures")
+	}
+	addTransportLegend(c, drawnTs, thumbs)
+	c.Caption = fmt.Sprintf("BenchmarkStream, pin=%s: bytes delivered and verified per second, median of runs.", pin)
+	var mx, my []float64
+	for _, k := range r.Keys(BenchFloor) {
+		if k.Op == "memcpy" && k.Size > 0 && (k.Pin == r.mainPin(BenchFloor) || k.Pin == "") {
+			if s, ok := r.Stat(k, UnitMBs); ok && s.Median > 0 {
+				mx, my = append(mx, float64(k.Size)), append(my, s.Median)
+				all = append(all, s.Median)
+			}
+		}
+	}
+	if len(mx) > 0 {
+		l, err := refLine(mx, my)
+		if err != nil {
+			return err
+		}
+		p.Add(l)
+		c.legend.Add("reference:")
+		c.legend.Add("memcpy, one core", l)
+		c.Caption += " The dotted black line is memcpy bandwidth on one core (BenchmarkFloor/op=memcpy), the ceiling for any copy."
+	} else {
+		c.Caption += " No memcpy reference in these results (BenchmarkFloor/op=memcpy)."
+	}
+	if spansDecades(all) {
+		setLog(&p.Y)
+	} else {
+		p.Y.Label.Text = "throughput (MB/s): median of runs"
+		p.Y.Min = 0
+	}
+	return nil
+}
+
+// smallestSize returns 64 if bench measured it, else its smallest size.
+func (r *Results) smallestSize(bench string) (int, bool) {
+	sizes := r.Sizes(bench, "")
+	if len(sizes) == 0 {
+		return 0, false
+	}
+	for _, s := range sizes {
+		if s == 64 {
+			return 64, true
+		}
+	}
+	return sizes[0], true
+}
+
+func buildCPU(r *Results, c *Chart) error {
+	size, ok := r.smallestSize(BenchPingPong)
+	if !ok {
+		return noData("no BenchmarkPingPong results")
+	}
+	lat := r.at(BenchPingPong, UnitNsOp, size)
+	p := c.plot
+	p.Title.Text = fmt.Sprintf("CPU cost against latency, %s round trip", SizeLabel(size))
+	p.X.Label.Text = "round-trip time (µs): median of runs"
+	p.Y.Label.Text = "CPU time of both processes per round trip (µs)"
+	p.Add(plotter.NewGrid())
+	thumbs := map[string][]plot.Thumbnailer{}
+	var drawnTs []string
+	var xs, ys []float64
+	for _, pt := range lat {
+		cpu, ok := r.Stat(pt.Key, UnitCPU)
+		if !ok || cpu.Median <= 0 || pt.Sum.Median <= 0 {
+			continue
+		}
+		xy := plotter.XYs{{X: pt.Sum.Median / 1e3, Y: cpu.Median / 1e3}}
+		s, err := plotter.NewScatter(xy)
+		if err != nil {
+			return err
+		}
+		s.GlyphStyle = glyphStyle(pt.Transport)
+		s.GlyphStyle.Radius = vg.Points(5)
+		p.Add(s)
+		thumbs[pt.Transport] = []plot.Thumbnailer{s}
+		drawnTs = append(drawnTs, pt.Transport)
+		xs, ys = append(xs, xy[0].X), append(ys, xy[0].Y)
+	}
+	if len(drawnTs) == 0 {
+		return noData("no cpu-ns/op figures in BenchmarkPingPong at %s", SizeLabel(size))
+	}
+	addTransportLegend(c, drawnTs, thumbs)
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for i := range xs {
+		lo = math.Min(lo, math.Min(xs[i], ys[i]/2))
+		hi = math.Max(hi, math.Max(xs[i], ys[i]))
+	}
+	one, err := refLine([]float64{lo, hi}, []float64{lo, hi})
+	if err != nil {
+		return err
+	}
+	two, err := refLine([]float64{lo, hi / 2}, []float64{2 * lo, hi})
+	if err != nil {
+		return err
+	}
+	two.LineStyle.Color = color.RGBA{R: 120, G: 120, B: 120, A: 255}
+	p.Add(one, two)
+	c.legend.Add("reference:")
+	c.legend.Add("CPU = wall time (1 CPU busy)", one)
+	c.legend.Add("CPU = 2 × wall time (2 CPUs)", two)
+	if spansDecades(append(append([]float64(nil), xs...), ys...)) {
+		setLog(&p.X)
+		setLog(&p.Y)
+		p.X.Label.Text += ", log scale"
+		p.Y.Label.Text += ", log scale"
+	}
+	c.Caption = fmt.Sprintf("BenchmarkPingPong at %s, pin=%s: each transport is one point. Points near the dotted line keep one CPU busy for the whole round trip; near the grey line both CPUs are busy (spinning); far below it the processes sleep while they wait.", SizeLabel(size), r.mainPin(BenchPingPong))
+	return nil
+}
+
+var ladderUnits = []struct{ unit, label string }{
+	{UnitP50, "p50"}, {UnitP90, "p90"}, {UnitP99, "p99"}, {UnitP999, "p99.9"}, {UnitMax, "max"},
+}
+
+func buildLadder(r *Results, c *Chart) error {
+	size, ok := r.smallestSize(BenchPingPong)
+	if !ok {
+		return noData("no BenchmarkPingPong results")
+	}
+	pts := r.at(BenchPingPong, UnitP50, size)
+	if len(pts) == 0 {
+		return noData("no percentile metrics (p50-ns …) in BenchmarkPingPong at %s", SizeLabel(size))
+	}
+	p := c.plot
+	p.Title.Text = fmt.Sprintf("Round-trip latency percentiles at %s", SizeLabel(size))
+	var names []string
+	for _, u := range ladderUnits {
+		names = append(names, u.label)
+	}
+	p.NominalX(names...)
+	p.X.Label.Text = "percentile of round trips within a run"
+	p.Y.Label.Text = "round-trip time (µs, log scale): median of runs"
+	setLog(&p.Y)
+	p.Add(plotter.NewGrid())
+	thumbs := map[string][]plot.Thumbnailer{}
+	var drawnTs []string
+	for _, pt := range pts {
+		var xy plotter.XYs
+		for i, u := range ladderUnits {
+			if s, ok := r.Stat(pt.Key, u.unit); ok && s.Median > 0 {
+				xy = append(xy, plotter.XY{X: float64(i), Y: s.Median / 1e3})
+			}
+		}
+		if len(xy) == 0 {
+			continue
+		}
+		l, s, err := plotter.NewLinePoints(xy)
+		if err != nil {
+			return err
+		}
+		l.LineStyle, s.GlyphStyle = lineStyle(pt.Transport), glyphStyle(pt.Transport)
+		p.Add(l, s)
+		thumbs[pt.Transport] = []plot.Thumbnailer{l, s}
+		drawnTs = append(drawnTs, pt.Transport)
+	}
+	addTransportLegend(c, drawnTs, thumbs)
+	c.Caption = fmt.Sprintf("BenchmarkPingPong at %s, pin=%s: the p50, p90, p99, p99.9 and maximum of the round trips of each run (median over runs). A steep right end is a long tail.", SizeLabel(size), r.mainPin(BenchPingPong))
+	return nil
+}
+
+// A pairRow is one transport in a two-variant comparison chart.
+type pairRow struct {
+	Transport string
+	A, B      Summary
+}
+
+// drawPairs draws a horizontal dumbbell chart: one row per transport,
+// variant A as a filled circle, variant B as an open ring, joined by a
+// line in the transport's colour.
+func drawPairs(c *Chart, rows []pairRow, aName, bName, xLabel string) error {
+	p := c.plot
+	var names []string
+	var all []float64
+	// NominalY puts the first name at the bottom: reverse for reading order.
+	for i := len(rows) - 1; i >= 0; i-- {
+		names = append(names, rows[i].Transport)
+	}
+	p.NominalY(names...)
+	p.Y.Tick.Label.Font.Size = 11
+	p.X.Label.Text = xLabel
+	p.Add(plotter.NewGrid())
+	for i, row := range rows {
+		y := float64(len(rows) - 1 - i)
+		col := styleOf(row.Transport).color
+		xy := plotter.XYs{{X: row.A.Median / 1e3, Y: y}, {X: row.B.Median / 1e3, Y: y}}
+		all = append(all, xy[0].X, xy[1].X)
+		l, err := plotter.NewLine(xy)
+		if err != nil {
+			return err
+		}
+		l.LineStyle = draw.LineStyle{Color: col, Width: vg.Points(2)}
+		a, err := plotter.NewScatter(xy[:1])
+		if err != nil {
+			return err
+		}
+		a.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(5), Shape: draw.CircleGlyph{}}
+		b, err := plotter.NewScatter(xy[1:])
+		if err != nil {
+			return err
+		}
+		b.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(5), Shape: draw.RingGlyph{}}
+		p.Add(l, a, b)
+	}
+	if spansDecades(all) {
+		setLog(&p.X)
+		p.X.Label.Text += ", log scale"
+	}
+	ka, _ := plotter.NewScatter(plotter.XYs{{}})
+	ka.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(5), Shape: draw.CircleGlyph{}}
+	kb, _ := plotter.NewScatter(plotter.XYs{{}})
+	kb.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(5), Shape: draw.RingGlyph{}}
+	c.legend.Add("filled: "+aName, ka)
+	c.legend.Add("open: "+bName, kb)
+	c.legend.Add("colour: transport")
+	c.legend.Add("(as in every chart)")
+	return nil
+}
+
+func buildAPI(r *Results, c *Chart) error {
+	size, ok := r.smallestSize(BenchPingPong)
+	if !ok {
+		return noData("no BenchmarkPingPong results")
+	}
+	pin := r.mainPin(BenchPingPong)
+	var rows []pairRow
+	for _, t := range r.Transports(BenchPingPong) {
+		raw, ok1 := r.Stat(Key{Bench: BenchPingPong, Transport: t, API: "raw", Pin: pin, Size: size}, UnitNsOp)
+		rt, ok2 := r.Stat(Key{Bench: BenchPingPong, Transport: t, API: "runtime", Pin: pin, Size: size}, UnitNsOp)
+		if ok1 && ok2 {
+			rows = append(rows, pairRow{t, raw, rt})
+		}
+	}
+	if len(rows) == 0 {
+		return noData("no transport has both api=raw and api=runtime in BenchmarkPingPong at %s, pin=%s", SizeLabel(size), pin)
+	}
+	c.plot.Title.Text = fmt.Sprintf("api=raw against api=runtime: round trip at %s, pin=%s", SizeLabel(size), pin)
+	if err := drawPairs(c, rows, "api=raw (blocking syscalls)", "api=runtime (Go poller)", "round-trip time (µs): median of runs"); err != nil {
+		return err
+	}
+	c.Caption = fmt.Sprintf("BenchmarkPingPong at %s, pin=%s, for every transport measured both ways: raw blocking system calls on a locked thread (filled) against the Go runtime's poller (open). The line between them is the price or gain of the poller.", SizeLabel(size), pin)
+	return nil
+}
+
+func buildPin(r *Results, c *Chart) error {
+	size, ok := r.smallestSize(BenchPingPong)
+	if !ok {
+		return noData("no BenchmarkPingPong results")
+	}
+	var rows []pairRow
+	for _, t := range r.Transports(BenchPingPong) {
+		for _, api := range apiPreference {
+			split, ok1 := r.Stat(Key{Bench: BenchPingPong, Transport: t, API: api, Pin: "split", Size: size}, UnitNsOp)
+			same, ok2 := r.Stat(Key{Bench: BenchPingPong, Transport: t, API: api, Pin: "same", Size: size}, UnitNsOp)
+			if ok1 && ok2 {
+				rows = append(rows, pairRow{t, split, same})
+				break
+			}
+		}
+	}
+	if len(rows) == 0 {
+		return noData("no transport has both pin=same and pin=split in BenchmarkPingPong at %s", SizeLabel(size))
+	}
+	c.plot.Title.Text = fmt.Sprintf("pin=split against pin=same: round trip at %s", SizeLabel(size))
+	if err := drawPairs(c, rows, "pin=split (two CPUs)", "pin=same (one CPU)", "round-trip time (µs): median of runs"); err != nil {
+		return err
+	}
+	c.Caption = fmt.Sprintf("BenchmarkPingPong at %s (api=raw where present): both processes on different CPUs (filled) against both on one CPU (open). Spinning transports suffer most on one CPU: the waiter burns the time slice its peer needs.", SizeLabel(size))
+	return nil
+}
+
+func buildSignals(r *Results, c *Chart) error {
+	kinds := []struct{ kind, label string }{{"standard", "standard"}, {"realtime", "real-time"}}
+	var vals plotter.Values
+	var names []string
+	var labels []string
+	for _, k := range kinds {
+		s, ok := r.Stat(Key{Bench: BenchSignalFlood, Kind: k.kind, Size: NoSize}, UnitLostPct)
+		if !ok {
+			continue
+		}
+		vals = append(vals, s.Median)
+		names = append(names, k.label+" signals")
+		labels = append(labels, fmtPct(s.Median))
+	}
+	if len(vals) == 0 {
+		return noData("no BenchmarkSignalFlood results")
+	}
+	p := c.plot
+	bars, err := plotter.NewBarChart(vals, vg.Points(90))
+	if err != nil {
+		return err
+	}
+	sig := styleOf("signal").color
+	bars.Color = sig
+	bars.LineStyle.Width = 0
+	p.Add(plotter.NewGrid(), bars)
+	p.NominalX(names...)
+	p.Y.Label.Text = "signals lost (% of sent): median of runs"
+	p.Y.Min, p.Y.Max = 0, 100
+	xy := make(plotter.XYs, len(vals))
+	for i, v := range vals {
+		xy[i] = plotter.XY{X: float64(i), Y: v + 3}
+	}
+	lab, err := plotter.NewLabels(plotter.XYLabels{XYs: xy, Labels: labels})
+	if err != nil {
+		return err
+	}
+	for i := range lab.TextStyle {
+		lab.TextStyle[i].Font.Size = 13
+		lab.TextStyle[i].XAlign = draw.XCenter
+	}
+	p.Add(lab)
+	c.legend.Add("signal flood", bars)
+	c.Caption = "BenchmarkSignalFlood: a sender fires signals as fast as it can at a receiver. Standard signals of one number coalesce while pending; real-time signals queue (up to RLIMIT_SIGPENDING)."
+	return nil
+}

@@ -1,0 +1,29 @@
+// Package transports puts every Linux IPC mechanism that ipcbench measures
+// behind one small interface, so that the harness, the benchmarks and the
+// conformance tests treat them alike.
+//
+// # Contract
+//
+// The parent process calls Transport.Create: it makes the kernel objects
+// (pipes, socket pairs, FIFOs, queues, segments, semaphores) and returns its
+// own Conn plus an Endpoint: a serialisable Spec and the files the peer
+// inherits. The peer, a separate process, calls Transport.Attach with them.
+// Both then hold a Conn:
+//
+//   - one Send is received by exactly one Recv; boundaries are kept on
+//     stream transports too (length-prefixed framing lives once, in
+//     internal/frame);
+//   - Send of a message larger than the channel's capacity fails with a
+//     *LimitError that names the limit and where it comes from;
+//   - Close on the creating side removes every kernel object the transport
+//     made (unlink, IPC_RMID), also when the peer died;
+//   - a Conn whose blocking calls would not notice the peer's death
+//     implements Interrupter.
+//
+// Each transport is one file that registers itself in init (Register);
+// Names lists them and Lookup finds one by name, with an error that lists
+// the valid names for an unknown one. Everything is built on
+// golang.org/x/sys/unix without cgo; the few system calls x/sys lacks
+// (futex, POSIX and System V queues, System V semaphores) are wrapped once
+// in internal/sys.
+package transports

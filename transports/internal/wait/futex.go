@@ -1,0 +1,70 @@
+package wait
+
+import (
+	"fmt"
+	"math"
+	"os"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ipcbench/ipcbench/transports/internal/sys"
+)
+
+// Hybrid spin budgets: short, as production locks and queues spin (glibc's
+// adaptive mutexes, folly's Baton): a few microseconds, then sleep.
+const (
+	hybridSpinMin = 4
+	hybridSpinMax = 256 // ~6 µs
+)
+
+// futexStrategy sleeps with FUTEX_WAIT on the slot's seq word and wakes
+// with FUTEX_WAKE, shared (not FUTEX_PRIVATE_FLAG, as the word is mapped
+// by two processes), only when the waiter raised its sleeping flag. With
+// spin set (hybrid) a short adaptive spin comes first.
+type futexStrategy struct {
+	name string
+	spin bool
+}
+
+func (f futexStrategy) Name() string { return f.name }
+
+func (f futexStrategy) Create(slots []Slot) (Set, Handoff, error) {
+	s, err := f.newSet(slots)
+	return s, Handoff{}, err
+}
+
+func (f futexStrategy) Attach(slots []Slot, h Handoff) (Set, error) {
+	closeFiles(h.Files)
+	return f.newSet(slots)
+}
+
+func (f futexStrategy) newSet(slots []Slot) (Set, error) {
+	ps, err := slotsOf(slots)
+	if err != nil {
+		return nil, err
+	}
+	ev := make([]Event, len(slots))
+	for i, p := range ps {
+		e := &sleeper{s: p, b: futexBlocker{}}
+		if f.spin {
+			e.spin = newSpinner(hybridSpinMin, hybridSpinMax)
+		}
+		ev[i] = e
+	}
+	return &set{events: ev}, nil
+}
+
+type futexBlocker struct{}
+
+func (futexBlocker) prepare(*slot) error { return nil }
+
+func (futexBlocker) block(s *slot, seq uint32, _ Cond) error {
+	// EAGAIN (seq moved: a wake came) and EINTR are wake-ups like any
+	// other; the caller looks again.
+	if err := sys.FutexWait(&s.seq, seq); err != nil && err != unix.EAGAIN && err != unix.EINTR {
+		return fmt.Errorf("wait: %w", os.NewSyscallError("futex_wait", err))
+	}
+	return nil
+}
+
+func (futexBlocker) wake(s *slot) { sys.FutexWake(&s.seq, math.MaxInt32) }

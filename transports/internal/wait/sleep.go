@@ -1,0 +1,101 @@
+package wait
+
+import (
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+)
+
+// spinner is an adaptive spin budget, local to one side's event.
+type spinner struct {
+	limit, min, max uint32 // iterations of pause(spinChunk)
+}
+
+// spinChunk is how many PAUSEs run between two looks at the Cond.
+const spinChunk = 1
+
+func newSpinner(min, max uint32) *spinner { return &spinner{limit: max, min: min, max: max} }
+
+// spin polls c for up to the current budget. It reports whether c became
+// ready, and adapts the budget: doubled after a success, halved after a
+// failure.
+func (s *spinner) spin(c Cond) bool {
+	for i := uint32(0); i < s.limit; i++ {
+		pause(spinChunk)
+		if c.Ready() {
+			if s.limit < s.max {
+				s.limit = min(2*s.limit, s.max)
+			}
+			return true
+		}
+	}
+	if s.limit > s.min {
+		s.limit = max(s.limit/2, s.min)
+	}
+	return false
+}
+
+func yield() { unix.RawSyscall(unix.SYS_SCHED_YIELD, 0, 0, 0) }
+
+// A blocker is the kernel primitive under the sleeping protocol.
+type blocker interface {
+	// prepare runs before the sleeping flag is raised (signal publishes
+	// its thread there).
+	prepare(s *slot) error
+	// block sleeps until woken; seq is the value of s.seq read after the
+	// flag was raised. It may return early; nil means "look again".
+	block(s *slot, seq uint32, c Cond) error
+	// wake wakes the sleeper (one pending wake is enough).
+	wake(s *slot)
+}
+
+// sleeper is an Event following the sleeping-flag protocol described in
+// the package doc, with an optional spin phase first.
+type sleeper struct {
+	s    *slot
+	spin *spinner
+	b    blocker
+}
+
+func (e *sleeper) Wait(c Cond) error {
+	if c.Ready() {
+		return nil
+	}
+	if e.spin != nil && e.spin.spin(c) {
+		return nil
+	}
+	s := e.s
+	for {
+		if err := e.b.prepare(s); err != nil {
+			return err
+		}
+		atomic.StoreUint32(&s.sleeping, 1)
+		seq := atomic.LoadUint32(&s.seq)
+		if c.Ready() {
+			atomic.StoreUint32(&s.sleeping, 0)
+			return nil
+		}
+		err := e.b.block(s, seq, c)
+		if err != nil || c.Ready() {
+			// Lower the flag ourselves if no notifier did, so that the
+			// next Notify makes no needless wake.
+			if atomic.LoadUint32(&s.sleeping) != 0 {
+				atomic.StoreUint32(&s.sleeping, 0)
+			}
+			return err
+		}
+	}
+}
+
+func (e *sleeper) Notify() {
+	s := e.s
+	if atomic.LoadUint32(&s.sleeping) != 0 && atomic.SwapUint32(&s.sleeping, 0) != 0 {
+		atomic.AddUint32(&s.seq, 1)
+		e.b.wake(s)
+	}
+}
+
+func (e *sleeper) Wake() {
+	atomic.AddUint32(&e.s.seq, 1)
+	e.b.wake(e.s)
+}

@@ -1,0 +1,58 @@
+package wait
+
+// Spin budgets in PAUSE iterations (about 25 ns each on the AMD EPYC this
+// was tuned on, 10-40 ns on other x86 cores).
+const (
+	spinMin = 8    // ~0.2 µs: what is left when spinning keeps failing
+	spinMax = 2048 // ~50 µs: the spin strategy's bounded spin
+)
+
+// spinStrategy never sleeps: it spins with PAUSE for an adaptive budget,
+// then alternates sched_yield with short spins. Notify and Wake are free:
+// the waiter sees the state (and the stop flags of its Cond) by polling.
+type spinStrategy struct{}
+
+func (spinStrategy) Name() string { return "spin" }
+
+func (spinStrategy) Create(slots []Slot) (Set, Handoff, error) {
+	s, err := newSpinSet(slots)
+	return s, Handoff{}, err
+}
+
+func (spinStrategy) Attach(slots []Slot, h Handoff) (Set, error) {
+	closeFiles(h.Files)
+	return newSpinSet(slots)
+}
+
+func newSpinSet(slots []Slot) (Set, error) {
+	ev := make([]Event, len(slots))
+	for i := range slots {
+		ev[i] = &spinEvent{sp: newSpinner(spinMin, spinMax)}
+	}
+	return &set{events: ev}, nil
+}
+
+type spinEvent struct{ sp *spinner }
+
+func (e *spinEvent) Wait(c Cond) error {
+	if c.Ready() {
+		return nil
+	}
+	if e.sp.spin(c) {
+		return nil
+	}
+	for {
+		// The peer may need this CPU (both pinned to it): give it up,
+		// then look again for a short while.
+		yield()
+		for i := 0; i < spinMin; i++ {
+			if c.Ready() {
+				return nil
+			}
+			pause(spinChunk)
+		}
+	}
+}
+
+func (e *spinEvent) Notify() {}
+func (e *spinEvent) Wake()   {}

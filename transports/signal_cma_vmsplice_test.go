@@ -1,0 +1,326 @@
+package transports_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ipcbench/ipcbench/transports"
+	"github.com/ipcbench/ipcbench/transports/transporttest"
+)
+
+// lockedThread runs functions on one goroutine locked to its OS thread,
+// which exits (and the thread with it) on stop. Signal Conns must be used
+// on the thread that made them, so transporttest.Pair (whose attaching
+// thread exits at once) does not fit them.
+type lockedThread struct {
+	fns  chan func()
+	done chan struct{}
+}
+
+func newLockedThread(t *testing.T) *lockedThread {
+	l := &lockedThread{fns: make(chan func()), done: make(chan struct{})}
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread dies with the goroutine
+		defer close(l.done)
+		for f := range l.fns {
+			f()
+		}
+	}()
+	t.Cleanup(l.stop)
+	return l
+}
+
+// run runs f on the thread and waits for it.
+func (l *lockedThread) run(f func()) {
+	d := l.start(f)
+	<-d
+}
+
+// start runs f on the thread; the channel is closed when f returns.
+func (l *lockedThread) start(f func()) <-chan struct{} {
+	d := make(chan struct{})
+	l.fns <- func() { defer close(d); f() }
+	return d
+}
+
+func (l *lockedThread) stopped() bool {
+	select {
+	case <-l.done:
+		return true
+	default:
+		return false
+	}
+}
+
+func (l *lockedThread) stop() {
+	select {
+	case <-l.done:
+		return
+	default:
+	}
+	close(l.fns)
+	<-l.done
+}
+
+// sigBlk reads the calling thread's blocked-signal mask.
+func sigBlk(t *testing.T) string {
+	b, err := os.ReadFile("/proc/thread-self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "SigBlk:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	t.Fatal("no SigBlk in /proc/thread-self/status")
+	return ""
+}
+
+// signalConns creates a raw signal channel between two locked threads and
+// checks that both threads' signal masks are restored by Close.
+func signalConns(t *testing.T, opts transports.Options) (p, q *lockedThread, parent, peer transports.Conn) {
+	t.Helper()
+	info, err := transports.Lookup("signal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := info.New()
+	p, q = newLockedThread(t), newLockedThread(t)
+	var ep transports.Endpoint
+	var maskP, maskQ string
+	p.run(func() {
+		maskP = sigBlk(t)
+		parent, ep, err = tr.Create(opts)
+	})
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	q.run(func() {
+		maskQ = sigBlk(t)
+		peer, err = tr.Attach(ep.Spec, ep.Files)
+	})
+	if err != nil {
+		p.run(func() { parent.Close() })
+		t.Fatalf("attach: %v", err)
+	}
+	if err := parent.(transports.Connector).Connect(peer.(transports.Replier).Reply()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, s := range []struct {
+			l    *lockedThread
+			c    transports.Conn
+			mask string
+		}{{p, parent, maskP}, {q, peer, maskQ}} {
+			if s.l.stopped() {
+				continue // the test ended the thread itself
+			}
+			s.l.run(func() {
+				if err := s.c.Close(); err != nil {
+					t.Errorf("close: %v", err)
+				}
+				if got := sigBlk(t); got != s.mask {
+					t.Errorf("SigBlk %s after Close, want %s as before Create/Attach", got, s.mask)
+				}
+			})
+		}
+	})
+	return p, q, parent, peer
+}
+
+func TestSignalDelivery(t *testing.T) {
+	p, q, parent, peer := signalConns(t, transports.Options{API: transports.Raw})
+	msgs := [][]byte{{}, {0}, {0xff}, {1, 2}, {0, 0, 0}, {0xff, 0xff, 0xff, 0xff}, {1, 2, 3, 4, 5}, {9, 8, 7, 6, 5, 4}, {0, 1, 0, 1, 0, 1, 0}, {0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 0}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}
+	for n := 0; n <= 8; n++ {
+		m := make([]byte, n)
+		for i := range m {
+			m[i] = byte(rand.IntN(256))
+		}
+		msgs = append(msgs, m)
+	}
+	for _, dir := range []struct {
+		name     string
+		from, to transports.Conn
+		rt       *lockedThread
+	}{{"parent-to-peer", parent, peer, q}, {"peer-to-parent", peer, parent, p}} {
+		for _, m := range msgs {
+			if err := dir.from.Send(m); err != nil {
+				t.Fatalf("%s: send %x: %v", dir.name, m, err)
+			}
+			buf := make([]byte, 16)
+			var n int
+			var err error
+			dir.rt.run(func() { n, err = dir.to.Recv(buf) })
+			if err != nil || !bytes.Equal(buf[:n], m) {
+				t.Fatalf("%s: sent %x, received %x, %v", dir.name, m, buf[:n], err)
+			}
+		}
+	}
+	// A buffer too small keeps the message for the next Recv.
+	if err := parent.Send([]byte("12345678")); err != nil {
+		t.Fatal(err)
+	}
+	q.run(func() {
+		if _, err := peer.Recv(make([]byte, 4)); !errors.Is(err, io.ErrShortBuffer) {
+			t.Errorf("Recv of 8 bytes into 4: %v, want io.ErrShortBuffer", err)
+		}
+		buf := make([]byte, 8)
+		if n, err := peer.Recv(buf); err != nil || string(buf[:n]) != "12345678" {
+			t.Errorf("Recv after short buffer: %q, %v", buf[:n], err)
+		}
+	})
+}
+
+func TestSignalOrdering(t *testing.T) {
+	_, q, parent, peer := signalConns(t, transports.Options{API: transports.Raw})
+	const n = 10000
+	msg := func(i int) []byte {
+		b := []byte(strconv.FormatUint(uint64(i)*2654435761%100000000, 10))
+		return b[:i%(len(b)+1)] // every length, content tied to i
+	}
+	var recvErr error
+	done := q.start(func() {
+		buf := make([]byte, 8)
+		for i := range n {
+			k, err := peer.Recv(buf)
+			if err != nil {
+				recvErr = fmt.Errorf("message %d: %w", i, err)
+				return
+			}
+			if !bytes.Equal(buf[:k], msg(i)) {
+				recvErr = fmt.Errorf("message %d: got %q, want %q", i, buf[:k], msg(i))
+				return
+			}
+		}
+	})
+	for i := range n {
+		if err := parent.Send(msg(i)); err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+	}
+	<-done
+	if recvErr != nil {
+		t.Fatal(recvErr)
+	}
+}
+
+func TestSignalLimits(t *testing.T) {
+	_, _, parent, _ := signalConns(t, transports.Options{API: transports.Raw})
+	var le *transports.LimitError
+	err := parent.Send(make([]byte, 9))
+	if !errors.Is(err, transports.ErrMessageTooLarge) || !errors.As(err, &le) || !strings.Contains(le.Source, "sigqueue") || le.Max != 8 {
+		t.Errorf("Send of 9 bytes: %v, want a *LimitError with max 8 naming sigqueue", err)
+	}
+	info, _ := transports.Lookup("signal")
+	if _, _, err := info.New().Create(transports.Options{API: transports.Raw, MaxMessage: 9}); !errors.As(err, &le) {
+		t.Errorf("Create with MaxMessage 9: %v, want *LimitError", err)
+	}
+	// A channel made for 4 bytes refuses 5.
+	_, _, small, _ := signalConns(t, transports.Options{API: transports.Raw, MaxMessage: 4})
+	if err := small.Send(make([]byte, 5)); !errors.As(err, &le) || le.Max != 4 {
+		t.Errorf("Send of 5 bytes on a 4-byte channel: %v", err)
+	}
+}
+
+// TestSignalQueueFull lowers RLIMIT_SIGPENDING and fills the peer's queue:
+// Send must then fail with EAGAIN and name the limit.
+func TestSignalQueueFull(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the send timeout")
+	}
+	_, _, parent, _ := signalConns(t, transports.Options{API: transports.Raw})
+	var old unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_SIGPENDING, &old); err != nil {
+		t.Fatal(err)
+	}
+	low := old
+	low.Cur = 64
+	if err := unix.Setrlimit(unix.RLIMIT_SIGPENDING, &low); err != nil {
+		t.Skipf("setrlimit RLIMIT_SIGPENDING: %v", err)
+	}
+	defer unix.Setrlimit(unix.RLIMIT_SIGPENDING, &old)
+	var err error
+	for i := 0; i < 100000 && err == nil; i++ {
+		err = parent.Send([]byte{byte(i)})
+	}
+	if !errors.Is(err, unix.EAGAIN) || !strings.Contains(err.Error(), "RLIMIT_SIGPENDING") {
+		t.Errorf("Send into a full queue: %v, want EAGAIN naming RLIMIT_SIGPENDING", err)
+	}
+}
+
+func TestSignalInterruptAndPeerGone(t *testing.T) {
+	p, q, parent, peer := signalConns(t, transports.Options{API: transports.Raw})
+	var err error
+	done := q.start(func() { _, err = peer.Recv(make([]byte, 8)) })
+	time.Sleep(20 * time.Millisecond)
+	peer.(transports.Interrupter).Interrupt()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Interrupt did not end Recv")
+	}
+	if !errors.Is(err, transports.ErrInterrupted) {
+		t.Errorf("Recv after Interrupt: %v, want ErrInterrupted", err)
+	}
+	// The peer's thread exits: Send reports the peer gone.
+	q.run(func() { peer.Close() })
+	q.stop()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		err = parent.Send([]byte{1})
+		if err != nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if !errors.Is(err, transports.ErrPeerGone) {
+		t.Errorf("Send to an exited thread: %v, want ErrPeerGone", err)
+	}
+	p.run(func() {
+		parent.Close()
+		if err := parent.Send(nil); !errors.Is(err, transports.ErrClosed) {
+			t.Errorf("Send after Close: %v, want ErrClosed", err)
+		}
+		if _, err := parent.Recv(nil); !errors.Is(err, transports.ErrClosed) {
+			t.Errorf("Recv after Close: %v, want ErrClosed", err)
+		}
+	})
+}
+
+func TestSignalRuntimeNotify(t *testing.T) {
+	parent, peer := transporttest.Pair(t, "signal", transports.Options{API: transports.Runtime})
+	for i := range 200 {
+		if err := parent.Send(nil); err != nil {
+			t.Fatalf("round %d: %v", i, err)
+		}
+		if n, err := peer.Recv(nil); n != 0 || err != nil {
+			t.Fatalf("round %d: peer recv %d, %v", i, n, err)
+		}
+		if err := peer.Send(nil); err != nil {
+			t.Fatalf("round %d: %v", i, err)
+		}
+		if n, err := parent.Recv(nil); n != 0 || err != nil {
+			t.Fatalf("round %d: parent recv %d, %v", i, n, err)
+		}
+	}
+	var le *transports.LimitError
+	if err := parent.Send([]byte{1}); !errors.As(err, &le) || !strings.Contains(le.Source, "os/signal") {
+		t.Errorf("Send of 1 byte with api=runtime: %v, want a *LimitError naming os/signal", err)
+	}
+	go func() { time.Sleep(20 * time.Millisecond); peer.(transports.Interrupter).Interrupt() }()
+	if _, err := peer.Recv(nil); !errors.Is(err, transports.ErrInterrupted) {
+		t.Errorf("Recv after Interrupt: %v", err)
+	}
+}

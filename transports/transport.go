@@ -1,0 +1,127 @@
+package transports
+
+import (
+	"os"
+)
+
+// API says how Go reaches a mechanism. It is a benchmark axis of its own
+// (key "api"): the same kernel object driven two ways gives two figures.
+type API string
+
+const (
+	// Raw is blocking system calls through golang.org/x/sys/unix, made on
+	// the calling goroutine's (locked) OS thread.
+	Raw API = "raw"
+	// Runtime is the Go runtime's poller: os.File or net.Conn on a
+	// non-blocking descriptor, as most Go programs use it.
+	Runtime API = "runtime"
+	// ZeroCopy is the shared-memory transports' in-place path (see
+	// ZeroCopyConn): the message is written where the peer reads it.
+	ZeroCopy API = "zerocopy"
+)
+
+// A Conn moves whole messages between two processes. One Send is received
+// by exactly one Recv, with message boundaries kept, also on stream
+// transports (pipes, stream sockets) where the framing lives in one shared
+// place. A Conn is used by one goroutine at a time; with API Raw that
+// goroutine should be locked to its OS thread (the harness does so).
+type Conn interface {
+	// Send transmits msg as one message. It fails with an error wrapping
+	// ErrMessageTooLarge (a *LimitError) if len(msg) exceeds the channel's
+	// capacity, and wraps ErrPeerGone when the other side has gone away.
+	Send(msg []byte) error
+	// Recv copies the next message into buf and returns its length. A
+	// message longer than buf fails with an error wrapping
+	// io.ErrShortBuffer. It wraps ErrPeerGone when the other side has gone
+	// away (end of file, reset connection, removed object).
+	Recv(buf []byte) (int, error)
+	// Close releases this side. On the creating side it also removes every
+	// kernel object the transport made (unlink, IPC_RMID). Close is
+	// idempotent; later Send and Recv fail with ErrClosed.
+	Close() error
+}
+
+// Options are the parent's choices when it creates a channel.
+type Options struct {
+	// API selects the raw syscall or the runtime path; it must be one of
+	// the transport's Info.APIs.
+	API API
+	// MaxMessage is the largest message the channel must carry. Transports
+	// size their buffers, rings and queues by it. Zero means the
+	// transport's own limit (Limits.MaxMessage). A value above that limit
+	// makes Create fail with a *LimitError.
+	MaxMessage int
+}
+
+// Spec tells the peer how to attach to what the parent created. It is
+// serialised (JSON) and sent over the harness's control channel; it must
+// not hold anything that only makes sense inside the parent.
+type Spec struct {
+	// Transport is the registered name, e.g. "fifo".
+	Transport string `json:"transport"`
+	// API is the API both sides use.
+	API API `json:"api"`
+	// MaxMessage is the channel capacity the parent chose (never zero).
+	MaxMessage int `json:"max_message"`
+	// Params carries names and numbers: FIFO paths, queue names, System V
+	// ids, ring geometry, thread ids.
+	Params map[string]string `json:"params,omitempty"`
+}
+
+// Endpoint is what Create hands over for the peer: the spec and the files
+// the peer inherits (exec.Cmd.ExtraFiles, in this order). The caller owns
+// the files: it passes them to the peer and closes its copies once the
+// peer has started, so that the peer's exit is seen as end of file.
+type Endpoint struct {
+	Spec  Spec
+	Files []*os.File
+}
+
+// A Transport is one IPC mechanism.
+type Transport interface {
+	// Create makes the kernel objects in the parent and returns the
+	// parent's Conn and what the peer needs to attach.
+	Create(opts Options) (Conn, Endpoint, error)
+	// Attach connects the peer to the objects described by spec; files
+	// are the inherited descriptors in the order Create returned them.
+	Attach(spec Spec, files []*os.File) (Conn, error)
+}
+
+// Connector is implemented by parent-side Conns that need a second step
+// once the peer has attached: opening the write end of a FIFO, learning
+// the peer's thread id for a signal, removing a System V segment that
+// both sides now map. reply is what the peer's Replier returned.
+type Connector interface {
+	Connect(reply map[string]string) error
+}
+
+// Replier is implemented by peer-side Conns that have something to tell the
+// parent after Attach (a thread id, a buffer address). The harness sends it
+// with the handshake and hands it to the parent's Connector.
+type Replier interface {
+	Reply() map[string]string
+}
+
+// Interrupter is implemented by Conns whose blocking calls do not end by
+// themselves when the peer process dies (shared memory, message queues).
+// Interrupt may be called from any goroutine while Send or Recv is blocked
+// in another; it makes them return an error wrapping ErrInterrupted soon
+// (within about 100 ms). It does not release resources: Close still must
+// be called.
+type Interrupter interface {
+	Interrupt()
+}
+
+// Limits describe the bounds a mechanism imposes on this machine, as read
+// at the time of the call (they may depend on sysctls, rlimits and
+// privileges).
+type Limits struct {
+	// MaxMessage is the largest message one Send may carry.
+	MaxMessage int
+	// Source says where MaxMessage comes from and how to change it, e.g.
+	// "/proc/sys/fs/mqueue/msgsize_max (root: HARD_MSGSIZEMAX 16 MiB)".
+	Source string
+	// Lossy is true for mechanisms that may drop messages (UDP, standard
+	// signals); the harness then uses flow control and counts losses.
+	Lossy bool
+}
