@@ -67,47 +67,47 @@ func readFull(fd int, buf []byte) error {
 func RunRawPipe(b *testing.B, pin harness.Pin, size int) {
 	var p2c, c2p [2]int
 	if err := unix.Pipe2(p2c[:], unix.O_CLOEXEC); err != nil {
-		b.Fatal(err)
+		fatal(b, err)
 	}
 	if err := unix.Pipe2(c2p[:], unix.O_CLOEXEC); err != nil {
 		unix.Close(p2c[0])
 		unix.Close(p2c[1])
-		b.Fatal(err)
+		fatal(b, err)
 	}
 	defer unix.Close(p2c[1])
 	defer unix.Close(c2p[0])
 	peerFiles := []*os.File{os.NewFile(uintptr(p2c[0]), "p2c-r"), os.NewFile(uintptr(c2p[1]), "c2p-w")}
 	fs, err := harness.StartFunc("rawpipe-echo", pin, peerFiles)
 	if err != nil {
-		b.Fatal(err)
+		fatal(b, err)
 	}
 	defer fs.Close()
 	if err := fs.Begin(size); err != nil {
-		b.Fatal(err)
+		fatal(b, err)
 	}
 	msg := make([]byte, size)
 	buf := make([]byte, size)
 	w, r := p2c[1], c2p[0]
 	for i := 0; i < 1000; i++ { // warm-up
 		if _, err := unix.Write(w, msg); err != nil {
-			b.Fatal(err)
+			fatal(b, err)
 		}
 		if err := readFull(r, buf); err != nil {
-			b.Fatal(err)
+			fatal(b, err)
 		}
 	}
 	for b.Loop() {
 		if _, err := unix.Write(w, msg); err != nil {
-			b.Fatal(err)
+			fatal(b, err)
 		}
 		if err := readFull(r, buf); err != nil {
-			b.Fatal(err)
+			fatal(b, err)
 		}
 	}
 	unix.Close(w) // end of file ends the echo loop
 	parent, peer, err := fs.Finish(nil)
 	if err != nil {
-		b.Fatal(err)
+		fatal(b, err)
 	}
 	b.SetBytes(int64(2 * size))
 	both := parent.Add(peer)
@@ -115,21 +115,23 @@ func RunRawPipe(b *testing.B, pin harness.Pin, size int) {
 	b.ReportMetric(float64(both.CtxSw())/float64(b.N), "ctxsw/op")
 }
 
-// Baseline runs BenchmarkBaseline: op=rawpipe at each default pin, 64 B,
-// and op=harness: the harness's own per-round-trip cost (MeasureOverhead).
-func Baseline(b *testing.B) {
-	o, err := FlagOptions()
-	if err != nil {
-		b.Fatal(err)
+// baselineCases are BenchmarkBaseline: op=rawpipe at each pin, 64 B, and
+// op=harness: the harness's own cost per round trip (MeasureOverhead).
+func baselineCases(o Options) ([]Case, error) {
+	pins := o.Pins
+	if pins == nil {
+		pins = DefaultPins
 	}
-	for _, pin := range o.Pins {
-		b.Run(fmt.Sprintf("op=rawpipe/pin=%s/size=64", pin), func(b *testing.B) { RunRawPipe(b, pin, 64) })
+	var cases []Case
+	for _, pin := range pins {
+		cases = append(cases, Case{Name: fmt.Sprintf("op=rawpipe/pin=%s/size=64", pin), Run: func(b *testing.B) { RunRawPipe(b, pin, 64) }})
 	}
-	b.Run("op=harness/pin=same/size=64", func(b *testing.B) {
+	cases = append(cases, Case{Name: "op=harness/pin=same/size=64", Run: func(b *testing.B) {
 		if err := harness.MeasureOverhead(b, 64); err != nil {
-			b.Fatal(err)
+			fatal(b, err)
 		}
-	})
+	}})
+	return cases, nil
 }
 
 func jsonArg(pc *harness.PeerContext, v any) error {

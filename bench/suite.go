@@ -163,46 +163,110 @@ func minInt(xs []int) int {
 	return m
 }
 
-// RunAll runs every cell of workload as a sub-benchmark of b.
-func RunAll(b *testing.B, workload string) {
+// A Case is one leaf benchmark of the suite: its name below the group
+// ("transport=pipe/api=raw/pin=same/size=64"), a check that returns the
+// reason to skip it here (nil: run it), and its body.
+type Case struct {
+	Name  string
+	Check func() error
+	Run   func(b *testing.B)
+}
+
+// A Group is a top-level benchmark: BenchmarkPingPong is the group
+// "PingPong".
+type Group struct {
+	Name  string
+	Cases func(o Options) ([]Case, error)
+}
+
+// Groups lists the suite's groups in the order they run.
+var Groups = []Group{
+	{"PingPong", workloadCases(harness.PingPong)},
+	{"Stream", workloadCases(harness.Stream)},
+	{"Baseline", baselineCases},
+}
+
+// addGroup appends a group; files that define groups call it from init.
+func addGroup(g Group) { Groups = append(Groups, g) }
+
+func workloadCases(workload string) func(Options) ([]Case, error) {
+	return func(o Options) ([]Case, error) {
+		cells, err := Cells(workload, o)
+		if err != nil {
+			return nil, err
+		}
+		cases := make([]Case, len(cells))
+		for i, c := range cells {
+			cases[i] = Case{Name: c.Name(), Check: c.Check, Run: func(b *testing.B) { Run(b, c) }}
+		}
+		return cases, nil
+	}
+}
+
+// RunGroup runs the group's cases, as narrowed by the -ipcbench.* flags,
+// as sub-benchmarks of b.
+func RunGroup(b *testing.B, name string) {
 	o, err := FlagOptions()
 	if err != nil {
 		b.Fatal(err)
 	}
-	cells, err := Cells(workload, o)
+	for _, g := range Groups {
+		if g.Name != name {
+			continue
+		}
+		cases, err := g.Cases(o)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, c := range cases {
+			b.Run(c.Name, func(b *testing.B) {
+				if c.Check != nil {
+					if err := c.Check(); err != nil {
+						b.Skip(err)
+					}
+				}
+				c.Run(b)
+			})
+		}
+		return
+	}
+	b.Fatalf("no benchmark group %q", name)
+}
+
+// Check returns why c cannot run here (a size above the transport's
+// limit), or nil.
+func (c Cell) Check() error {
+	info, err := transports.Lookup(c.Transport)
 	if err != nil {
-		b.Fatal(err)
+		return err
 	}
-	for _, c := range cells {
-		b.Run(c.Name(), func(b *testing.B) { Run(b, c) })
+	if lim := info.Limits(c.API); c.Size > lim.MaxMessage {
+		return fmt.Errorf("%s: size %d exceeds the limit of %d bytes (%s)", c.Transport, c.Size, lim.MaxMessage, lim.Source)
 	}
+	return nil
 }
 
 // Run measures one cell: it starts a peer, warms up, measures over b.Loop
 // and reports the metrics. It skips, with the reason, a size above the
 // transport's limit or a mechanism this machine does not allow.
 func Run(b *testing.B, c Cell) {
-	info, err := transports.Lookup(c.Transport)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if lim := info.Limits(c.API); c.Size > lim.MaxMessage {
-		b.Skipf("%s: size %d exceeds the limit of %d bytes (%s)", c.Transport, c.Size, lim.MaxMessage, lim.Source)
+	if err := c.Check(); err != nil {
+		skipf(b, "%v", err)
 	}
 	s, err := harness.Start(harness.Config{Transport: c.Transport, API: c.API, Pin: c.Pin, Size: c.Size})
 	if err != nil {
 		if errors.Is(err, errors.ErrUnsupported) {
-			b.Skipf("%s: not available here: %v", c.Transport, err)
+			skipf(b, "%s: not available here: %v", c.Transport, err)
 		}
-		b.Fatal(err)
+		fatal(b, err)
 	}
 	defer s.Close()
 	if err := s.Warmup(c.Workload, *warmupFlag, 100000); err != nil {
-		b.Fatal(err)
+		fatal(b, err)
 	}
 	res, err := s.Run(b, c.Workload)
 	if err != nil {
-		b.Fatal(err)
+		fatal(b, err)
 	}
 	res.Report(b)
 }

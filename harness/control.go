@@ -17,6 +17,10 @@ const roleEnv = "IPCBENCH_ROLE"
 // roleValue is the value of roleEnv for this protocol version.
 const roleValue = "peer/1"
 
+// filesEnv tells the peer how many transport descriptors follow ctlFD (the
+// runtime may open descriptors of its own right after them).
+const filesEnv = "IPCBENCH_FILES"
+
 // ctlFD is the peer's control descriptor: the first ExtraFiles entry.
 const ctlFD = 3
 

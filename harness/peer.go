@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"sync"
 
 	"github.com/ipcbench/ipcbench/transports"
@@ -71,10 +72,16 @@ func PeerMain() int {
 	// a transport call is killed by the parent or by Pdeathsig.
 	runtime.LockOSThread()
 	c := newCtl(ctlFD)
+	nfiles, err := strconv.Atoi(os.Getenv(filesEnv))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ipcbench peer: %s=%q: %v\n", filesEnv, os.Getenv(filesEnv), err)
+		return 2
+	}
 	var files []*os.File
-	for fd := ctlFD + 1; ; fd++ {
+	for fd := ctlFD + 1; fd <= ctlFD+nfiles; fd++ {
 		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
-			break
+			fmt.Fprintf(os.Stderr, "ipcbench peer: inherited descriptor %d: %v\n", fd, err)
+			return 2
 		}
 		unix.CloseOnExec(fd)
 		files = append(files, os.NewFile(uintptr(fd), fmt.Sprintf("fd%d", fd)))

@@ -72,7 +72,7 @@ type Session struct {
 // waits for its handshake. On any error everything made so far is
 // released. The caller's goroutine stays locked to its OS thread (pinned
 // per cfg.Pin) until Close.
-func Start(cfg Config) (s *Session, err error) {
+func Start(cfg Config) (_ *Session, err error) {
 	info, err := transports.Lookup(cfg.Transport)
 	if err != nil {
 		return nil, err
@@ -95,11 +95,15 @@ func Start(cfg Config) (s *Session, err error) {
 	if cfg.Size > cfg.MaxMessage {
 		return nil, fmt.Errorf("%s: size %d exceeds the channel capacity %d", cfg.Transport, cfg.Size, cfg.MaxMessage)
 	}
+	opts := transports.Options{API: cfg.API, MaxMessage: cfg.MaxMessage}
+	if _, err := info.Capacity(opts); err != nil {
+		return nil, err
+	}
 	place, err := Place(cfg.Pin)
 	if err != nil {
 		return nil, err
 	}
-	s = &Session{cfg: cfg, info: info, place: place}
+	s := &Session{cfg: cfg, info: info, place: place}
 	s.restore, err = pinThread(place.Parent)
 	if err != nil {
 		return nil, err
@@ -109,7 +113,7 @@ func Start(cfg Config) (s *Session, err error) {
 			s.Close()
 		}
 	}()
-	conn, ep, err := info.New().Create(transports.Options{API: cfg.API, MaxMessage: cfg.MaxMessage})
+	conn, ep, err := info.New().Create(opts)
 	if err != nil {
 		return nil, err
 	}

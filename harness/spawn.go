@@ -96,7 +96,7 @@ func spawn(name string, files []*os.File) (*Peer, error) {
 	if len(os.Args) > 0 {
 		cmd.Args = []string{os.Args[0]}
 	}
-	cmd.Env = append(os.Environ(), roleEnv+"="+roleValue)
+	cmd.Env = append(os.Environ(), roleEnv+"="+roleValue, fmt.Sprintf("%s=%d", filesEnv, len(files)))
 	cmd.ExtraFiles = append([]*os.File{peerCtl}, files...)
 	cmd.Stdout = p.stderr
 	cmd.Stderr = p.stderr

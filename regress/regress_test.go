@@ -276,3 +276,23 @@ func TestThresholdSet(t *testing.T) {
 		}
 	}
 }
+
+func TestConfirm(t *testing.T) {
+	old := parse(t, "old", synth(t, 1, machineA, synthBench{pp, 8000, 10, 0.02}, synthBench{st, 20000, 10, 0.02}))
+	slowPP := parse(t, "new", synth(t, 2, machineA, synthBench{pp, 9600, 10, 0.02}, synthBench{st, 20000, 10, 0.02}))
+	slowST := parse(t, "new2", synth(t, 3, machineA, synthBench{pp, 8000, 10, 0.02}, synthBench{st, 24000, 10, 0.02}))
+	slowBoth := parse(t, "new3", synth(t, 4, machineA, synthBench{pp, 9600, 10, 0.02}, synthBench{st, 24000, 10, 0.02}))
+
+	// A regression of another benchmark in the rerun confirms nothing.
+	rep := Compare(old, slowPP, DefaultThresholds())
+	if n := rep.Confirm(Compare(old, slowST, DefaultThresholds())); n != 0 || rep.Failed() || rep.Count(Unconfirmed) == 0 {
+		t.Errorf("confirmed %d, failed %v:\n%s", n, rep.Failed(), render(t, rep))
+	}
+	if out := render(t, rep); !strings.Contains(out, "not confirmed by the rerun") {
+		t.Errorf("report:\n%s", out)
+	}
+	rep = Compare(old, slowPP, DefaultThresholds())
+	if n := rep.Confirm(Compare(old, slowBoth, DefaultThresholds())); n == 0 || !rep.Failed() {
+		t.Errorf("confirmed %d, failed %v", n, rep.Failed())
+	}
+}

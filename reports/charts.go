@@ -173,28 +173,71 @@ func addTransportLegend(c *Chart, ts []string, thumbs map[string][]plot.Thumbnai
 	}
 }
 
-// decadeTicks labels a log axis at powers of ten, and at 2 and 5 times
-// them when the axis spans less than two decades.
-type decadeTicks struct{}
+// An axisScale maps data values to plot coordinates: identity, or log10.
+// Log axes are drawn by plotting log10 of the values on a linear axis with
+// ticks labelled in data units (gonum's LogScale misplaces long axis
+// labels' glyph boxes and then shrinks the data area).
+type axisScale struct{ log bool }
 
-func (decadeTicks) Ticks(min, max float64) []plot.Tick {
-	if min <= 0 || max <= 0 {
+func (a axisScale) f(v float64) float64 {
+	if a.log {
+		return math.Log10(v)
+	}
+	return v
+}
+
+// ok reports whether v can be drawn on the axis.
+func (a axisScale) ok(v float64) bool { return !a.log || v > 0 }
+
+// setAxis configures axis for the scale and labels it; a log axis gets
+// ticks at powers of ten (and 2×, 5× when it spans under two decades).
+func (a axisScale) setAxis(ax *plot.Axis, label string) {
+	ax.Label.Text = label
+	if a.log {
+		ax.Label.Text += ", log scale"
+		ax.Tick.Marker = logTicks{}
+	} else {
+		ax.Tick.Marker = linTicks{}
+	}
+}
+
+// linTicks labels a linear axis every 1, 2 or 5 × 10^k, about six labels.
+type linTicks struct{}
+
+func (linTicks) Ticks(min, max float64) []plot.Tick {
+	if !(max > min) {
 		return nil
 	}
-	dense := math.Log10(max/min) < 2
-	lo := math.Floor(math.Log10(min))
-	hi := math.Ceil(math.Log10(max))
+	raw := (max - min) / 6
+	step := math.Pow(10, math.Floor(math.Log10(raw)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if step*m >= raw {
+			step *= m
+			break
+		}
+	}
 	var ticks []plot.Tick
-	for e := lo; e <= hi; e++ {
-		base := math.Pow(10, e)
+	for v := math.Ceil(min/step) * step; v <= max+step*1e-9; v += step {
+		ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(math.Round(v/step)*step, 'f', -1, 64)})
+	}
+	return ticks
+}
+
+// logTicks labels a log10-transformed axis in data units.
+type logTicks struct{}
+
+func (logTicks) Ticks(min, max float64) []plot.Tick {
+	dense := max-min < 2
+	var ticks []plot.Tick
+	for e := math.Floor(min); e <= math.Ceil(max); e++ {
 		for i := 1; i < 10; i++ {
-			v := base * float64(i)
-			if v < min*0.999 || v > max*1.001 {
+			v := e + math.Log10(float64(i))
+			if v < min-1e-9 || v > max+1e-9 {
 				continue
 			}
 			t := plot.Tick{Value: v}
 			if i == 1 || (dense && (i == 2 || i == 5)) {
-				t.Label = strconv.FormatFloat(v, 'f', -1, 64)
+				t.Label = strconv.FormatFloat(math.Pow(10, e)*float64(i), 'f', -1, 64)
 			}
 			ticks = append(ticks, t)
 		}
@@ -202,13 +245,18 @@ func (decadeTicks) Ticks(min, max float64) []plot.Tick {
 	return ticks
 }
 
-// sizeTicks labels a size axis at the measured sizes.
-func sizeTicks(sizes []int) plot.ConstantTicks {
+// sizeAxis sets a log10 size axis labelled at the measured sizes.
+func sizeAxis(ax *plot.Axis, sizes []int) {
+	ax.Label.Text = "message size (bytes, log scale)"
 	var ts plot.ConstantTicks
 	for _, s := range sizes {
-		ts = append(ts, plot.Tick{Value: float64(s), Label: SizeLabel(s)})
+		ts = append(ts, plot.Tick{Value: math.Log10(float64(s)), Label: SizeLabel(s)})
 	}
-	return ts
+	ax.Tick.Marker = ts
+	if len(sizes) > 0 {
+		ax.Min = math.Log10(float64(sizes[0])) - 0.1
+		ax.Max = math.Log10(float64(sizes[len(sizes)-1])) + 0.1
+	}
 }
 
 // spansDecades reports whether positive values span at least a factor 10.
@@ -222,10 +270,7 @@ func spansDecades(vals []float64) bool {
 	return hi/lo >= 10
 }
 
-func setLog(a *plot.Axis) {
-	a.Scale = plot.LogScale{}
-	a.Tick.Marker = decadeTicks{}
-}
+var logScale = axisScale{log: true}
 
 // dodge spreads transports sideways on a log axis so whiskers at the same
 // size do not hide each other: factor for the i-th of n series.
@@ -262,11 +307,8 @@ func buildLatency(r *Results, c *Chart) error {
 	}
 	pin := r.mainPin(BenchPingPong)
 	p := c.plot
-	p.X.Label.Text = "message size (bytes, log scale)"
-	p.Y.Label.Text = "round-trip time (µs, log scale): median of runs, whisker to p99"
-	p.X.Scale = plot.LogScale{}
-	p.X.Tick.Marker = sizeTicks(sizes)
-	setLog(&p.Y)
+	sizeAxis(&p.X, sizes)
+	logScale.setAxis(&p.Y, "round-trip time (µs): median, whisker to p99")
 	p.Add(plotter.NewGrid())
 	thumbs := map[string][]plot.Thumbnailer{}
 	var drawnTs []string
@@ -279,11 +321,15 @@ func buildLatency(r *Results, c *Chart) error {
 				continue
 			}
 			med, _ := r.Stat(k, UnitNsOp)
-			x := float64(size) * dodge(i, len(ts))
-			xy = append(xy, plotter.XY{X: x, Y: med.Median / 1e3})
+			if med.Median <= 0 {
+				continue
+			}
+			x := math.Log10(float64(size) * dodge(i, len(ts)))
+			y := math.Log10(med.Median / 1e3)
+			xy = append(xy, plotter.XY{X: x, Y: y})
 			hi := 0.0
 			if p99, ok := r.Stat(k, UnitP99); ok && p99.Median > med.Median {
-				hi = (p99.Median - med.Median) / 1e3
+				hi = math.Log10(p99.Median/1e3) - y
 			}
 			ye = append(ye, struct{ Low, High float64 }{0, hi})
 		}
@@ -308,8 +354,9 @@ func buildLatency(r *Results, c *Chart) error {
 	addTransportLegend(c, drawnTs, thumbs)
 	c.Caption = fmt.Sprintf("BenchmarkPingPong, pin=%s, api=raw where the transport has it. Each point is the median round trip over the runs; the whisker rises to the median p99. Points at one size are spread sideways a little so whiskers do not overlap.", pin)
 	floor, ok := r.floor("cacheline", UnitNsOp)
-	if ok {
-		l, err := refLine([]float64{float64(sizes[0]) * 0.8, float64(sizes[len(sizes)-1]) * 1.25}, []float64{floor.Median / 1e3, floor.Median / 1e3})
+	if ok && floor.Median > 0 {
+		y := math.Log10(floor.Median / 1e3)
+		l, err := refLine([]float64{math.Log10(float64(sizes[0]) * 0.8), math.Log10(float64(sizes[len(sizes)-1]) * 1.25)}, []float64{y, y})
 		if err != nil {
 			return err
 		}
@@ -345,14 +392,11 @@ func buildThroughput(r *Results, c *Chart) error {
 		return noData("no BenchmarkStream results")
 	}
 	pin := r.mainPin(BenchStream)
-	p := c.plot
-	p.X.Label.Text = "message size (bytes, log scale)"
-	p.Y.Label.Text = "throughput (MB/s, log scale): median of runs"
-	p.X.Scale = plot.LogScale{}
-	p.X.Tick.Marker = sizeTicks(sizes)
-	p.Add(plotter.NewGrid())
-	thumbs := map[string][]plot.Thumbnailer{}
-	var drawnTs []string
+	type line struct {
+		t  string
+		xy plotter.XYs
+	}
+	var lines []line
 	var all []float64
 	for _, t := range ts {
 		var xy plotter.XYs
@@ -365,36 +409,54 @@ func buildThroughput(r *Results, c *Chart) error {
 			if s.Median <= 0 {
 				continue
 			}
-			xy = append(xy, plotter.XY{X: float64(size), Y: s.Median})
+			xy = append(xy, plotter.XY{X: math.Log10(float64(size)), Y: s.Median})
 			all = append(all, s.Median)
 		}
-		if len(xy) == 0 {
-			continue
+		if len(xy) > 0 {
+			lines = append(lines, line{t, xy})
 		}
-		l, s, err := plotter.NewLinePoints(xy)
-		if err != nil {
-			return err
-		}
-		l.LineStyle, s.GlyphStyle = lineStyle(t), glyphStyle(t)
-		p.Add(l, s)
-		thumbs[t] = []plot.Thumbnailer{l, s}
-		drawnTs = append(drawnTs, t)
 	}
-	if len(drawnTs) == 0 {
+	if len(lines) == 0 {
 		return noData("no BenchmarkStream MB/s figures")
 	}
-	addTransportLegend(c, drawnTs, thumbs)
-	c.Caption = fmt.Sprintf("BenchmarkStream, pin=%s: bytes delivered and verified per second, median of runs.", pin)
 	var mx, my []float64
 	for _, k := range r.Keys(BenchFloor) {
 		if k.Op == "memcpy" && k.Size > 0 && (k.Pin == r.mainPin(BenchFloor) || k.Pin == "") {
 			if s, ok := r.Stat(k, UnitMBs); ok && s.Median > 0 {
-				mx, my = append(mx, float64(k.Size)), append(my, s.Median)
+				mx, my = append(mx, math.Log10(float64(k.Size))), append(my, s.Median)
 				all = append(all, s.Median)
 			}
 		}
 	}
+	ys := axisScale{log: spansDecades(all)}
+	p := c.plot
+	sizeAxis(&p.X, sizes)
+	ys.setAxis(&p.Y, "throughput (MB/s): median of runs")
+	if !ys.log {
+		p.Y.Min = 0
+	}
+	p.Add(plotter.NewGrid())
+	thumbs := map[string][]plot.Thumbnailer{}
+	var drawnTs []string
+	for _, ln := range lines {
+		for i := range ln.xy {
+			ln.xy[i].Y = ys.f(ln.xy[i].Y)
+		}
+		l, s, err := plotter.NewLinePoints(ln.xy)
+		if err != nil {
+			return err
+		}
+		l.LineStyle, s.GlyphStyle = lineStyle(ln.t), glyphStyle(ln.t)
+		p.Add(l, s)
+		thumbs[ln.t] = []plot.Thumbnailer{l, s}
+		drawnTs = append(drawnTs, ln.t)
+	}
+	addTransportLegend(c, drawnTs, thumbs)
+	c.Caption = fmt.Sprintf("BenchmarkStream, pin=%s: bytes delivered and verified per second, median of runs.", pin)
 	if len(mx) > 0 {
+		for i := range my {
+			my[i] = ys.f(my[i])
+		}
 		l, err := refLine(mx, my)
 		if err != nil {
 			return err
@@ -405,12 +467,6 @@ func buildThroughput(r *Results, c *Chart) error {
 		c.Caption += " The dotted black line is memcpy bandwidth on one core (BenchmarkFloor/op=memcpy), the ceiling for any copy."
 	} else {
 		c.Caption += " No memcpy reference in these results (BenchmarkFloor/op=memcpy)."
-	}
-	if spansDecades(all) {
-		setLog(&p.Y)
-	} else {
-		p.Y.Label.Text = "throughput (MB/s): median of runs"
-		p.Y.Min = 0
 	}
 	return nil
 }
@@ -434,61 +490,61 @@ func buildCPU(r *Results, c *Chart) error {
 	if !ok {
 		return noData("no BenchmarkPingPong results")
 	}
-	lat := r.at(BenchPingPong, UnitNsOp, size)
+	type pt struct {
+		t    string
+		x, y float64 // µs
+	}
+	var pts []pt
+	var all []float64
+	for _, p := range r.at(BenchPingPong, UnitNsOp, size) {
+		cpu, ok := r.Stat(p.Key, UnitCPU)
+		if !ok || cpu.Median <= 0 || p.Sum.Median <= 0 {
+			continue
+		}
+		pts = append(pts, pt{p.Transport, p.Sum.Median / 1e3, cpu.Median / 1e3})
+		all = append(all, p.Sum.Median/1e3, cpu.Median/1e3)
+	}
+	if len(pts) == 0 {
+		return noData("no cpu-ns/op figures in BenchmarkPingPong at %s", SizeLabel(size))
+	}
+	sc := axisScale{log: spansDecades(all)}
 	p := c.plot
 	p.Title.Text = fmt.Sprintf("CPU cost against latency, %s round trip", SizeLabel(size))
-	p.X.Label.Text = "round-trip time (µs): median of runs"
-	p.Y.Label.Text = "CPU time of both processes per round trip (µs)"
+	sc.setAxis(&p.X, "round-trip time (µs): median of runs")
+	sc.setAxis(&p.Y, "CPU time of both processes per round trip (µs)")
 	p.Add(plotter.NewGrid())
 	thumbs := map[string][]plot.Thumbnailer{}
 	var drawnTs []string
-	var xs, ys []float64
-	for _, pt := range lat {
-		cpu, ok := r.Stat(pt.Key, UnitCPU)
-		if !ok || cpu.Median <= 0 || pt.Sum.Median <= 0 {
-			continue
-		}
-		xy := plotter.XYs{{X: pt.Sum.Median / 1e3, Y: cpu.Median / 1e3}}
-		s, err := plotter.NewScatter(xy)
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, q := range pts {
+		s, err := plotter.NewScatter(plotter.XYs{{X: sc.f(q.x), Y: sc.f(q.y)}})
 		if err != nil {
 			return err
 		}
-		s.GlyphStyle = glyphStyle(pt.Transport)
+		s.GlyphStyle = glyphStyle(q.t)
 		s.GlyphStyle.Radius = vg.Points(5)
 		p.Add(s)
-		thumbs[pt.Transport] = []plot.Thumbnailer{s}
-		drawnTs = append(drawnTs, pt.Transport)
-		xs, ys = append(xs, xy[0].X), append(ys, xy[0].Y)
-	}
-	if len(drawnTs) == 0 {
-		return noData("no cpu-ns/op figures in BenchmarkPingPong at %s", SizeLabel(size))
+		thumbs[q.t] = []plot.Thumbnailer{s}
+		drawnTs = append(drawnTs, q.t)
+		lo = math.Min(lo, math.Min(q.x, q.y/2))
+		hi = math.Max(hi, math.Max(q.x, q.y))
 	}
 	addTransportLegend(c, drawnTs, thumbs)
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for i := range xs {
-		lo = math.Min(lo, math.Min(xs[i], ys[i]/2))
-		hi = math.Max(hi, math.Max(xs[i], ys[i]))
-	}
-	one, err := refLine([]float64{lo, hi}, []float64{lo, hi})
+	one, err := refLine([]float64{sc.f(lo), sc.f(hi)}, []float64{sc.f(lo), sc.f(hi)})
 	if err != nil {
 		return err
 	}
-	two, err := refLine([]float64{lo, hi / 2}, []float64{2 * lo, hi})
+	two, err := refLine([]float64{sc.f(lo), sc.f(hi / 2)}, []float64{sc.f(2 * lo), sc.f(hi)})
 	if err != nil {
 		return err
 	}
-	two.LineStyle.Color = color.RGBA{R: 120, G: 120, B: 120, A: 255}
+	two.LineStyle.Color = color.RGBA{R: 140, G: 140, B: 140, A: 255}
+	two.LineStyle.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
 	p.Add(one, two)
 	c.legend.Add("reference:")
 	c.legend.Add("CPU = wall time (1 CPU busy)", one)
-	c.legend.Add("CPU = 2 × wall time (2 CPUs)", two)
-	if spansDecades(append(append([]float64(nil), xs...), ys...)) {
-		setLog(&p.X)
-		setLog(&p.Y)
-		p.X.Label.Text += ", log scale"
-		p.Y.Label.Text += ", log scale"
-	}
-	c.Caption = fmt.Sprintf("BenchmarkPingPong at %s, pin=%s: each transport is one point. Points near the dotted line keep one CPU busy for the whole round trip; near the grey line both CPUs are busy (spinning); far below it the processes sleep while they wait.", SizeLabel(size), r.mainPin(BenchPingPong))
+	c.legend.Add("CPU = 2 × wall time (2 CPUs busy)", two)
+	c.Caption = fmt.Sprintf("BenchmarkPingPong at %s, pin=%s: each transport is one point: its median round trip and the CPU time both processes used for it (user + system). On the dotted line one CPU is busy for the whole round trip; on the dashed grey line both are; below the dotted line the processes sleep while they wait.", SizeLabel(size), r.mainPin(BenchPingPong))
 	return nil
 }
 
@@ -513,8 +569,7 @@ func buildLadder(r *Results, c *Chart) error {
 	}
 	p.NominalX(names...)
 	p.X.Label.Text = "percentile of round trips within a run"
-	p.Y.Label.Text = "round-trip time (µs, log scale): median of runs"
-	setLog(&p.Y)
+	logScale.setAxis(&p.Y, "round-trip time (µs): median of runs")
 	p.Add(plotter.NewGrid())
 	thumbs := map[string][]plot.Thumbnailer{}
 	var drawnTs []string
@@ -522,7 +577,7 @@ func buildLadder(r *Results, c *Chart) error {
 		var xy plotter.XYs
 		for i, u := range ladderUnits {
 			if s, ok := r.Stat(pt.Key, u.unit); ok && s.Median > 0 {
-				xy = append(xy, plotter.XY{X: float64(i), Y: s.Median / 1e3})
+				xy = append(xy, plotter.XY{X: float64(i), Y: math.Log10(s.Median / 1e3)})
 			}
 		}
 		if len(xy) == 0 {
@@ -558,16 +613,34 @@ func drawPairs(c *Chart, rows []pairRow, aName, bName, xLabel string) error {
 	// NominalY puts the first name at the bottom: reverse for reading order.
 	for i := len(rows) - 1; i >= 0; i-- {
 		names = append(names, rows[i].Transport)
+		all = append(all, rows[i].A.Median, rows[i].B.Median)
 	}
+	sc := axisScale{log: spansDecades(all)}
 	p.NominalY(names...)
+	p.Y.Label.Text = "transport"
 	p.Y.Tick.Label.Font.Size = 11
-	p.X.Label.Text = xLabel
+	sc.setAxis(&p.X, xLabel)
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, v := range all {
+		if sc.ok(v) {
+			lo, hi = math.Min(lo, sc.f(v/1e3)), math.Max(hi, sc.f(v/1e3))
+		}
+	}
+	// Leave room so no glyph sits on the frame; a linear axis starts at 0.
+	if sc.log {
+		p.X.Min, p.X.Max = lo-0.05, hi+0.05
+	} else {
+		p.X.Min, p.X.Max = 0, hi*1.05
+	}
+	p.Y.Min, p.Y.Max = -0.6, float64(len(rows))-0.4
 	p.Add(plotter.NewGrid())
 	for i, row := range rows {
+		if !sc.ok(row.A.Median) || !sc.ok(row.B.Median) {
+			continue
+		}
 		y := float64(len(rows) - 1 - i)
 		col := styleOf(row.Transport).color
-		xy := plotter.XYs{{X: row.A.Median / 1e3, Y: y}, {X: row.B.Median / 1e3, Y: y}}
-		all = append(all, xy[0].X, xy[1].X)
+		xy := plotter.XYs{{X: sc.f(row.A.Median / 1e3), Y: y}, {X: sc.f(row.B.Median / 1e3), Y: y}}
 		l, err := plotter.NewLine(xy)
 		if err != nil {
 			return err
@@ -585,18 +658,14 @@ func drawPairs(c *Chart, rows []pairRow, aName, bName, xLabel string) error {
 		b.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(5), Shape: draw.RingGlyph{}}
 		p.Add(l, a, b)
 	}
-	if spansDecades(all) {
-		setLog(&p.X)
-		p.X.Label.Text += ", log scale"
-	}
 	ka, _ := plotter.NewScatter(plotter.XYs{{}})
 	ka.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(5), Shape: draw.CircleGlyph{}}
 	kb, _ := plotter.NewScatter(plotter.XYs{{}})
 	kb.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(5), Shape: draw.RingGlyph{}}
 	c.legend.Add("filled: "+aName, ka)
 	c.legend.Add("open: "+bName, kb)
-	c.legend.Add("colour: transport")
-	c.legend.Add("(as in every chart)")
+	c.legend.Add("colour: the transport's,")
+	c.legend.Add("as in every chart")
 	return nil
 }
 
@@ -648,7 +717,7 @@ func buildPin(r *Results, c *Chart) error {
 	if err := drawPairs(c, rows, "pin=split (two CPUs)", "pin=same (one CPU)", "round-trip time (µs): median of runs"); err != nil {
 		return err
 	}
-	c.Caption = fmt.Sprintf("BenchmarkPingPong at %s (api=raw where present): both processes on different CPUs (filled) against both on one CPU (open). Spinning transports suffer most on one CPU: the waiter burns the time slice its peer needs.", SizeLabel(size))
+	c.Caption = fmt.Sprintf("BenchmarkPingPong at %s (api=raw where present): both processes on different CPUs (filled) against both on one CPU (open).", SizeLabel(size))
 	return nil
 }
 
@@ -679,7 +748,10 @@ func buildSignals(r *Results, c *Chart) error {
 	bars.LineStyle.Width = 0
 	p.Add(plotter.NewGrid(), bars)
 	p.NominalX(names...)
+	p.X.Min, p.X.Max = -0.8, float64(len(vals))-0.2
+	p.X.Label.Text = "kind of signal (flooded by one sender)"
 	p.Y.Label.Text = "signals lost (% of sent): median of runs"
+	p.Y.Tick.Marker = linTicks{}
 	p.Y.Min, p.Y.Max = 0, 100
 	xy := make(plotter.XYs, len(vals))
 	for i, v := range vals {
@@ -694,7 +766,6 @@ func buildSignals(r *Results, c *Chart) error {
 		lab.TextStyle[i].XAlign = draw.XCenter
 	}
 	p.Add(lab)
-	c.legend.Add("signal flood", bars)
 	c.Caption = "BenchmarkSignalFlood: a sender fires signals as fast as it can at a receiver. Standard signals of one number coalesce while pending; real-time signals queue (up to RLIMIT_SIGPENDING)."
 	return nil
 }

@@ -305,6 +305,18 @@ func (r *Results) Transports(bench string) []string {
 	return ts
 }
 
+// mainSizes returns the sizes measured by bench for any transport but
+// signal (whose only size is one sigqueue value, 8 B).
+func (r *Results) mainSizes(bench string) []int {
+	seen := map[int]bool{}
+	for _, k := range r.Keys(bench) {
+		if k.Size != NoSize && k.Transport != "signal" {
+			seen[k.Size] = true
+		}
+	}
+	return sortedInts(seen)
+}
+
 // Sizes returns the distinct sizes measured by benchmark function bench
 // for transport (any transport if ""), ascending.
 func (r *Results) Sizes(bench, transport string) []int {

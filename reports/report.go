@@ -6,7 +6,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 )
 
@@ -123,7 +122,7 @@ func (rep *Report) document(res *Results, opts Options) []block {
 	ms := []metric{metricLatency, metricThroughput, cm}
 	sizes := map[int]bool{}
 	for _, m := range ms {
-		for _, s := range res.Sizes(m.Bench, "") {
+		for _, s := range res.mainSizes(m.Bench) {
 			sizes[s] = true
 		}
 	}
@@ -164,7 +163,7 @@ func (rep *Report) document(res *Results, opts Options) []block {
 	// Charts.
 	add(heading{2, "Charts"})
 	for _, c := range rep.Charts {
-		add(heading{3, c.plot.Title.Text}, image{c.File, c.plot.Title.Text}, para{c.Caption})
+		add(heading{3, c.plot.Title.Text}, imageBlock{c.File, c.plot.Title.Text}, para{c.Caption})
 	}
 	if len(rep.Missing) > 0 {
 		var items []string
@@ -246,11 +245,12 @@ func spread(s Summary) string {
 }
 
 func transportTable(r *Results, m metric) []block {
-	sizes := r.Sizes(m.Bench, "")
+	sizes := r.mainSizes(m.Bench)
 	ts := r.Transports(m.Bench)
 	if len(sizes) == 0 || len(ts) == 0 {
 		return []block{para{"Not measured in this run."}}
 	}
+	var notes []block
 	pin := r.mainPin(m.Bench)
 	t := table{Header: []string{"transport", "family", "api"}}
 	for _, s := range sizes {
@@ -258,6 +258,19 @@ func transportTable(r *Results, m metric) []block {
 	}
 	rows := 0
 	for _, tr := range ts {
+		if tr == "signal" {
+			var figs []string
+			for _, size := range r.Sizes(m.Bench, tr) {
+				if k, ok := r.primaryKey(m.Bench, tr, size, pin, m.Unit); ok {
+					s, _ := r.Stat(k, m.Unit)
+					figs = append(figs, fmt.Sprintf("%s at %s", m.Format(s.Median)+spread(s), SizeLabel(size)))
+				}
+			}
+			if len(figs) > 0 {
+				notes = append(notes, para{"signal (payload: one sigqueue value): " + strings.Join(figs, ", ") + "."})
+			}
+			continue
+		}
 		row := []string{tr, Family(tr), ""}
 		any := false
 		for _, size := range sizes {
@@ -283,7 +296,7 @@ func transportTable(r *Results, m metric) []block {
 	if rows == 0 {
 		return []block{para{"Not measured in this run."}}
 	}
-	return []block{para{fmt.Sprintf("pin=%s. Median over runs ± the half-width of its interval as a percentage of the median; — = not measured (a size above the transport's limit is skipped).", pin)}, t}
+	return append([]block{para{fmt.Sprintf("pin=%s. Median over runs ± the half-width of its interval as a percentage of the median; — = not measured (a size above the transport's limit is skipped).", pin)}, t}, notes...)
 }
 
 // missingItems lists what the run lacks: transports, sizes, reference
@@ -306,13 +319,16 @@ func missingItems(r *Results, rep *Report) []string {
 		items = append(items, "Every known transport has results.")
 	}
 	for _, b := range []string{BenchPingPong, BenchStream} {
-		all := r.Sizes(b, "")
+		all := r.mainSizes(b)
 		if len(all) == 0 {
 			items = append(items, fmt.Sprintf("No Benchmark%s results.", b))
 			continue
 		}
 		var lines []string
 		for _, t := range r.Transports(b) {
+			if t == "signal" {
+				continue
+			}
 			has := map[int]bool{}
 			for _, s := range r.Sizes(b, t) {
 				has[s] = true
@@ -371,6 +387,5 @@ func missingItems(r *Results, rep *Report) []string {
 	if len(nm) > 0 {
 		items = append(items, "Claims not measured here: "+strings.Join(nm, ", ")+".")
 	}
-	sort.SliceStable(items, func(i, j int) bool { return false })
 	return items
 }

@@ -161,7 +161,7 @@ func judgeC1(r *Results) Verdict {
 		cs, ok1 := r.Stat(d.SHM.Key, UnitCPU)
 		cm, ok2 := r.Stat(d.MP.Key, UnitCPU)
 		if ok1 && ok2 {
-			v.Figures = append(v.Figures, fmt.Sprintf("CPU per round trip at %s: %s %s vs %s %s (%s)", SizeLabel(d.Size), d.SHM.Transport, fmtNs(cs.Median), d.MP.Transport, fmtNs(cm.Median), ratio(cs.Median, cm.Median)))
+			v.Figures = append(v.Figures, fmt.Sprintf("CPU per round trip at %s: %s %s vs %s %s (shared memory uses %s the CPU)", SizeLabel(d.Size), d.SHM.Transport, fmtNs(cs.Median), d.MP.Transport, fmtNs(cm.Median), ratio(cs.Median, cm.Median)))
 		}
 	}
 	wl, wt := sizesWhere(lat, Better), sizesWhere(thr, Better)
@@ -176,12 +176,12 @@ func judgeC1(r *Results) Verdict {
 		v.Status = HoldsOnlyWhen
 		var parts []string
 		if len(wl) > 0 {
-			parts = append(parts, "latency at "+sizeList(wl))
+			parts = append(parts, "round-trip latency "+sizeCondition(wl, duelSizes(lat)))
 		}
 		if len(wt) > 0 {
-			parts = append(parts, "throughput at "+sizeList(wt))
+			parts = append(parts, "throughput "+sizeCondition(wt, duelSizes(thr)))
 		}
-		v.Condition = "measuring " + strings.Join(parts, "; ")
+		v.Condition = "judged by " + strings.Join(parts, ", or by ")
 	}
 	return v
 }
@@ -228,7 +228,7 @@ func judgeC2(r *Results) Verdict {
 			slowestSem = s
 		}
 	}
-	v.Figures = append(v.Figures, fmt.Sprintf("without semaphores: %s (%s of the semaphore's time: %s is %s)", pointFig(fastest, fmtNs), ratio(fastest.Sum.Median, slowestSem.Sum.Median), slowestSem.Transport, outcomeWord(Compare(slowestSem.Sum, fastest.Sum, true), true)))
+	v.Figures = append(v.Figures, fmt.Sprintf("without semaphores: %s; %s is %s (takes %s as long)", pointFig(fastest, fmtNs), slowestSem.Transport, outcomeWord(Compare(slowestSem.Sum, fastest.Sum, true), true), ratio(slowestSem.Sum.Median, fastest.Sum.Median)))
 	v.Status = HoldsOnlyWhen
 	v.Condition = fmt.Sprintf("semaphores are read as one option: %s kept every message intact with the ring's atomics alone", transportList(lockFree[:min(len(lockFree), 3)]))
 	return v
@@ -471,7 +471,7 @@ func judgeC8(r *Results) Verdict {
 	}
 	o := Compare(unix.Sum, inet.Sum, true)
 	v := Verdict{Figures: []string{
-		fmt.Sprintf("round trip at %s: %s vs %s loopback (Unix %s, %s)", SizeLabel(size), pointFig(unix, fmtNs), pointFig(inet, fmtNs), outcomeWord(o, true), ratio(inet.Sum.Median, unix.Sum.Median)+" for IP"),
+		fmt.Sprintf("round trip at %s: %s vs %s loopback (Unix sockets %s; IP takes %s their time)", SizeLabel(size), pointFig(unix, fmtNs), pointFig(inet, fmtNs), outcomeWord(o, true), ratio(inet.Sum.Median, unix.Sum.Median)),
 		"not tested: a link between two network namespaces",
 	}}
 	if o == Better {
@@ -559,9 +559,50 @@ func judgeC10(r *Results) Verdict {
 	case len(wins) == 0:
 		v.Status = DoesNotHold
 		v.Condition = fmt.Sprintf("shared memory wins %s at no size measured", m.Name)
+	case wins[0] == ds[0].Size:
+		v.Status = DoesNotHold
+		v.Condition = fmt.Sprintf("the opposite: shared memory wins %s at small sizes (%s) and not at %s", m.Name, sizeList(wins), SizeLabel(ds[len(ds)-1].Size))
 	default:
 		v.Status = HoldsOnlyWhen
-		v.Condition = fmt.Sprintf("messages are %s (shared memory wins %s there, not at every larger size)", sizeList(wins), m.Name)
+		v.Condition = fmt.Sprintf("messages are %s (shared memory wins %s there only)", sizeList(wins), m.Name)
 	}
 	return v
+}
+
+func duelSizes(ds []duel) []int {
+	var out []int
+	for _, d := range ds {
+		out = append(out, d.Size)
+	}
+	return out
+}
+
+// sizeCondition describes the sizes wins among all (ascending): "at sizes
+// up to 4 KiB", "from 64 KiB up", or a list.
+func sizeCondition(wins, all []int) string {
+	n := len(wins)
+	switch {
+	case n == 0:
+		return "at no size"
+	case n == len(all):
+		return "at every size"
+	case equalInts(wins, all[:n]):
+		return "at sizes up to " + SizeLabel(wins[n-1])
+	case equalInts(wins, all[len(all)-n:]):
+		return "from " + SizeLabel(wins[0]) + " up"
+	default:
+		return "at " + sizeList(wins)
+	}
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }

@@ -263,15 +263,16 @@ func mqOpenError(name string, err error, depth, capacity int) error {
 	se := os.NewSyscallError("mq_open", err)
 	switch err {
 	case unix.EMFILE:
+		// Create made the soft limit large enough for this channel alone,
+		// so the budget is spent by this user's other queues.
 		var rl unix.Rlimit
 		unix.Getrlimit(unix.RLIMIT_MSGQUEUE, &rl)
-		le := &LimitError{Transport: posixMQName, What: "queue memory (bytes for 2 queues)", Got: int(mqBudget(depth, capacity)), Max: int(rl.Cur),
-			Source: "RLIMIT_MSGQUEUE soft limit (ulimit -q), per user and shared with this user's other queues (or RLIMIT_NOFILE)"}
-		return fmt.Errorf("%s: create %s: %w: %w", posixMQName, name, le, se)
+		return fmt.Errorf("%s: create %s: the 2 queues need %d bytes of RLIMIT_MSGQUEUE (ulimit -q, soft %d, hard %d bytes per user, root included), "+
+			"and this user's other queues use the rest (or RLIMIT_NOFILE is reached): %w", posixMQName, name, mqBudget(depth, capacity), rl.Cur, rl.Max, se)
 	case unix.EINVAL:
 		lim := posixMQLimits()
 		le := &LimitError{Transport: posixMQName, What: "message size", Got: capacity, Max: lim.MaxMessage, Source: lim.Source}
-		return fmt.Errorf("%s: create %s (depth %d, msgsize %d): %w: %w", posixMQName, name, depth, capacity, le, se)
+		return fmt.Errorf("%w: create %s (depth %d): %w", le, name, depth, se)
 	}
 	return fmt.Errorf("%s: create %s: %w", posixMQName, name, se)
 }

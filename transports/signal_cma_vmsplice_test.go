@@ -324,3 +324,239 @@ func TestSignalRuntimeNotify(t *testing.T) {
 		t.Errorf("Recv after Interrupt: %v", err)
 	}
 }
+
+// pairOrSkip is transporttest.Pair for in-process unit tests, but skips the
+// test with the reason when the mechanism is not permitted here.
+func pairOrSkip(t *testing.T, name string, opts transports.Options) (parent, peer transports.Conn) {
+	t.Helper()
+	info, err := transports.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := info.New()
+	parent, ep, err := tr.Create(opts)
+	if err != nil {
+		t.Fatalf("%s: create: %v", name, err)
+	}
+	t.Cleanup(func() { parent.Close() })
+	peer, err = tr.Attach(ep.Spec, ep.Files)
+	if errors.Is(err, errors.ErrUnsupported) {
+		t.Skipf("%s: %v", name, err)
+	}
+	if err != nil {
+		t.Fatalf("%s: attach: %v", name, err)
+	}
+	t.Cleanup(func() { peer.Close() })
+	var reply map[string]string
+	if rp, ok := peer.(transports.Replier); ok {
+		reply = rp.Reply()
+	}
+	if cn, ok := parent.(transports.Connector); ok {
+		err := cn.Connect(reply)
+		if errors.Is(err, errors.ErrUnsupported) {
+			t.Skipf("%s: %v", name, err)
+		}
+		if err != nil {
+			t.Fatalf("%s: connect: %v", name, err)
+		}
+	}
+	return parent, peer
+}
+
+func pattern(seq, size int) []byte {
+	b := make([]byte, size)
+	fillPattern(b, seq)
+	return b
+}
+
+func fillPattern(b []byte, seq int) {
+	x := uint32(seq)*2654435761 + 1
+	for i := range b {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		b[i] = byte(x)
+	}
+}
+
+func openFDs(t *testing.T) int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
+}
+
+// stream sends count messages of size from one side and checks each on the
+// other, with the receiver running concurrently; the sender rewrites its
+// buffer right after every Send.
+func stream(t *testing.T, from, to transports.Conn, size, count int) {
+	t.Helper()
+	errc := make(chan error, 1)
+	go func() {
+		buf := make([]byte, size)
+		want := make([]byte, size)
+		for i := range count {
+			n, err := to.Recv(buf)
+			if err != nil {
+				errc <- fmt.Errorf("recv %d: %w", i, err)
+				return
+			}
+			fillPattern(want, i)
+			if n != size || !bytes.Equal(buf[:n], want) {
+				errc <- fmt.Errorf("message %d of %d bytes: received %d bytes, content differs", i, size, n)
+				return
+			}
+		}
+		errc <- nil
+	}()
+	msg := make([]byte, size)
+	for i := range count {
+		fillPattern(msg, i)
+		if err := from.Send(msg); err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+		for j := range msg { // the caller reuses its buffer at once
+			msg[j] = 0xEE
+		}
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCMAAndVmspliceIntegrity(t *testing.T) {
+	for _, name := range []string{"cma", "vmsplice"} {
+		for _, size := range []int{1, 64, 4096, 1 << 20} {
+			t.Run(fmt.Sprintf("transport=%s/size=%d", name, size), func(t *testing.T) {
+				parent, peer := pairOrSkip(t, name, transports.Options{API: transports.Raw, MaxMessage: size})
+				count := 2000
+				if size >= 1<<20 {
+					count = 20
+				}
+				stream(t, parent, peer, size, count)
+				stream(t, peer, parent, size, count)
+				// Ping-pong.
+				buf := make([]byte, size)
+				for i := range 10 {
+					if err := parent.Send(pattern(i, size)); err != nil {
+						t.Fatal(err)
+					}
+					n, err := peer.Recv(buf)
+					if err != nil || !bytes.Equal(buf[:n], pattern(i, size)) {
+						t.Fatalf("ping %d: %d bytes, %v", i, n, err)
+					}
+					if err := peer.Send(buf[:n]); err != nil {
+						t.Fatal(err)
+					}
+					if n, err = parent.Recv(buf); err != nil || !bytes.Equal(buf[:n], pattern(i, size)) {
+						t.Fatalf("pong %d: %d bytes, %v", i, n, err)
+					}
+				}
+				var le *transports.LimitError
+				if err := parent.Send(make([]byte, size+1)); !errors.As(err, &le) || le.Max != size {
+					t.Errorf("Send of capacity+1 bytes: %v, want *LimitError with max %d", err, size)
+				}
+			})
+		}
+	}
+}
+
+// TestVmspliceBufferReuse sends messages of mixed sizes, so that the
+// staging ring wraps at many offsets, and rewrites the caller's buffer
+// right after each Send, while the reader lags behind: every message must
+// arrive as it was when Send was called.
+func TestVmspliceBufferReuse(t *testing.T) {
+	parent, peer := pairOrSkip(t, "vmsplice", transports.Options{API: transports.Raw, MaxMessage: 200 << 10})
+	sizes := make([]int, 3000)
+	for i := range sizes {
+		switch i % 3 {
+		case 0:
+			sizes[i] = rand.IntN(100)
+		case 1:
+			sizes[i] = rand.IntN(8 << 10)
+		default:
+			sizes[i] = rand.IntN(200 << 10)
+		}
+	}
+	errc := make(chan error, 1)
+	go func() {
+		buf := make([]byte, 200<<10)
+		for i, size := range sizes {
+			if i%100 == 0 {
+				time.Sleep(time.Millisecond) // let the pipe fill
+			}
+			n, err := peer.Recv(buf)
+			if err != nil {
+				errc <- fmt.Errorf("recv %d: %w", i, err)
+				return
+			}
+			if n != size || !bytes.Equal(buf[:n], pattern(i, size)) {
+				errc <- fmt.Errorf("message %d: %d bytes, want %d, or content differs", i, n, size)
+				return
+			}
+		}
+		errc <- nil
+	}()
+	msg := make([]byte, 200<<10)
+	for i, size := range sizes {
+		fillPattern(msg[:size], i)
+		if err := parent.Send(msg[:size]); err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+		fillPattern(msg[:size], -i-1) // rewritten at once
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCMAShortBufferAndPeerGone(t *testing.T) {
+	for _, name := range []string{"cma", "vmsplice"} {
+		t.Run("transport="+name, func(t *testing.T) {
+			parent, peer := pairOrSkip(t, name, transports.Options{API: transports.Raw, MaxMessage: 100})
+			if err := parent.Send(pattern(1, 100)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := peer.Recv(make([]byte, 10)); !errors.Is(err, io.ErrShortBuffer) {
+				t.Errorf("Recv of 100 bytes into 10: %v, want io.ErrShortBuffer", err)
+			}
+			if name == "cma" { // cma keeps the message for a larger buffer
+				buf := make([]byte, 100)
+				if n, err := peer.Recv(buf); err != nil || !bytes.Equal(buf[:n], pattern(1, 100)) {
+					t.Errorf("Recv after short buffer: %d, %v", n, err)
+				}
+			}
+			peer.Close()
+			if err := peer.Send(nil); !errors.Is(err, transports.ErrClosed) {
+				t.Errorf("Send after Close: %v", err)
+			}
+			if _, err := parent.Recv(make([]byte, 100)); !errors.Is(err, transports.ErrPeerGone) {
+				t.Errorf("Recv with the peer closed: %v, want ErrPeerGone", err)
+			}
+			if err := parent.Send([]byte{1}); !errors.Is(err, transports.ErrPeerGone) {
+				t.Errorf("Send with the peer closed: %v, want ErrPeerGone", err)
+			}
+		})
+	}
+}
+
+func TestCMAVmspliceSignalCleanup(t *testing.T) {
+	before := openFDs(t)
+	for _, name := range []string{"cma", "vmsplice"} {
+		t.Run("transport="+name, func(t *testing.T) {
+			parent, peer := pairOrSkip(t, name, transports.Options{API: transports.Raw, MaxMessage: 4096})
+			stream(t, parent, peer, 4096, 10)
+		})
+	}
+	t.Run("transport=signal", func(t *testing.T) {
+		_, q, parent, peer := signalConns(t, transports.Options{API: transports.Raw})
+		if err := parent.Send([]byte{1}); err != nil {
+			t.Fatal(err)
+		}
+		q.run(func() { peer.Recv(make([]byte, 8)) })
+	})
+	if after := openFDs(t); after != before {
+		t.Errorf("%d descriptors open after the tests, %d before", after, before)
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/ipcbench/ipcbench/harness"
 )
 
 // A command is one ipcbench subcommand.
@@ -34,6 +36,9 @@ func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
 func main() {
+	if harness.IsPeer() { // re-executed by the harness as a peer
+		os.Exit(harness.PeerMain())
+	}
 	os.Exit(run(os.Stdout, os.Stderr, os.Args[1:]))
 }
 

@@ -41,9 +41,13 @@ func Take() Snapshot {
 	for _, kind := range []string{"msg", "shm", "sem"} {
 		s.SysV = append(s.SysV, sysvIDs(kind)...)
 	}
-	s.Shm = list("/dev/shm", "")
-	s.Mqueue = list(MqueueDir, "")
-	s.Temp = list(os.TempDir(), "ipcbench-")
+	// Named objects are recognised by the prefix every transport gives
+	// them, ipcbench-<pid>-, so that tests running in parallel in other
+	// processes are not taken for leaks.
+	prefix := fmt.Sprintf("ipcbench-%d-", os.Getpid())
+	s.Shm = list("/dev/shm", prefix)
+	s.Mqueue = list(MqueueDir, prefix)
+	s.Temp = list(os.TempDir(), prefix)
 	return s
 }
 
@@ -61,7 +65,9 @@ func list(dir, prefix string) []string {
 	return names
 }
 
-// sysvIDs lists the ids of System V objects of one kind owned by our uid.
+// sysvIDs lists the ids of System V objects of one kind that this process
+// created (the cpid column of segments) or, for queues and semaphore sets
+// whose table has no creator pid, that our uid created.
 func sysvIDs(kind string) []string {
 	f, err := os.Open("/proc/sysvipc/" + kind)
 	if err != nil {
@@ -71,17 +77,20 @@ func sysvIDs(kind string) []string {
 	sc := bufio.NewScanner(f)
 	sc.Scan() // header
 	header := strings.Fields(sc.Text())
-	idCol, uidCol := slices.Index(header, "msqid"), slices.Index(header, "uid")
+	idCol, ownerCol := slices.Index(header, "msqid"), slices.Index(header, "cpid")
+	owner := strconv.Itoa(os.Getpid())
+	if ownerCol < 0 {
+		ownerCol, owner = slices.Index(header, "cuid"), strconv.Itoa(os.Getuid())
+	}
 	if kind == "shm" {
 		idCol = slices.Index(header, "shmid")
 	} else if kind == "sem" {
 		idCol = slices.Index(header, "semid")
 	}
-	uid := strconv.Itoa(os.Getuid())
 	var ids []string
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
-		if idCol < 0 || uidCol < 0 || len(f) <= max(idCol, uidCol) || f[uidCol] != uid {
+		if idCol < 0 || ownerCol < 0 || len(f) <= max(idCol, ownerCol) || f[ownerCol] != owner {
 			continue
 		}
 		ids = append(ids, kind+":"+f[idCol])

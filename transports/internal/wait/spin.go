@@ -1,5 +1,7 @@
 package wait
 
+import "runtime"
+
 // Spin budgets in PAUSE iterations (about 25 ns each on the AMD EPYC this
 // was tuned on, 10-40 ns on other x86 cores).
 const (
@@ -43,7 +45,11 @@ func (e *spinEvent) Wait(c Cond) error {
 	}
 	for {
 		// The peer may need this CPU (both pinned to it): give it up,
-		// then look again for a short while.
+		// then look again for a short while. Gosched first lets this
+		// process's other goroutines (the garbage collector's workers,
+		// an in-process peer) have the P; it costs little when there
+		// are none.
+		runtime.Gosched()
 		yield()
 		for i := 0; i < spinMin; i++ {
 			if c.Ready() {

@@ -1,0 +1,77 @@
+# ipcbench: `make` alone lists the targets. Variables can be overridden:
+#   make report QUICK=1            the quick profile (under 2 minutes)
+#   make report RESULTS=file.txt   rebuild a report from existing results
+#   make bench COUNT=5 BENCHTIME=1s BENCH='PingPong/transport=pipe/'
+#   make regress BASE=<git revision>   interleaved A/B against a revision
+SHELL := /bin/bash
+export CGO_ENABLED ?= 0
+GO        ?= go
+COUNT     ?= 3
+BENCHTIME ?= 200ms
+BENCH     ?= .
+PROFILE   ?= $(if $(QUICK),quick,default)
+RUN       ?= $(shell date +%Y%m%d-%H%M%S)
+OUT       ?= results/$(RUN)
+BASE      ?=
+IPCBENCH  := bin/ipcbench
+export IPCBENCH_COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+# Packages whose tests can run under the race detector (it needs cgo).
+RACE_PKGS ?= ./harness/... ./transports/... ./reports/... ./regress/... ./bench/... ./cmd/...
+
+.PHONY: help test race bench smoke report build lint fuzz baseline regress history history-append regress-selftest clean
+
+help: ## list the targets
+	@echo "ipcbench make targets:"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 20
+
+test: ## run the test suite (what CI runs): go test ./... without cgo
+	$(GO) test -count=1 ./...
+
+race: ## run the tests under the race detector (needs cgo: gcc)
+	CGO_ENABLED=1 $(GO) test -race -count=1 $(RACE_PKGS)
+
+build: ## build the ipcbench command into bin/
+	$(GO) build -o $(IPCBENCH) ./cmd/ipcbench
+
+bench: ## run the go test benchmarks into results/bench-<run>.txt (COUNT, BENCHTIME, BENCH)
+	@mkdir -p results
+	$(GO) test -run '^$$' -bench '$(BENCH)' -count $(COUNT) -benchtime $(BENCHTIME) . | tee results/bench-$(RUN).txt
+
+smoke: ## run every benchmark for a few iterations, so that none can rot
+	$(GO) test -run '^$$' -bench . -benchtime 5x -count 1 . -args -ipcbench.warmup=1ms
+
+report: build ## run the suite (or use RESULTS=file) and write charts + report into results/<run>/
+	@mkdir -p $(OUT)
+ifdef RESULTS
+	$(IPCBENCH) report -o $(OUT) $(RESULTS)
+else
+	$(IPCBENCH) run -profile $(PROFILE) -o $(OUT)/results.txt
+	$(IPCBENCH) report -o $(OUT) $(OUT)/results.txt
+endif
+
+lint: ## gofmt and go vet
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+fuzz: ## run each fuzz target briefly (FUZZTIME, default 10s)
+	@for spec in $$($(GO) test -list '^Fuzz' ./... 2>/dev/null | awk '/^ok/ {pkg=$$2} /^Fuzz/ {print pkg":"$$1}'); do \
+		pkg=$${spec%%:*}; fn=$${spec##*:}; echo "== $$pkg $$fn"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $${FUZZTIME:-10s} $$pkg || exit 1; done
+
+baseline: ## record a baseline of the quick regression profile in baselines/
+	scripts/baseline.sh
+
+regress: ## compare the quick profile now with the baseline (BASE=<rev>: interleaved A/B)
+	scripts/regress.sh $(BASE)
+
+history: ## chart the history of chosen metrics over commits (PNG)
+	scripts/history.sh chart
+
+history-append: ## append RESULTS=<file> to the history, keyed by commit
+	scripts/history.sh append $(RESULTS)
+
+regress-selftest: ## the CI check of the regression gate itself
+	scripts/ci-gate.sh
+
+clean: ## remove built binaries
+	rm -rf bin

@@ -1,0 +1,82 @@
+package bench
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A Profile is a named choice of what to run and how long: what
+// `make report`, `make baseline` and `ipcbench run -profile` use.
+type Profile struct {
+	Name    string
+	Doc     string
+	Groups  []string // nil: all
+	Options Options
+	// Count is the number of repetitions (rounds over every case,
+	// interleaved, so that slow drift of the machine spreads over all).
+	Count     int
+	BenchTime time.Duration
+	Warmup    time.Duration
+}
+
+// Profiles are the predefined profiles.
+var Profiles = map[string]Profile{
+	"default": {
+		Name: "default", Doc: "every transport, api, size and both default placements; 3 rounds (about 10 minutes on 2 cores)",
+		Count: 3, BenchTime: 80 * time.Millisecond, Warmup: 30 * time.Millisecond,
+	},
+	"quick": {
+		Name: "quick", Doc: "representative transports at 64 B, 64 KiB and 1 MiB, raw api; 2 rounds (under 2 minutes)",
+		Options: Options{
+			Transports: []string{"pipe", "unix-stream", "tcp", "posix-mq", "sysv-mq", "shm-spin", "shm-futex", "shm-hybrid", "shm-sem", "signal"},
+			APIs:       nil,
+			Sizes:      []int{64, 65536, 1048576},
+		},
+		Count: 2, BenchTime: 50 * time.Millisecond, Warmup: 20 * time.Millisecond,
+	},
+}
+
+// ProfileNames lists the profiles, sorted.
+func ProfileNames() []string {
+	var n []string
+	for k := range Profiles {
+		n = append(n, k)
+	}
+	sort.Strings(n)
+	return n
+}
+
+// LookupProfile returns a profile by name, with an error listing the valid
+// names for an unknown one.
+func LookupProfile(name string) (Profile, error) {
+	p, ok := Profiles[name]
+	if !ok {
+		return Profile{}, fmt.Errorf("unknown profile %q (valid: %s)", name, strings.Join(ProfileNames(), ", "))
+	}
+	return p, nil
+}
+
+// Problem receives the reason a case skipped or failed when it runs
+// outside go test (testing.Benchmark discards the log). The ipcbench
+// command sets it; it is nil under go test.
+var Problem func(skipped bool, msg string)
+
+func skipf(b *testing.B, format string, args ...any) {
+	if Problem != nil {
+		Problem(true, fmt.Sprintf(format, args...))
+	}
+	b.Skipf(format, args...)
+}
+
+func fatal(b *testing.B, err error) {
+	if Problem != nil {
+		Problem(false, err.Error())
+	}
+	b.Fatal(err)
+}
+
+// SetWarmup sets the warm-up time per case.
+func SetWarmup(d time.Duration) { *warmupFlag = d }

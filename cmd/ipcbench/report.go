@@ -1,0 +1,61 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/ipcbench/ipcbench/reports"
+)
+
+func init() {
+	commands["report"] = command{
+		summary: "build charts, report.md and report.html from a results file (runs nothing)",
+		run:     runReport,
+	}
+}
+
+// runReport implements `ipcbench report [-o dir] <results-file>`.
+func runReport(stdout, stderr io.Writer, args []string) error {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("o", "", "directory to write the report into (default: the results file's directory)")
+	title := fs.String("title", "", "report title (default \"ipcbench report\")")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: ipcbench report [-o dir] [-title text] <results-file>")
+		fmt.Fprintln(stderr, "Reads Go benchmark format results (go test -bench or ipcbench run) and writes")
+		fmt.Fprintln(stderr, "PNG charts, report.md and report.html. It runs no benchmark.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return &exitError{code: 2, err: err}
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return &exitError{code: 2, err: fmt.Errorf("want exactly one results file, got %d arguments", fs.NArg())}
+	}
+	path := fs.Arg(0)
+	res, err := reports.LoadFile(path)
+	if err != nil {
+		return err
+	}
+	dir := *out
+	if dir == "" {
+		dir = filepath.Dir(path)
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(stderr, "warning: %s\n", w)
+	}
+	paths, err := reports.Write(dir, res, reports.Options{Title: *title, Source: filepath.Base(path)})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, strings.Join(paths, "\n"))
+	return nil
+}

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestReportCommand(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	code := run(&out, &errb, []string{"report", "-o", dir, filepath.Join("..", "..", "reports", "testdata", "results.txt")})
+	if code != 0 {
+		t.Fatalf("exit %d, stderr: %s", code, errb.String())
+	}
+	paths := strings.Fields(out.String())
+	if len(paths) < 3 || filepath.Base(paths[0]) != "report.md" {
+		t.Fatalf("printed paths: %q", out.String())
+	}
+	for _, p := range paths {
+		if _, err := os.Stat(p); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestReportCommandErrors(t *testing.T) {
+	empty := filepath.Join(t.TempDir(), "empty.txt")
+	os.WriteFile(empty, []byte("PASS\n"), 0o644)
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"report"}, 2, "want exactly one results file"},
+		{[]string{"report", "-bogus", "x"}, 2, "flag provided but not defined"},
+		{[]string{"report", "/nonexistent/results.txt"}, 1, "no such file"},
+		{[]string{"report", "-o", t.TempDir(), empty}, 1, "no benchmark results"},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(&out, &errb, c.args); code != c.code || !strings.Contains(errb.String(), c.msg) {
+			t.Errorf("%q: exit %d, stderr %q; want exit %d mentioning %q", c.args, code, errb.String(), c.code, c.msg)
+		}
+	}
+}

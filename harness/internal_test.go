@@ -1,0 +1,100 @@
+package harness
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestVerify(t *testing.T) {
+	pat := pattern(7, 64)
+	good := func() []byte { m := append([]byte(nil), pat...); stamp(m, 5); return m }
+	tests := []struct {
+		name   string
+		mutate func([]byte) []byte
+		want   string
+	}{
+		{"intact", func(m []byte) []byte { return m }, ""},
+		{"short", func(m []byte) []byte { return m[:63] }, "length 63, want 64"},
+		{"head", func(m []byte) []byte { stamp(m, 6); return m }, "sequence number 6"},
+		{"tail", func(m []byte) []byte { m[60] ^= 1; return m }, "tail sequence number"},
+		{"payload", func(m []byte) []byte { m[30] ^= 1; return m }, "at byte 30"},
+	}
+	for _, tt := range tests {
+		t.Run("case="+tt.name, func(t *testing.T) {
+			err := verifyFull(tt.mutate(good()), pat, 64, 5)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var ve *VerifyError
+			if !errors.As(err, &ve) || !strings.Contains(err.Error(), tt.want) || ve.Seq != 5 {
+				t.Fatalf("got %v, want a VerifyError for message 5 containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestVerifySmall(t *testing.T) {
+	for size := MinWorkloadSize; size < 20; size++ {
+		pat := pattern(9, size)
+		m := append([]byte(nil), pat...)
+		stamp(m, 3)
+		if err := verifyFull(m, pat, size, 3); err != nil {
+			t.Fatalf("size %d: %v", size, err)
+		}
+		if size > 8 && size < 16 {
+			m[8] ^= 1
+			if verifyFull(m, pat, size, 3) == nil {
+				t.Fatalf("size %d: corruption not caught", size)
+			}
+		}
+	}
+}
+
+func TestPatternDeterministic(t *testing.T) {
+	a, b := pattern(11, 1000), pattern(11, 1000)
+	if string(a) != string(b) {
+		t.Fatal("same seed, different patterns")
+	}
+	if string(pattern(12, 1000)) == string(a) {
+		t.Fatal("different seeds, same pattern")
+	}
+}
+
+func TestControlRoundTrip(t *testing.T) {
+	parent, peerEnd, err := ctlPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer parent.close()
+	defer peerEnd.Close()
+	peer := newCtl(int(peerEnd.Fd()))
+	want := request{Op: "stream", Size: 4096, Seed: 99, Window: 8, Args: json.RawMessage(`{"a":1}`)}
+	if err := parent.send(want); err != nil {
+		t.Fatal(err)
+	}
+	var got request
+	if err := peer.recv(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Op != want.Op || got.Size != want.Size || got.Seed != want.Seed || got.Window != want.Window || string(got.Args) != string(want.Args) {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+	parent.close()
+	if err := peer.recv(&got); !errors.Is(err, errCtlEOF) {
+		t.Fatalf("after close: %v, want errCtlEOF", err)
+	}
+}
+
+func TestStreamWindow(t *testing.T) {
+	for _, size := range []int{8, 64, 1024, 65507, 1 << 20} {
+		w := streamWindow(size)
+		if w < 1 || w > 64 || (w > 1 && w*size > 1<<19) {
+			t.Errorf("size %d: window %d", size, w)
+		}
+	}
+}

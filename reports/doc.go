@@ -1,0 +1,24 @@
+// Package reports turns an ipcbench results file into charts and a
+// verdict on the article's claims. It never runs a benchmark: it reads Go
+// benchmark format text (go test -bench, ipcbench run) and writes files.
+//
+// The pipeline, one file per step:
+//
+//   - parse.go: Load reads results with golang.org/x/perf/benchfmt and
+//     splits names with a benchproc projection (.name, /transport, /api,
+//     /pin, /op, /kind, /size); samples are grouped per configuration and
+//     unit (units kept as written: ns/op, MB/s, p99-ns, cpu-ns/op, …);
+//     config lines are kept for the environment section; syntax errors
+//     become Results.Warnings. Package regress may reuse Load and Results.
+//   - stats.go: medians and quartiles with github.com/montanaflynn/stats
+//     (type-7 percentiles), 95 % confidence intervals of the median with
+//     golang.org/x/perf/benchmath; overlapping intervals are "not
+//     distinguishable".
+//   - palette.go: one fixed colour, glyph and dash per transport, grouped
+//     by family, the same in every chart.
+//   - charts.go: gonum.org/v1/plot charts rendered to PNG with the legend
+//     beside the data.
+//   - verdict.go: one rule per claim C1–C10 of seed/CLAIMS.md.
+//   - report.go, render.go: the report as Markdown and offline HTML;
+//     Write puts report.md, report.html and the PNGs in a directory.
+package reports

@@ -1,0 +1,225 @@
+package reports
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
+
+// The golden files are regenerated with
+//
+//	go test ./reports -run Golden -update
+//
+// after replacing testdata/results.txt (e.g. with a real run's output).
+func TestGolden(t *testing.T) {
+	res, err := LoadFile(filepath.Join("testdata", "results.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Build(res, Options{Source: "results.txt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range []struct {
+		name string
+		got  []byte
+	}{{"report.md", rep.Markdown()}, {"report.html", rep.HTML()}} {
+		golden := filepath.Join("testdata", g.name+".golden")
+		if *update {
+			if err := os.WriteFile(golden, g.got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (run go test -run Golden -update to create it)", err)
+		}
+		if !bytes.Equal(g.got, want) {
+			gotPath := filepath.Join(t.TempDir(), g.name+".got")
+			os.WriteFile(gotPath, g.got, 0o644)
+			t.Errorf("%s differs from %s; got written to %s (rerun with -update if the change is intended)", g.name, golden, gotPath)
+		}
+	}
+}
+
+func TestReportOpensWithVerdictTable(t *testing.T) {
+	res, err := LoadFile(filepath.Join("testdata", "results.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Build(res, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := string(rep.Markdown())
+	lines := strings.Split(md, "\n")
+	if !strings.HasPrefix(lines[0], "# ") || !strings.HasPrefix(lines[4], "## Verdict") {
+		t.Fatalf("report does not open with the verdict table:\n%s", strings.Join(lines[:6], "\n"))
+	}
+	for i := 1; i <= 10; i++ {
+		if !strings.Contains(md, fmt.Sprintf("| C%d | ", i)) {
+			t.Errorf("verdict table lacks C%d", i)
+		}
+	}
+	for _, want := range []string{"## Environment", "| kernel | 6.1.0-28-amd64 |", "Hyndman & Fan type 7", "alpha = 0.05", "## Fastest transport at each size"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	h := string(rep.HTML())
+	if strings.Contains(h, "http://") || strings.Contains(h, "https://") {
+		t.Error("HTML refers to an external asset")
+	}
+	for _, c := range rep.Charts {
+		if !strings.Contains(h, `<img src="`+c.File+`"`) {
+			t.Errorf("HTML does not embed %s", c.File)
+		}
+	}
+}
+
+func TestChartsArePNGsWithContent(t *testing.T) {
+	res, err := LoadFile(filepath.Join("testdata", "results.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	charts, missing, err := Charts(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(missing) != 0 {
+		t.Errorf("full fixture: charts not drawn: %+v", missing)
+	}
+	if len(charts) != len(chartSpecs) {
+		t.Errorf("drew %d charts, want %d", len(charts), len(chartSpecs))
+	}
+	wantW, wantH := ChartPixels()
+	for _, c := range charts {
+		wt, err := c.WriterTo()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if _, err := wt.WriteTo(&buf); err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(&buf)
+		if err != nil {
+			t.Fatalf("%s: %v", c.File, err)
+		}
+		if b := img.Bounds(); b.Dx() != wantW || b.Dy() != wantH {
+			t.Errorf("%s: %dx%d, want %dx%d", c.File, b.Dx(), b.Dy(), wantW, wantH)
+		}
+		if n := distinctColours(img); n < 8 {
+			t.Errorf("%s: only %d distinct colours: blank?", c.File, n)
+		}
+		if c.Caption == "" || c.plot.Title.Text == "" || c.plot.X.Label.Text == "" || c.plot.Y.Label.Text == "" {
+			t.Errorf("%s: missing caption, title or axis label", c.File)
+		}
+	}
+}
+
+func distinctColours(img image.Image) int {
+	seen := map[[4]uint32]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 2 {
+		for x := b.Min.X; x < b.Max.X; x += 2 {
+			r, g, bb, a := img.At(x, y).RGBA()
+			seen[[4]uint32{r >> 8, g >> 8, bb >> 8, a >> 8}] = true
+		}
+	}
+	return len(seen)
+}
+
+func TestWriteFiles(t *testing.T) {
+	res, err := LoadFile(filepath.Join("testdata", "results.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	paths, err := Write(dir, res, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) != 2+len(chartSpecs) || filepath.Base(paths[0]) != "report.md" {
+		t.Fatalf("paths = %v", paths)
+	}
+	for _, p := range paths {
+		if fi, err := os.Stat(p); err != nil || fi.Size() == 0 {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+}
+
+func TestLoad(t *testing.T) {
+	_, err := Load(strings.NewReader("goos: linux\nnot a benchmark\n"))
+	if !errors.Is(err, ErrNoResults) {
+		t.Errorf("no results: err = %v, want ErrNoResults", err)
+	}
+	in := "kernel: 6.1\nBenchmarkPingPong/transport=pipe/api=raw/pin=split/size=64-2 100 8000 ns/op 7900 p50-ns\n" +
+		"BenchmarkPingPong/transport=pipe/api=raw/pin=split/size=64-2 100 bogus ns/op\n" +
+		"BenchmarkPingPong/transport=pipe/api=raw/pin=split/size=64-2 100 8200 ns/op 8000 p50-ns\n"
+	res, err := Load(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) != 1 {
+		t.Errorf("warnings = %q, want one syntax error", res.Warnings)
+	}
+	k := Key{Bench: BenchPingPong, Transport: "pipe", API: "raw", Pin: "split", Size: 64}
+	s := res.Get(k, UnitNsOp)
+	if s == nil || len(s.Values) != 2 || s.Values[0] != 8000 || s.Values[1] != 8200 {
+		t.Fatalf("series = %+v", s)
+	}
+	if p := res.Get(k, UnitP50); p == nil || p.Values[0] != 7900 {
+		t.Errorf("p50-ns kept in ns: %+v", p)
+	}
+	if v, ok := res.ConfigValue("kernel"); !ok || v != "6.1" {
+		t.Errorf("kernel = %q, %v", v, ok)
+	}
+	if k.String() != "PingPong/transport=pipe/api=raw/pin=split/size=64" {
+		t.Errorf("Key.String = %q", k.String())
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	s := Summarize([]float64{4, 1, 3, 2})
+	if s.Median != 2.5 || s.P25 != 1.75 || s.P75 != 3.25 {
+		t.Errorf("median/quartiles = %v %v %v, want 2.5 1.75 3.25 (type 7)", s.Median, s.P25, s.P75)
+	}
+	if s.CI || s.Lo != 1 || s.Hi != 4 {
+		t.Errorf("n=4: want min-max range, got CI=%v [%v, %v]", s.CI, s.Lo, s.Hi)
+	}
+	s = Summarize([]float64{10, 11, 12, 13, 14, 15})
+	if !s.CI || s.Lo > 12.5 || s.Hi < 12.5 {
+		t.Errorf("n=6: want a finite CI around 12.5, got CI=%v [%v, %v]", s.CI, s.Lo, s.Hi)
+	}
+	a, b := Summarize([]float64{1, 2, 3}), Summarize([]float64{2.5, 4, 5})
+	if Compare(a, b, true) != Tie {
+		t.Error("overlapping ranges must be a tie")
+	}
+	if Compare(Summarize([]float64{1, 2}), Summarize([]float64{5, 6}), true) != Better {
+		t.Error("separated, lower better: want Better")
+	}
+}
+
+func TestFormatting(t *testing.T) {
+	for _, c := range []struct{ got, want string }{
+		{fmtNs(412), "412 ns"}, {fmtNs(8750), "8.75 µs"}, {fmtNs(708000), "708 µs"}, {fmtNs(2.5e6), "2.50 ms"},
+		{fmtMBs(42.3), "42.3 MB/s"}, {fmtMBs(23500), "23.5 GB/s"},
+		{SizeLabel(64), "64 B"}, {SizeLabel(4096), "4 KiB"}, {SizeLabel(1 << 20), "1 MiB"}, {SizeLabel(1000), "1000 B"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}

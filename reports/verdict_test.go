@@ -1,0 +1,221 @@
+package reports
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// fx builds small results files for rule tests: six runs per line with
+// ±1 % spread, so 95 % intervals exist and are narrow.
+type fx struct{ b strings.Builder }
+
+func (f *fx) config(k, v string) *fx { fmt.Fprintf(&f.b, "%s: %s\n", k, v); return f }
+
+func (f *fx) line(name string, metrics ...any) *fx {
+	for i := 0; i < 6; i++ {
+		j := 1 + 0.01*(float64(i)-2.5)/2.5
+		fmt.Fprintf(&f.b, "Benchmark%s-2 1000", name)
+		for m := 0; m < len(metrics); m += 2 {
+			fmt.Fprintf(&f.b, " %g %s", metrics[m].(float64)*j, metrics[m+1])
+		}
+		f.b.WriteString("\n")
+	}
+	return f
+}
+
+// ping adds PingPong lines for transport at sizes with round-trip ns
+// given by lat(size).
+func (f *fx) ping(tr string, lat func(int) float64, sizes ...int) *fx {
+	for _, s := range sizes {
+		v := lat(s)
+		f.line(fmt.Sprintf("PingPong/transport=%s/api=raw/pin=split/size=%d", tr, s), v, "ns/op", 0.9*v, "cpu-ns/op", 2*v, "p99-ns", 0.95*v, "p50-ns")
+	}
+	return f
+}
+
+// stream adds Stream lines with MB/s given by mbs(size).
+func (f *fx) stream(tr string, mbs func(int) float64, sizes ...int) *fx {
+	for _, s := range sizes {
+		v := mbs(s)
+		f.line(fmt.Sprintf("Stream/transport=%s/api=raw/pin=split/size=%d", tr, s), float64(s)/v*1e3, "ns/op", v, "MB/s", float64(s)/v*1e3, "cpu-ns/op")
+	}
+	return f
+}
+
+func (f *fx) results(t *testing.T) *Results {
+	t.Helper()
+	r, err := Load(strings.NewReader(f.b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func flat(v float64) func(int) float64 { return func(int) float64 { return v } }
+
+var std = []int{64, 1024, 4096, 65536}
+
+func verdict(t *testing.T, r *Results, id string) Verdict {
+	t.Helper()
+	for _, v := range Verdicts(r) {
+		if v.ID == id {
+			return v
+		}
+	}
+	t.Fatalf("no verdict %s", id)
+	return Verdict{}
+}
+
+func TestVerdictRules(t *testing.T) {
+	// mbs grows with size; the shm figure is scaled by k(size).
+	grow := func(base float64) func(int) float64 { return func(s int) float64 { return base * float64(s) / 64 } }
+	crossing := func(s int) float64 { // loses below 4 KiB, wins from 4 KiB
+		if s < 4096 {
+			return 0.5 * 40 * float64(s) / 64
+		}
+		return 3 * 40 * float64(s) / 64
+	}
+	cases := []struct {
+		name   string
+		build  func() *fx
+		id     string
+		status Status
+		cond   string // substring of the verdict text
+	}{
+		{"C1 shm wins everywhere", func() *fx {
+			return new(fx).ping("pipe", flat(9000), std...).ping("shm-spin", flat(500), std...).
+				stream("pipe", grow(40), std...).stream("shm-spin", grow(400), std...)
+		}, "C1", Holds, "every size"},
+		{"C1 shm loses everywhere", func() *fx {
+			return new(fx).ping("pipe", flat(9000), std...).ping("shm-futex", flat(20000), std...)
+		}, "C1", DoesNotHold, "no size"},
+		{"C1 tie is no win", func() *fx {
+			return new(fx).ping("pipe", flat(9000), std...).ping("shm-futex", flat(9010), std...)
+		}, "C1", DoesNotHold, "ties are not wins"},
+		{"C1 wins only at large sizes", func() *fx {
+			return new(fx).stream("pipe", grow(40), std...).stream("shm-futex", crossing, std...)
+		}, "C1", HoldsOnlyWhen, "throughput from 4 KiB up"},
+		{"C1 nothing to compare", func() *fx { return new(fx).ping("pipe", flat(9000), std...) }, "C1", NotMeasured, ""},
+
+		{"C10 crossover", func() *fx {
+			return new(fx).stream("pipe", grow(40), std...).stream("shm-futex", crossing, std...)
+		}, "C10", Holds, "from 4 KiB up"},
+		{"C10 shm wins everywhere", func() *fx {
+			return new(fx).stream("pipe", grow(40), std...).stream("shm-spin", grow(400), std...)
+		}, "C10", DoesNotHold, "every size, even 64 B"},
+		{"C10 shm never wins (tie)", func() *fx {
+			return new(fx).stream("pipe", grow(40), std...).stream("shm-futex", grow(40.1), std...)
+		}, "C10", DoesNotHold, "no size"},
+		{"C10 opposite", func() *fx {
+			return new(fx).stream("pipe", grow(40), std...).stream("shm-sem", func(s int) float64 {
+				if s <= 1024 {
+					return 400 * float64(s) / 64
+				}
+				return 4 * float64(s) / 64
+			}, std...)
+		}, "C10", DoesNotHold, "the opposite"},
+		{"C10 latency fallback", func() *fx {
+			return new(fx).ping("pipe", flat(9000), std...).ping("shm-spin", func(s int) float64 {
+				if s >= 4096 {
+					return 500
+				}
+				return 9000
+			}, std...)
+		}, "C10", Holds, "round-trip latency from 4 KiB up"},
+
+		{"C2 semaphores and lock-free", func() *fx {
+			return new(fx).ping("shm-sysvsem", flat(9000), 64).ping("shm-spin", flat(400), 64)
+		}, "C2", HoldsOnlyWhen, "atomics alone"},
+		{"C2 semaphores only", func() *fx { return new(fx).ping("shm-sem", flat(6000), 64) }, "C2", Holds, ""},
+		{"C2 none", func() *fx { return new(fx).ping("shm-spin", flat(400), 64) }, "C2", NotMeasured, ""},
+
+		{"C3 signal slower", func() *fx {
+			return new(fx).ping("signal", flat(11000), 8).ping("pipe", flat(9000), 64)
+		}, "C3", DoesNotHold, "not efficient"},
+		{"C3 signal as fast", func() *fx {
+			return new(fx).ping("signal", flat(9000), 8).ping("pipe", flat(9000), 64)
+		}, "C3", HoldsOnlyWhen, "8 B"},
+
+		{"C4 standard lost", func() *fx {
+			return new(fx).line("SignalFlood/kind=standard", 60.0, "lost-%").line("SignalFlood/kind=realtime", 0.0, "lost-%")
+		}, "C4", Holds, ""},
+		{"C4 none lost", func() *fx { return new(fx).line("SignalFlood/kind=standard", 0.0, "lost-%") }, "C4", DoesNotHold, "no standard signal"},
+		{"C4 absent", func() *fx { return new(fx).ping("pipe", flat(9000), 64) }, "C4", NotMeasured, ""},
+
+		{"C5 small only", func() *fx {
+			return new(fx).ping("posix-mq", func(s int) float64 { return 8000 + float64(s) }, 64, 1024, 4096).
+				ping("pipe", func(s int) float64 { return 8500 + float64(s)/4 }, std...)
+		}, "C5", HoldsOnlyWhen, "messages are small"},
+		{"C5 keeps up", func() *fx {
+			return new(fx).ping("posix-mq", flat(8000), 64, 1024).ping("pipe", flat(9000), std...)
+		}, "C5", Holds, ""},
+		{"C5 slower", func() *fx {
+			return new(fx).ping("sysv-mq", flat(20000), 64, 1024).ping("unix-stream", flat(9000), std...)
+		}, "C5", DoesNotHold, "slower"},
+
+		{"C6 pipe", func() *fx { return new(fx).ping("pipe", flat(9000), 64).ping("unix-stream", flat(10000), 64) }, "C6", Holds, "two pipes"},
+		{"C6 absent", func() *fx { return new(fx).ping("tcp", flat(9000), 64) }, "C6", NotMeasured, ""},
+
+		{"C7 same", func() *fx { return new(fx).ping("pipe", flat(9000), std...).ping("fifo", flat(9300), std...) }, "C7", Holds, ""},
+		{"C7 differ", func() *fx { return new(fx).ping("pipe", flat(9000), std...).ping("fifo", flat(18000), std...) }, "C7", DoesNotHold, ""},
+		{"C7 partly", func() *fx {
+			return new(fx).ping("pipe", flat(9000), std...).ping("fifo", func(s int) float64 {
+				if s > 4096 {
+					return 18000
+				}
+				return 9000
+			}, std...)
+		}, "C7", HoldsOnlyWhen, "64 B"},
+
+		{"C8 unix faster", func() *fx { return new(fx).ping("unix-stream", flat(9000), 64).ping("tcp", flat(20000), 64) }, "C8", HoldsOnlyWhen, "different hosts"},
+		{"C8 same speed", func() *fx { return new(fx).ping("unix-stream", flat(9000), 64).ping("tcp", flat(9010), 64) }, "C8", Holds, ""},
+
+		{"C9 cgo off", func() *fx { return new(fx).config("cgo", "0").ping("shm-spin", flat(400), 64) }, "C9", DoesNotHold, "CGO_ENABLED=0"},
+		{"C9 unknown", func() *fx { return new(fx).ping("shm-spin", flat(400), 64) }, "C9", NotMeasured, "cgo"},
+		{"C9 cgo on", func() *fx { return new(fx).config("cgo", "1").ping("shm-spin", flat(400), 64) }, "C9", NotMeasured, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			v := verdict(t, c.build().results(t), c.id)
+			if v.Status != c.status || !strings.Contains(v.Text(), c.cond) {
+				t.Errorf("%s: got %q (%v), want status %v containing %q\nfigures: %q", c.id, v.Text(), v.Status, c.status, c.cond, v.Figures)
+			}
+		})
+	}
+}
+
+func TestFastestNamesTies(t *testing.T) {
+	r := new(fx).ping("pipe", flat(9000), 64).ping("fifo", flat(9010), 64).ping("tcp", flat(20000), 64).results(t)
+	got := fastestCell(r, metricLatency, 64)
+	if !strings.HasPrefix(got, "pipe 9.00 µs") || !strings.Contains(got, "not distinguishable: fifo") {
+		t.Errorf("fastest = %q", got)
+	}
+}
+
+// A run missing most transports still gives a report that says so.
+func TestReportSaysWhatIsMissing(t *testing.T) {
+	r := new(fx).config("kernel", "6.1").ping("pipe", flat(9000), std...).ping("shm-spin", flat(400), 64, 1024).results(t)
+	rep, err := Build(r, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := string(rep.Markdown())
+	for _, want := range []string{
+		"Transports with no results at all (21 of 23 known): fifo, vmsplice,",
+		"shm-spin (4 KiB, 64 KiB)",
+		"No BenchmarkStream results.",
+		"Streaming throughput against message size (throughput.png): not drawn, no BenchmarkStream results",
+		"Signal loss: standard against real-time (signals.png): not drawn",
+		"Claims not measured here: C2, C3, C4",
+		"| C4 | ",
+		"not measured here",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if len(rep.Charts) == 0 || len(rep.Missing) == 0 {
+		t.Errorf("charts drawn %d, missing %d", len(rep.Charts), len(rep.Missing))
+	}
+}

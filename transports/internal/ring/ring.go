@@ -1,0 +1,489 @@
+// Package ring is the single-producer single-consumer ring of the
+// shared-memory transports: variable-length messages, each contiguous in
+// a shared mapping, passed between two processes with atomics only and a
+// wait strategy (package wait) for when one side must wait.
+//
+// # Layout
+//
+// A ring is a region of HeaderSize bytes of header followed by Cap bytes
+// of data. Header fields that the two sides write sit on cache lines of
+// their own, 128 bytes apart (adjacent-line prefetchers pull pairs of
+// lines):
+//
+//	0    magic, capacity, largest message   (written once by Init)
+//	128  tail: bytes released by the consumer (consumer writes)
+//	256  producer closed flag
+//	384  consumer closed flag
+//	512  data-available event slot  (wait.SlotSize; the consumer sleeps on it)
+//	640  space-available event slot (the producer sleeps on it)
+//
+// The data area holds records, 8-byte aligned: an 8-byte header word, then
+// the payload. The header word is 0 (nothing yet), dataFlag|length (a
+// message) or wrapMarker (the rest of the data area is unused this lap:
+// continue at offset 0). A message never straddles the end of the area,
+// so a reader can be handed a view of it in place (the zero-copy path of
+// issue 7 builds on Producer.Reserve/Commit and Consumer.Peek/Release).
+//
+// # Protocol
+//
+// There is no shared head index: the consumer polls the header word at
+// its own offset, which the producer stores last, after the payload (and
+// after storing 0 at the offset where the following record will start,
+// so that stale bytes from an earlier lap are never taken for a header).
+// The producer learns free space from the consumer's tail, which it reads
+// only when its cached copy says the record might not fit. So a message
+// costs the producer one payload copy and two 8-byte stores, and the
+// consumer one load, one payload copy and one store. When the ring is
+// empty and the producer is past HotWindow it wraps early, so that
+// ping-pong traffic keeps reusing the same few cache lines and pages
+// whatever the ring's capacity.
+//
+// Capacity: a record of the largest message, plus the header of the next
+// record, plus the unused tail end of the area when it wraps, must fit;
+// Capacity returns at least twice the largest record, rounded up to
+// pages, and never less than MinCap.
+//
+// Each side of a ring is used by one goroutine at a time; Interrupt (the
+// stop flag), Close of the other side and Wake may come from anywhere.
+package ring
+
+import (
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/ipcbench/ipcbench/transports/internal/wait"
+)
+
+// Geometry.
+const (
+	// HeaderSize is the size of a ring's header, before its data area.
+	HeaderSize = 4096
+	// MinCap is the smallest data area.
+	MinCap = 64 << 10
+	// HotWindow is the offset past which a producer that finds the ring
+	// empty starts again at offset 0.
+	HotWindow = 32 << 10
+	// MaxLimit is the largest message the header word can describe.
+	MaxLimit = 1<<32 - 1 - 64
+	// Align is the alignment of records, and of the ring's memory.
+	Align = 8
+
+	pageSize   = 4096
+	recHeader  = 8
+	dataFlag   = 1 << 32
+	wrapMarker = 1 << 33
+	magic      = 0x676e69726370_6269 // "ibpcring", little-endian-ish tag
+
+	offMagic          = 0
+	offCap            = 8
+	offMaxMsg         = 16
+	offTail           = 128
+	offProducerClosed = 256
+	offConsumerClosed = 384
+	offDataSlot       = 512
+	offSpaceSlot      = 640
+	// wrapRecheck is how far the producer goes between two early-wrap
+	// looks at the tail while the ring is not empty.
+	wrapRecheck = 4096
+)
+
+// Errors of the ring. The transports map them to their own.
+var (
+	ErrTooLarge     = errors.New("ring: message larger than the ring's limit")
+	ErrInterrupted  = errors.New("ring: interrupted")
+	ErrPeerClosed   = errors.New("ring: other side closed")
+	ErrCorrupt      = errors.New("ring: corrupt record header")
+	ErrNotReserved  = errors.New("ring: commit without a reservation")
+	ErrReserved     = errors.New("ring: reservation already pending")
+	ErrNoView       = errors.New("ring: release without a view")
+	ErrShortBuffer  = errors.New("ring: buffer shorter than the message")
+	ErrBadGeometry  = errors.New("ring: bad geometry")
+	errBadAlignment = errors.New("ring: memory not 64-byte aligned")
+)
+
+func align8(n int) int { return (n + Align - 1) &^ (Align - 1) }
+
+// Capacity returns the size of the data area a ring needs for messages of
+// up to maxMsg bytes.
+func Capacity(maxMsg int) int {
+	rec := align8(recHeader + maxMsg)
+	c := max(2*rec, MinCap)
+	return (c + pageSize - 1) &^ (pageSize - 1)
+}
+
+// Size returns the bytes a ring for messages of up to maxMsg bytes takes:
+// header plus data area. It is a multiple of the page size.
+func Size(maxMsg int) int { return HeaderSize + Capacity(maxMsg) }
+
+// A Ring is a view of a ring's memory.
+type Ring struct {
+	mem    []byte
+	data   []byte
+	cap    int
+	maxMsg int
+}
+
+// Init formats mem (at least Size(maxMsg) bytes, zeroed, 64-byte aligned)
+// as an empty ring for messages of up to maxMsg bytes, and returns it.
+func Init(mem []byte, maxMsg int) (*Ring, error) {
+	if maxMsg < 0 || maxMsg > MaxLimit {
+		return nil, fmt.Errorf("%w: largest message %d", ErrBadGeometry, maxMsg)
+	}
+	if len(mem) < Size(maxMsg) {
+		return nil, fmt.Errorf("%w: %d bytes for a ring of %d", ErrBadGeometry, len(mem), Size(maxMsg))
+	}
+	if uintptr(unsafe.Pointer(&mem[0]))%64 != 0 {
+		return nil, errBadAlignment
+	}
+	c := Capacity(maxMsg)
+	r := &Ring{mem: mem[:HeaderSize+c], data: mem[HeaderSize : HeaderSize+c], cap: c, maxMsg: maxMsg}
+	atomic.StoreUint64(r.word(offCap), uint64(c))
+	atomic.StoreUint64(r.word(offMaxMsg), uint64(maxMsg))
+	atomic.StoreUint64(r.word(offTail), 0)
+	atomic.StoreUint64(r.hdrAt(0), 0)
+	atomic.StoreUint64(r.word(offMagic), magic)
+	return r, nil
+}
+
+// Open returns a view of a ring that Init formatted in mem (the same
+// shared memory, mapped by another process).
+func Open(mem []byte) (*Ring, error) {
+	if len(mem) < HeaderSize+MinCap {
+		return nil, fmt.Errorf("%w: %d bytes", ErrBadGeometry, len(mem))
+	}
+	if uintptr(unsafe.Pointer(&mem[0]))%64 != 0 {
+		return nil, errBadAlignment
+	}
+	r := &Ring{mem: mem}
+	if m := atomic.LoadUint64(r.word(offMagic)); m != magic {
+		return nil, fmt.Errorf("%w: magic %#x", ErrBadGeometry, m)
+	}
+	c, mm := atomic.LoadUint64(r.word(offCap)), atomic.LoadUint64(r.word(offMaxMsg))
+	if c < MinCap || c%pageSize != 0 || c > uint64(len(mem)-HeaderSize) || mm > MaxLimit || int(c) != Capacity(int(mm)) {
+		return nil, fmt.Errorf("%w: capacity %d, largest message %d, %d bytes mapped", ErrBadGeometry, c, mm, len(mem))
+	}
+	r.cap, r.maxMsg = int(c), int(mm)
+	r.mem = mem[:HeaderSize+r.cap]
+	r.data = mem[HeaderSize : HeaderSize+r.cap]
+	return r, nil
+}
+
+// Cap returns the size of the data area.
+func (r *Ring) Cap() int { return r.cap }
+
+// MaxMessage returns the largest message the ring carries.
+func (r *Ring) MaxMessage() int { return r.maxMsg }
+
+// DataSlot is the shared memory of the data-available event.
+func (r *Ring) DataSlot() []byte { return r.mem[offDataSlot : offDataSlot+wait.SlotSize] }
+
+// SpaceSlot is the shared memory of the space-available event.
+func (r *Ring) SpaceSlot() []byte { return r.mem[offSpaceSlot : offSpaceSlot+wait.SlotSize] }
+
+func (r *Ring) word(off int) *uint64 { return (*uint64)(unsafe.Pointer(&r.mem[off])) }
+
+func (r *Ring) flag(off int) *uint32 { return (*uint32)(unsafe.Pointer(&r.mem[off])) }
+
+func (r *Ring) hdrAt(off int) *uint64 { return (*uint64)(unsafe.Pointer(&r.data[off])) }
+
+// Events are the wait-strategy handles one side uses on a ring.
+type Events struct {
+	// Data is the data-available event (the consumer waits, the producer
+	// notifies).
+	Data wait.Event
+	// Space is the space-available event (the producer waits, the
+	// consumer notifies).
+	Space wait.Event
+}
+
+// Producer returns the producing side of r. stop is the caller's
+// interrupt flag: once set, a blocked Reserve returns ErrInterrupted.
+func (r *Ring) Producer(ev Events, stop *atomic.Bool) *Producer {
+	return &Producer{
+		r: r, data: r.data, cap: r.cap, maxMsg: r.maxMsg,
+		tail: atomic.LoadUint64(r.word(offTail)), tailp: r.word(offTail),
+		myClosed: r.flag(offProducerClosed), peerClosed: r.flag(offConsumerClosed),
+		ev: ev, stop: stop, resOff: -1, hot: HotWindow,
+	}
+}
+
+// Consumer returns the consuming side of r. stop is as for Producer.
+func (r *Ring) Consumer(ev Events, stop *atomic.Bool) *Consumer {
+	return &Consumer{
+		r: r, data: r.data, cap: r.cap, maxMsg: r.maxMsg,
+		tailp:    r.word(offTail),
+		myClosed: r.flag(offConsumerClosed), peerClosed: r.flag(offProducerClosed),
+		ev: ev, stop: stop, view: -1,
+	}
+}
+
+// A Producer writes messages into a ring. It is used by one goroutine.
+type Producer struct {
+	r          *Ring
+	data       []byte
+	cap        int
+	maxMsg     int
+	pos        uint64 // bytes written, wrap padding included: pos % cap == off
+	off        int
+	tail       uint64 // cached consumer tail
+	tailp      *uint64
+	need       uint64 // bytes the pending Reserve needs (for Ready)
+	checkAt    int    // next offset for an early-wrap look
+	hot        int    // HotWindow (tests turn the early wrap off)
+	myClosed   *uint32
+	peerClosed *uint32
+	ev         Events
+	stop       *atomic.Bool
+
+	resOff  int // offset of the reserved record, -1 if none
+	resN    int
+	resWrap bool
+}
+
+// Ready reports whether the pending reservation fits, or the wait must
+// stop. It implements wait.Cond.
+func (p *Producer) Ready() bool {
+	p.tail = atomic.LoadUint64(p.tailp)
+	return p.pos+p.need-p.tail <= uint64(p.cap) || p.Stopped()
+}
+
+// Stopped reports an interrupt or a closed consumer. It implements
+// wait.Cond.
+func (p *Producer) Stopped() bool {
+	return p.stop.Load() || atomic.LoadUint32(p.peerClosed) != 0
+}
+
+// Reserve waits until a record of n bytes fits and returns the n bytes of
+// the ring where its payload goes. The caller writes them and calls
+// Commit; nothing is visible to the consumer before. Only one reservation
+// may be pending.
+func (p *Producer) Reserve(n int) ([]byte, error) {
+	if n < 0 || n > p.maxMsg {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, n, p.maxMsg)
+	}
+	if p.resOff >= 0 {
+		return nil, ErrReserved
+	}
+	if atomic.LoadUint32(p.peerClosed) != 0 {
+		return nil, ErrPeerClosed
+	}
+	rec := align8(recHeader + n)
+	off := p.off
+	wrap := off+rec > p.cap
+	if !wrap && off >= p.hot && off >= p.checkAt {
+		// Past the hot window: start again at 0 if the consumer has
+		// caught up, so that the working set stays small.
+		p.tail = atomic.LoadUint64(p.tailp)
+		if p.tail == p.pos && p.cap-off+rec+recHeader <= p.cap {
+			wrap = true
+		} else {
+			p.checkAt = off + wrapRecheck
+		}
+	}
+	need := uint64(rec + recHeader) // the record and the next record's header
+	if wrap {
+		need += uint64(p.cap - off)
+	}
+	if p.pos+need-p.tail > uint64(p.cap) {
+		p.tail = atomic.LoadUint64(p.tailp)
+		if p.pos+need-p.tail > uint64(p.cap) {
+			p.need = need
+			for {
+				if err := p.ev.Space.Wait(p); err != nil {
+					return nil, err
+				}
+				p.tail = atomic.LoadUint64(p.tailp)
+				if p.pos+need-p.tail <= uint64(p.cap) {
+					break
+				}
+				if atomic.LoadUint32(p.peerClosed) != 0 {
+					return nil, ErrPeerClosed
+				}
+				if p.stop.Load() {
+					return nil, ErrInterrupted
+				}
+			}
+		}
+	}
+	start := off
+	if wrap {
+		start = 0
+	}
+	p.resOff, p.resN, p.resWrap = start, n, wrap
+	return p.data[start+recHeader : start+recHeader+n : start+recHeader+n], nil
+}
+
+// Commit publishes the first n bytes of the pending reservation (n at
+// most what Reserve was asked for) as one message and notifies the
+// consumer.
+func (p *Producer) Commit(n int) error {
+	start := p.resOff
+	if start < 0 {
+		return ErrNotReserved
+	}
+	if n < 0 || n > p.resN {
+		return fmt.Errorf("%w: commit of %d bytes, %d reserved", ErrTooLarge, n, p.resN)
+	}
+	rec := align8(recHeader + n)
+	next := start + rec
+	if next == p.cap {
+		next = 0
+	}
+	// The next record's header must read "nothing yet" before this one
+	// becomes visible.
+	atomic.StoreUint64(p.hdrAt(next), 0)
+	atomic.StoreUint64(p.hdrAt(start), dataFlag|uint64(n))
+	if p.resWrap {
+		// The record at 0 is complete; now send the consumer there.
+		atomic.StoreUint64(p.hdrAt(p.off), wrapMarker)
+		p.pos += uint64(p.cap - p.off)
+		p.checkAt = 0
+	}
+	p.pos += uint64(rec)
+	p.off = next
+	p.resOff = -1
+	p.ev.Data.Notify()
+	return nil
+}
+
+// Cancel drops the pending reservation, if any.
+func (p *Producer) Cancel() { p.resOff = -1 }
+
+// Send copies msg into the ring as one message, waiting for space.
+func (p *Producer) Send(msg []byte) error {
+	b, err := p.Reserve(len(msg))
+	if err != nil {
+		return err
+	}
+	copy(b, msg)
+	return p.Commit(len(msg))
+}
+
+// Close marks the producing side closed and wakes the consumer, which
+// then gets ErrPeerClosed once the ring is empty. Idempotent.
+func (p *Producer) Close() {
+	if atomic.SwapUint32(p.myClosed, 1) == 0 {
+		p.ev.Data.Wake()
+	}
+}
+
+func (p *Producer) hdrAt(off int) *uint64 { return (*uint64)(unsafe.Pointer(&p.data[off])) }
+
+// A Consumer reads messages from a ring. It is used by one goroutine.
+type Consumer struct {
+	r          *Ring
+	data       []byte
+	cap        int
+	maxMsg     int
+	pos        uint64
+	off        int
+	tailp      *uint64
+	myClosed   *uint32
+	peerClosed *uint32
+	ev         Events
+	stop       *atomic.Bool
+	token      bool // a PerMessage wait succeeded for the message at off
+	view       int  // length of the message handed out by Peek, -1 if none
+}
+
+// Ready reports whether a record is at the consumer's offset, or the wait
+// must stop. It implements wait.Cond.
+func (c *Consumer) Ready() bool {
+	return atomic.LoadUint64(c.hdrAt(c.off)) != 0 || c.Stopped()
+}
+
+// Stopped reports an interrupt or a closed producer. It implements
+// wait.Cond.
+func (c *Consumer) Stopped() bool {
+	return c.stop.Load() || atomic.LoadUint32(c.peerClosed) != 0
+}
+
+// Peek waits for the next message and returns it in place. The bytes
+// stay valid, and the producer keeps off them, until Release. A second
+// Peek before Release returns the same message.
+func (c *Consumer) Peek() ([]byte, error) {
+	if c.view >= 0 {
+		return c.data[c.off+recHeader : c.off+recHeader+c.view : c.off+recHeader+c.view], nil
+	}
+	for {
+		if !c.token {
+			if err := c.ev.Data.Wait(c); err != nil {
+				return nil, err
+			}
+			c.token = true
+		}
+		h := atomic.LoadUint64(c.hdrAt(c.off))
+		switch {
+		case h&dataFlag != 0 && h&^(dataFlag|(1<<32-1)) == 0:
+			n := int(uint32(h))
+			if n > c.maxMsg || c.off+recHeader+n > c.cap {
+				return nil, fmt.Errorf("%w: %#x at offset %d", ErrCorrupt, h, c.off)
+			}
+			c.view = n
+			return c.data[c.off+recHeader : c.off+recHeader+n : c.off+recHeader+n], nil
+		case h == wrapMarker:
+			c.pos += uint64(c.cap - c.off)
+			c.off = 0
+			continue
+		case h != 0:
+			return nil, fmt.Errorf("%w: %#x at offset %d", ErrCorrupt, h, c.off)
+		}
+		// Nothing there: stopped, or a spurious wake-up.
+		c.token = false
+		if atomic.LoadUint32(c.peerClosed) != 0 {
+			if atomic.LoadUint64(c.hdrAt(c.off)) != 0 {
+				continue // the last message came before the close
+			}
+			return nil, ErrPeerClosed
+		}
+		if c.stop.Load() {
+			return nil, ErrInterrupted
+		}
+	}
+}
+
+// Release gives the message returned by Peek back to the producer.
+func (c *Consumer) Release() error {
+	if c.view < 0 {
+		return ErrNoView
+	}
+	rec := align8(recHeader + c.view)
+	c.pos += uint64(rec)
+	c.off += rec
+	if c.off == c.cap {
+		c.off = 0
+	}
+	c.view = -1
+	c.token = false
+	atomic.StoreUint64(c.tailp, c.pos)
+	c.ev.Space.Notify()
+	return nil
+}
+
+// Recv copies the next message into buf and returns its length. If buf
+// is too short the message stays in the ring and Recv returns its length
+// with ErrShortBuffer.
+func (c *Consumer) Recv(buf []byte) (int, error) {
+	m, err := c.Peek()
+	if err != nil {
+		return 0, err
+	}
+	if len(buf) < len(m) {
+		return len(m), ErrShortBuffer
+	}
+	n := copy(buf, m)
+	c.Release()
+	return n, nil
+}
+
+// Close marks the consuming side closed and wakes the producer, which
+// then gets ErrPeerClosed. Idempotent.
+func (c *Consumer) Close() {
+	if atomic.SwapUint32(c.myClosed, 1) == 0 {
+		c.ev.Space.Wake()
+	}
+}
+
+func (c *Consumer) hdrAt(off int) *uint64 { return (*uint64)(unsafe.Pointer(&c.data[off])) }
