@@ -29,3 +29,7 @@ func BenchmarkStream(b *testing.B) { bench.RunGroup(b, "Stream") }
 // BenchmarkBaseline: the bare-pipe round trip (op=rawpipe) and the
 // harness's own cost per round trip (op=harness), for judging the suite.
 func BenchmarkBaseline(b *testing.B) { bench.RunGroup(b, "Baseline") }
+
+// BenchmarkFloor: reference floors (cache line, futex, copy loop, memcpy,
+// system call) that the transports are judged against.
+func BenchmarkFloor(b *testing.B) { bench.RunGroup(b, "Floor") }

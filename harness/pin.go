@@ -102,3 +102,14 @@ func pinThread(cpu int) (restore func(), err error) {
 		runtime.UnlockOSThread()
 	}, nil
 }
+
+// PinThread locks the calling goroutine to its OS thread and binds the
+// thread to the CPU that pin gives the parent (none: not bound). The
+// returned function undoes both. For one-process reference measurements.
+func PinThread(pin Pin) (restore func(), err error) {
+	place, err := Place(pin)
+	if err != nil {
+		return nil, err
+	}
+	return pinThread(place.Parent)
+}

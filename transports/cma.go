@@ -232,6 +232,9 @@ func (c *cmaConn) writeRemote(msg []byte, at uintptr) error {
 		return fmt.Errorf("process_vm_writev wrote %d of %d bytes to pid %d", n, len(msg), c.peerPid)
 	case err == unix.ESRCH:
 		return fmt.Errorf("pid %d: %w: %w", c.peerPid, ErrPeerGone, os.NewSyscallError("process_vm_writev", err))
+	case err == unix.EFAULT:
+		// The peer closed its side: its mapping is inaccessible (Close).
+		return fmt.Errorf("pid %d: receive mapping closed: %w: %w", c.peerPid, ErrPeerGone, os.NewSyscallError("process_vm_writev", err))
 	case err == unix.EPERM || err == unix.ENOSYS:
 		return fmt.Errorf("pid %d: %s: %w: %w", c.peerPid, cmaDenied, errors.ErrUnsupported, os.NewSyscallError("process_vm_writev", err))
 	default:
@@ -324,8 +327,8 @@ func (c *cmaConn) Recv(buf []byte) (int, error) {
 	return n, nil
 }
 
-// Close closes the pipes and unmaps the receive buffer. Nothing of cma has
-// a name, so nothing else remains.
+// Close closes the pipes and releases the receive mapping's memory. Nothing
+// of cma has a name, so nothing else remains.
 func (c *cmaConn) Close() error {
 	if c.closed {
 		return nil
@@ -340,7 +343,17 @@ func (c *cmaConn) Close() error {
 			unix.Close(fd)
 		}
 	}
-	return unix.Munmap(c.rbuf)
+	// The mapping is not unmapped but made inaccessible and emptied: its
+	// address range stays reserved, so that a late process_vm_writev of a
+	// peer that has not yet seen the end fails with EFAULT instead of
+	// writing into whatever mmap would put there next.
+	if err := unix.Mprotect(c.rbuf, unix.PROT_NONE); err != nil {
+		return fmt.Errorf("cma: close: %w", os.NewSyscallError("mprotect", err))
+	}
+	if err := unix.Madvise(c.rbuf, unix.MADV_DONTNEED); err != nil {
+		return fmt.Errorf("cma: close: %w", os.NewSyscallError("madvise", err))
+	}
+	return nil
 }
 
 // cmaRead reads from a blocking descriptor, retrying EINTR; end of file

@@ -102,9 +102,10 @@ func TestTakeFileOwnership(t *testing.T) {
 	}
 }
 
-// TestRawModeIsBlocking checks that each side sets the mode of its own
-// descriptors: blocking for raw, non-blocking (poller) for runtime.
-func TestRawModeIsBlocking(t *testing.T) {
+// TestParentLeavesPeerFilesAlone checks that each side sets the mode of
+// its own descriptors only: the parent's runtime mode does not make the
+// peer's inherited files non-blocking.
+func TestParentLeavesPeerFilesAlone(t *testing.T) {
 	for _, api := range []API{Raw, Runtime} {
 		c, ep, err := pipeTransport{}.Create(Options{API: api})
 		if err != nil {

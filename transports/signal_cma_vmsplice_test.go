@@ -436,22 +436,35 @@ func TestCMAAndVmspliceIntegrity(t *testing.T) {
 				}
 				stream(t, parent, peer, size, count)
 				stream(t, peer, parent, size, count)
-				// Ping-pong.
+				// Ping-pong: the peer echoes on its own goroutine (a
+				// message above the pipe's capacity needs a reader while
+				// it is sent).
+				echo := make(chan error, 1)
+				go func() {
+					buf := make([]byte, size)
+					for range 10 {
+						n, err := peer.Recv(buf)
+						if err == nil {
+							err = peer.Send(buf[:n])
+						}
+						if err != nil {
+							echo <- err
+							return
+						}
+					}
+					echo <- nil
+				}()
 				buf := make([]byte, size)
 				for i := range 10 {
 					if err := parent.Send(pattern(i, size)); err != nil {
 						t.Fatal(err)
 					}
-					n, err := peer.Recv(buf)
-					if err != nil || !bytes.Equal(buf[:n], pattern(i, size)) {
-						t.Fatalf("ping %d: %d bytes, %v", i, n, err)
+					if n, err := parent.Recv(buf); err != nil || !bytes.Equal(buf[:n], pattern(i, size)) {
+						t.Fatalf("round trip %d: %d bytes, %v", i, n, err)
 					}
-					if err := peer.Send(buf[:n]); err != nil {
-						t.Fatal(err)
-					}
-					if n, err = parent.Recv(buf); err != nil || !bytes.Equal(buf[:n], pattern(i, size)) {
-						t.Fatalf("pong %d: %d bytes, %v", i, n, err)
-					}
+				}
+				if err := <-echo; err != nil {
+					t.Fatal(err)
 				}
 				var le *transports.LimitError
 				if err := parent.Send(make([]byte, size+1)); !errors.As(err, &le) || le.Max != size {
@@ -492,6 +505,7 @@ func TestVmspliceBufferReuse(t *testing.T) {
 				return
 			}
 			if n != size || !bytes.Equal(buf[:n], pattern(i, size)) {
+				peer.Close() // unblocks the sender
 				errc <- fmt.Errorf("message %d: %d bytes, want %d, or content differs", i, n, size)
 				return
 			}
@@ -502,7 +516,7 @@ func TestVmspliceBufferReuse(t *testing.T) {
 	for i, size := range sizes {
 		fillPattern(msg[:size], i)
 		if err := parent.Send(msg[:size]); err != nil {
-			t.Fatalf("send %d: %v", i, err)
+			t.Fatalf("send %d: %v (receiver: %v)", i, err, <-errc)
 		}
 		fillPattern(msg[:size], -i-1) // rewritten at once
 	}
@@ -559,4 +573,34 @@ func TestCMAVmspliceSignalCleanup(t *testing.T) {
 	if after := openFDs(t); after != before {
 		t.Errorf("%d descriptors open after the tests, %d before", after, before)
 	}
+}
+
+// TestSignalCMAVmspliceAllocs checks that the hot path does not allocate.
+func TestSignalCMAVmspliceAllocs(t *testing.T) {
+	msg := pattern(1, 8)
+	buf := make([]byte, 64)
+	roundTrip := func(t *testing.T, from, to transports.Conn) {
+		if err := from.Send(msg); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := to.Recv(buf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{"cma", "vmsplice"} {
+		t.Run("transport="+name, func(t *testing.T) {
+			parent, peer := pairOrSkip(t, name, transports.Options{API: transports.Raw, MaxMessage: 64})
+			if a := testing.AllocsPerRun(200, func() { roundTrip(t, parent, peer) }); a != 0 {
+				t.Errorf("Send+Recv allocate %v times", a)
+			}
+		})
+	}
+	t.Run("transport=signal", func(t *testing.T) {
+		_, q, parent, peer := signalConns(t, transports.Options{API: transports.Raw})
+		q.run(func() {
+			if a := testing.AllocsPerRun(200, func() { roundTrip(t, parent, peer) }); a != 0 {
+				t.Errorf("Send+Recv allocate %v times", a)
+			}
+		})
+	})
 }

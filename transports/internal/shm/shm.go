@@ -6,7 +6,8 @@
 //   - file: an ordinary file in a private 0700 directory under the
 //     temporary directory, created O_EXCL 0600 and opened by the peer by
 //     path; the creator removes file and directory as soon as both sides
-//     have mapped it (RemoveFile), or at Close at the latest;
+//     have mapped it (the remove function CreateFile returns), or at
+//     Close at the latest;
 //   - sysv: a System V segment (shmget IPC_PRIVATE|IPC_CREAT|IPC_EXCL,
 //     0600), attached with shmat by both; the creator marks it for removal
 //     (IPC_RMID) as soon as both are attached, and the kernel frees it at
@@ -213,7 +214,8 @@ func AttachSysv(id, size int) (*Mapping, error) {
 }
 
 // RemoveSysv marks segment id for removal (IPC_RMID): it disappears at
-// the last detach, and no one can attach it any more. Removing a segment
+// the last detach (Linux still lets a process that knows the id attach
+// it until then; ipcbench's peer has attached before). Removing a segment
 // already removed is not an error.
 func RemoveSysv(id int) error {
 	if _, err := unix.SysvShmCtl(id, unix.IPC_RMID, nil); err != nil && err != unix.EINVAL && err != unix.EIDRM {

@@ -50,6 +50,12 @@ const (
 	NotifyPeer   unix.Signal = 38 // SIGRTMIN+6
 	// Flood is the real-time signal of the signal-loss experiment.
 	Flood unix.Signal = 39 // SIGRTMIN+7
+	// FloodEnd ends a flood. It is numbered above Flood and every
+	// standard signal because a signalfd (like delivery to a handler)
+	// returns the lowest-numbered pending signal first: an end marker sent
+	// after the flood is read only once the flood signals still pending
+	// have been read.
+	FloodEnd unix.Signal = 40 // SIGRTMIN+8
 )
 
 // Errors of this package.
@@ -147,18 +153,42 @@ type Receiver struct {
 
 // Open blocks signo on the calling (locked) thread and opens a blocking
 // signalfd for it.
-func Open(signo unix.Signal) (*Receiver, error) {
-	restore, err := Block(signo)
-	if err != nil {
-		return nil, err
+func Open(signo unix.Signal) (*Receiver, error) { return OpenSet(signo) }
+
+// OpenSet is Open for several signal numbers on one signalfd: Read
+// returns whichever is pending, the lowest-numbered first (the kernel's
+// dequeue order; real-time signals of one number in FIFO order). Signal
+// and Interrupt use signo. Close unblocks them all.
+func OpenSet(signo unix.Signal, more ...unix.Signal) (*Receiver, error) {
+	var restores []func() error
+	undo := func() error {
+		var first error
+		for i := len(restores) - 1; i >= 0; i-- {
+			if err := restores[i](); err != nil && first == nil {
+				first = err
+			}
+		}
+		return first
 	}
-	set := sigset(signo)
+	var set unix.Sigset_t
+	for _, s := range append([]unix.Signal{signo}, more...) {
+		restore, err := Block(s)
+		if err != nil {
+			undo()
+			return nil, err
+		}
+		restores = append(restores, restore)
+		one := sigset(s)
+		for i := range set.Val {
+			set.Val[i] |= one.Val[i]
+		}
+	}
 	fd, err := unix.Signalfd(-1, &set, unix.SFD_CLOEXEC)
 	if err != nil {
-		restore()
+		undo()
 		return nil, fmt.Errorf("sig: signalfd %d: %w", int(signo), os.NewSyscallError("signalfd4", err))
 	}
-	return &Receiver{fd: fd, signo: signo, pid: selfPid, tid: unix.Gettid(), restore: restore}, nil
+	return &Receiver{fd: fd, signo: signo, pid: selfPid, tid: unix.Gettid(), restore: undo}, nil
 }
 
 // Pid returns the receiver's process id.

@@ -1,0 +1,158 @@
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/ipcbench/ipcbench/harness"
+	"github.com/ipcbench/ipcbench/transports/reference"
+	"golang.org/x/sys/unix"
+)
+
+// BenchmarkFloor: what the machine can do at best, measured in the same run
+// as the transports, so the report can draw them as reference lines:
+//
+//	op=cacheline/pin=…/size=64   two processes bounce one cache line (round trip)
+//	op=futex/pin=…/size=0        futex wake round trip between two processes
+//	op=copyloop/pin=…/size=N     shortest two-process copy stream through one mapping (MB/s)
+//	op=memcpy/pin=same/size=N    one core copies N bytes (MB/s)
+//	op=syscall/pin=same/size=0   a trivial system call (getppid)
+//
+// One-process operations are named pin=same.
+
+func init() {
+	addGroup(Group{"Floor", floorCases})
+	harness.RegisterPeerFunc("floor-cacheline", floorServe(func(s *reference.Shared, _ int) { s.CachelineServe() }))
+	harness.RegisterPeerFunc("floor-futex", floorServe(func(s *reference.Shared, _ int) { s.FutexServe() }))
+	harness.RegisterPeerFunc("floor-copyloop", floorServe(func(s *reference.Shared, size int) { s.CopyServe(make([]byte, size)) }))
+}
+
+// floorServe makes the peer function of a two-process floor: map the
+// shared memory handed over as fd 4 and serve until stopped.
+func floorServe(serve func(s *reference.Shared, size int)) harness.PeerFunc {
+	return func(pc *harness.PeerContext) (any, error) {
+		var size int
+		if err := jsonArg(pc, &size); err != nil {
+			return nil, err
+		}
+		if len(pc.Files) != 1 {
+			return nil, errors.New("want one shared-memory file")
+		}
+		s, err := reference.Attach(pc.Files[0], size)
+		if err != nil {
+			return nil, err
+		}
+		defer s.Close()
+		serve(s, size)
+		return nil, nil
+	}
+}
+
+func floorCases(o Options) ([]Case, error) {
+	pins := o.Pins
+	if pins == nil {
+		pins = DefaultPins
+	}
+	sizes := o.Sizes
+	if sizes == nil {
+		sizes = DefaultSizes
+	}
+	var cases []Case
+	add := func(name string, run func(b *testing.B)) { cases = append(cases, Case{Name: name, Run: run}) }
+	// The seq of a round trip is never 0 (the peer's initial state) nor
+	// ^0 (the stop value).
+	roundTrip := func(op func(s *reference.Shared, seq uint32)) func(*reference.Shared, uint64) {
+		return func(s *reference.Shared, i uint64) { op(s, uint32(i%(1<<31))+1) }
+	}
+	for _, pin := range pins {
+		add(fmt.Sprintf("op=cacheline/pin=%s/size=64", pin), func(b *testing.B) {
+			runShared(b, "floor-cacheline", pin, 64, roundTrip((*reference.Shared).CachelinePing), nil)
+		})
+		add(fmt.Sprintf("op=futex/pin=%s/size=0", pin), func(b *testing.B) {
+			runShared(b, "floor-futex", pin, 0, roundTrip((*reference.Shared).FutexPing), nil)
+		})
+	}
+	for _, pin := range pins {
+		for _, size := range sizes {
+			add(fmt.Sprintf("op=copyloop/pin=%s/size=%d", pin, size), func(b *testing.B) {
+				src := make([]byte, size)
+				for i := range src {
+					src[i] = byte(i)
+				}
+				b.SetBytes(int64(size))
+				runShared(b, "floor-copyloop", pin, size,
+					func(s *reference.Shared, i uint64) { s.CopySend(i, src) },
+					(*reference.Shared).CopyDrain)
+			})
+		}
+	}
+	for _, size := range sizes {
+		add(fmt.Sprintf("op=memcpy/pin=same/size=%d", size), func(b *testing.B) {
+			restore, err := harness.PinThread(harness.PinSame)
+			if err != nil {
+				fatal(b, err)
+			}
+			defer restore()
+			src, dst := make([]byte, size), make([]byte, size)
+			b.SetBytes(int64(size))
+			for b.Loop() {
+				copy(dst, src)
+			}
+		})
+	}
+	add("op=syscall/pin=same/size=0", func(b *testing.B) {
+		restore, err := harness.PinThread(harness.PinSame)
+		if err != nil {
+			fatal(b, err)
+		}
+		defer restore()
+		for b.Loop() {
+			unix.Syscall(unix.SYS_GETPPID, 0, 0, 0)
+		}
+	})
+	return cases, nil
+}
+
+// runShared runs a two-process floor: it creates the shared memory,
+// starts the peer's serving function, warms up, measures step over b.Loop
+// (with drain, if any, inside the timed region), stops the peer and
+// reports both processes' CPU time and context switches per op.
+func runShared(b *testing.B, fn string, pin harness.Pin, size int, step func(s *reference.Shared, i uint64), drain func(s *reference.Shared)) {
+	s, f, err := reference.Create(size)
+	if err != nil {
+		fatal(b, err)
+	}
+	defer s.Close()
+	fs, err := harness.StartFunc(fn, pin, []*os.File{f})
+	if err != nil {
+		fatal(b, err)
+	}
+	defer fs.Close()
+	if err := fs.Begin(size); err != nil {
+		fatal(b, err)
+	}
+	var i uint64
+	for deadline := time.Now().Add(*warmupFlag); i < 1000 || time.Now().Before(deadline); i++ {
+		step(s, i)
+	}
+	for b.Loop() {
+		step(s, i)
+		i++
+	}
+	if drain != nil {
+		b.StartTimer() // the last messages' drain belongs to the measurement
+		drain(s)
+		b.StopTimer()
+	}
+	s.Stop()
+	parent, peer, err := fs.Finish(nil)
+	if err != nil {
+		fatal(b, err)
+	}
+	both := parent.Add(peer)
+	b.ReportMetric(float64(both.CPUNS())/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(both.CtxSw())/float64(b.N), "ctxsw/op")
+}

@@ -1,0 +1,206 @@
+// Package reference holds the operations ipcbench measures as floors, so
+// that every transport can be judged against what the machine can do at
+// best, in the same run:
+//
+//   - Cacheline: two processes bounce one cache line with atomic stores
+//     and loads: the hardware floor of any shared-memory handoff.
+//   - Futex: a futex wake round trip between two processes: the floor of
+//     any handoff in which the waiter sleeps.
+//   - CopyLoop: the shortest two-process stream through one shared
+//     mapping (two slots, a flag each, memcpy in and out): the limit of a
+//     copying shared-memory transport, without a ring's generality.
+//
+// The one-process floors (memcpy, a trivial system call) need nothing
+// shared and live in package bench.
+//
+// Waiting here spins a bounded number of times and then yields the CPU,
+// so that the floors stay meaningful when both processes share one CPU.
+package reference
+
+import (
+	"fmt"
+	"os"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/ipcbench/ipcbench/transports/internal/shm"
+	"github.com/ipcbench/ipcbench/transports/internal/sys"
+	"golang.org/x/sys/unix"
+)
+
+// Layout of the shared page: ping and pong share one cache line (the
+// cache-line floor moves exactly one line); the copy loop's flags sit on
+// lines of their own; slots start at dataOff.
+const (
+	pingOff  = 0
+	pongOff  = 4
+	flag0Off = 128
+	flag1Off = 192
+	dataOff  = 4096
+	stop     = ^uint32(0)
+	spins    = 4000
+)
+
+// Shared is memory shared by the two processes of a reference
+// measurement: a memfd mapping.
+type Shared struct {
+	m    *shm.Mapping
+	size int
+}
+
+// Size is the mapping size a reference op needs for messages of size bytes.
+func Size(size int) int { return dataOff + 2*((size+63)&^63) + 4096 }
+
+// Create makes the mapping and returns the file to hand to the peer.
+func Create(size int) (*Shared, *os.File, error) {
+	n := Size(size)
+	m, f, err := shm.CreateMemfd(n)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &Shared{m: m, size: size}, f, nil
+}
+
+// Attach maps the file Create made.
+func Attach(f *os.File, size int) (*Shared, error) {
+	m, err := shm.MapFile(f, Size(size))
+	if err != nil {
+		return nil, err
+	}
+	return &Shared{m: m, size: size}, nil
+}
+
+// Close unmaps the memory.
+func (s *Shared) Close() error { return s.m.Close() }
+
+func (s *Shared) word(off int) *uint32 { return (*uint32)(unsafe.Pointer(&s.m.Mem[off])) }
+
+func (s *Shared) slot(k int) []byte {
+	n := (s.size + 63) &^ 63
+	return s.m.Mem[dataOff+k*n : dataOff+k*n+s.size]
+}
+
+// waitFor spins until *w == want (bounded, then yielding), or until *w is
+// stop when stoppable; it reports whether want was seen.
+func waitFor(w *uint32, want uint32) bool {
+	for i := 0; ; i++ {
+		v := atomic.LoadUint32(w)
+		if v == want {
+			return true
+		}
+		if v == stop {
+			return false
+		}
+		if i >= spins {
+			yield()
+		}
+	}
+}
+
+func yield() { unix.RawSyscall(unix.SYS_SCHED_YIELD, 0, 0, 0) }
+
+// CachelinePing is the parent's half of one cache-line round trip: store
+// seq (never 0 or ^0) and wait for the peer to store it back.
+func (s *Shared) CachelinePing(seq uint32) {
+	atomic.StoreUint32(s.word(pingOff), seq)
+	waitFor(s.word(pongOff), seq)
+}
+
+// CachelineServe is the peer's half: echo every ping until Stop.
+func (s *Shared) CachelineServe() {
+	ping, pong := s.word(pingOff), s.word(pongOff)
+	for last := uint32(0); ; {
+		v := atomic.LoadUint32(ping)
+		for i := 0; v == last; i++ {
+			if i >= spins {
+				yield()
+			}
+			v = atomic.LoadUint32(ping)
+		}
+		if v == stop {
+			return
+		}
+		atomic.StoreUint32(pong, v)
+		last = v
+	}
+}
+
+// Stop ends the peer's serving loop (cache line, futex, copy loop).
+func (s *Shared) Stop() {
+	for _, off := range []int{pingOff, flag0Off, flag1Off} {
+		atomic.StoreUint32(s.word(off), stop)
+		sys.FutexWake(s.word(off), 1)
+	}
+}
+
+// futexWait sleeps until *w != old.
+func futexWait(w *uint32, old uint32) uint32 {
+	for {
+		v := atomic.LoadUint32(w)
+		if v != old {
+			return v
+		}
+		if err := sys.FutexWait(w, old); err != nil && err != unix.EAGAIN && err != unix.EINTR {
+			panic(fmt.Sprintf("futex wait: %v", err))
+		}
+	}
+}
+
+// FutexPing is the parent's half of one futex round trip: store seq, wake
+// the peer, sleep until it stores seq back and wakes us. No spinning: both
+// sides sleep in the kernel every time.
+func (s *Shared) FutexPing(seq uint32) {
+	ping, pong := s.word(pingOff), s.word(pongOff)
+	old := atomic.LoadUint32(pong)
+	atomic.StoreUint32(ping, seq)
+	sys.FutexWake(ping, 1)
+	for old != seq {
+		old = futexWait(pong, old)
+	}
+}
+
+// FutexServe is the peer's half: sleep until a ping, echo it, wake the
+// parent; until Stop.
+func (s *Shared) FutexServe() {
+	ping, pong := s.word(pingOff), s.word(pongOff)
+	for last := uint32(0); ; {
+		v := futexWait(ping, last)
+		if v == stop {
+			return
+		}
+		atomic.StoreUint32(pong, v)
+		sys.FutexWake(pong, 1)
+		last = v
+	}
+}
+
+// CopySend is the producer's half of the copy loop: message i goes into
+// slot i%2 once the consumer has emptied it.
+func (s *Shared) CopySend(i uint64, src []byte) {
+	k := int(i & 1)
+	flag := s.word(flag0Off + 64*k)
+	waitFor(flag, 0)
+	copy(s.slot(k), src)
+	atomic.StoreUint32(flag, 1)
+}
+
+// CopyDrain waits until the consumer has emptied both slots.
+func (s *Shared) CopyDrain() {
+	waitFor(s.word(flag0Off), 0)
+	waitFor(s.word(flag1Off), 0)
+}
+
+// CopyServe is the consumer's half: copy each message out of its slot into
+// dst, until Stop; it returns the number of messages.
+func (s *Shared) CopyServe(dst []byte) uint64 {
+	var i uint64
+	for ; ; i++ {
+		k := int(i & 1)
+		flag := s.word(flag0Off + 64*k)
+		if !waitFor(flag, 1) {
+			return i
+		}
+		copy(dst, s.slot(k))
+		atomic.StoreUint32(flag, 0)
+	}
+}
