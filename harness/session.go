@@ -59,6 +59,7 @@ type Session struct {
 	restore func()
 
 	reply map[string]string
+	spec  transports.Spec
 
 	progress atomic.Uint64
 	stopWD   chan struct{}
@@ -118,6 +119,7 @@ func Start(cfg Config) (_ *Session, err error) {
 		return nil, err
 	}
 	s.conn = conn
+	trackSession(s)
 	s.peer, err = spawn(cfg.Transport, ep.Files)
 	for _, f := range ep.Files {
 		f.Close() // the peer has its copies; ours would hide its death
@@ -130,6 +132,7 @@ func Start(cfg Config) (_ *Session, err error) {
 	}
 	spec := ep.Spec
 	spec.Transport, spec.API, spec.MaxMessage = cfg.Transport, cfg.API, cfg.MaxMessage
+	s.spec = spec
 	resp, err := s.peer.request(request{Op: "attach", Spec: &spec, CPU: place.Peer}, HandshakeTimeout)
 	if err != nil {
 		return nil, err
@@ -148,6 +151,10 @@ func (s *Session) Conn() transports.Conn { return s.conn }
 
 // Peer is the peer process.
 func (s *Session) Peer() *Peer { return s.peer }
+
+// Spec is what the peer was told to attach to: names and ids of the
+// kernel objects (for tests that check they are gone or private).
+func (s *Session) Spec() transports.Spec { return s.spec }
 
 // Config is the session's configuration, with defaults filled in.
 func (s *Session) Config() Config { return s.cfg }
@@ -173,7 +180,9 @@ func (s *Session) Close() error {
 		if s.restore != nil {
 			s.restore()
 		}
+		untrackSession(s)
 	})
+	parkIfInterrupted()
 	return err
 }
 
@@ -261,6 +270,9 @@ func (s *Session) stopWatchdog() {
 // runError wraps a data-path error with the run's coordinates, and
 // prefers the peer's own account of what happened when it has one.
 func (s *Session) runError(workload string, seq uint64, err error) error {
+	if interrupting.Load() {
+		s.Close() // the owner cleans up; Close parks until the handler exits
+	}
 	if h := s.hung.Load(); h != nil {
 		err = fmt.Errorf("%w (then: %v)", *h, err)
 	} else if s.peer != nil {
