@@ -18,7 +18,7 @@ export IPCBENCH_COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo
 # Packages whose tests can run under the race detector (it needs cgo).
 RACE_PKGS ?= ./harness/... ./transports/... ./reports/... ./regress/... ./bench/... ./cmd/...
 
-.PHONY: help test race bench smoke report build lint fuzz baseline regress history history-append regress-selftest clean
+.PHONY: help test race bench smoke report build lint fuzz baseline regress history history-append regress-selftest soak clean
 
 help: ## list the targets
 	@echo "ipcbench make targets:"
@@ -75,3 +75,6 @@ regress-selftest: ## the CI check of the regression gate itself
 
 clean: ## remove built binaries
 	rm -rf bin
+
+soak: ## push SOAK messages (default 10 million) through every transport, each verified
+	IPCBENCH_SOAK=$${SOAK:-10000000} $(GO) test -count=1 -timeout 0 -run '^TestSoak$$' -v ./transports/ | grep -E '^(=== RUN|---|\s+soak_test|ok|FAIL|PASS)'

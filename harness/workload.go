@@ -61,17 +61,22 @@ func (l *looper) next() bool {
 
 // Warmup runs workload unmeasured for up to d or n operations.
 func (s *Session) Warmup(workload string, d time.Duration, n int) error {
+	_, err := s.RunCount(workload, n, d)
+	return err
+}
+
+// RunCount runs workload for n operations, or until d has passed, with
+// every message verified as always, and returns what it did (Ops may fall
+// short of n when d ran out). Soak tests use it.
+func (s *Session) RunCount(workload string, n int, d time.Duration) (*Result, error) {
 	l := &looper{max: n, deadline: time.Now().Add(d)}
-	var err error
 	switch workload {
 	case PingPong:
-		_, err = s.pingpong(l)
+		return s.pingpong(l)
 	case Stream:
-		_, err = s.stream(l)
-	default:
-		err = fmt.Errorf("unknown workload %q", workload)
+		return s.stream(l)
 	}
-	return err
+	return nil, fmt.Errorf("unknown workload %q", workload)
 }
 
 // Run measures workload over b.Loop and returns the result; the caller

@@ -198,6 +198,16 @@ type Events struct {
 	Space wait.Event
 }
 
+// polling reports whether both events only poll (wait.Polling): then
+// nobody ever sleeps, Notify is a no-op, and publishing needs release
+// stores only, not the sequentially consistent ones that order the
+// sleeping-flag handshake.
+func (ev Events) polling() bool {
+	pd, ok1 := ev.Data.(wait.Polling)
+	ps, ok2 := ev.Space.(wait.Polling)
+	return ok1 && ok2 && pd.Polling() && ps.Polling()
+}
+
 // Producer returns the producing side of r. stop is the caller's
 // interrupt flag: once set, a blocked Reserve returns ErrInterrupted.
 func (r *Ring) Producer(ev Events, stop *atomic.Bool) *Producer {
@@ -205,7 +215,7 @@ func (r *Ring) Producer(ev Events, stop *atomic.Bool) *Producer {
 		r: r, data: r.data, cap: r.cap, maxMsg: r.maxMsg,
 		tail: atomic.LoadUint64(r.word(offTail)), tailp: r.word(offTail),
 		myClosed: r.flag(offProducerClosed), peerClosed: r.flag(offConsumerClosed),
-		ev: ev, stop: stop, resOff: -1, hot: HotWindow,
+		ev: ev, stop: stop, resOff: -1, hot: HotWindow, relaxed: ev.polling(),
 	}
 }
 
@@ -215,7 +225,7 @@ func (r *Ring) Consumer(ev Events, stop *atomic.Bool) *Consumer {
 		r: r, data: r.data, cap: r.cap, maxMsg: r.maxMsg,
 		tailp:    r.word(offTail),
 		myClosed: r.flag(offConsumerClosed), peerClosed: r.flag(offProducerClosed),
-		ev: ev, stop: stop, view: -1,
+		ev: ev, stop: stop, view: -1, relaxed: ev.polling(),
 	}
 }
 
@@ -236,6 +246,7 @@ type Producer struct {
 	peerClosed *uint32
 	ev         Events
 	stop       *atomic.Bool
+	relaxed    bool // polling events: release stores, no Notify
 
 	resOff  int // offset of the reserved record, -1 if none
 	resN    int
@@ -332,18 +343,26 @@ func (p *Producer) Commit(n int) error {
 		next = 0
 	}
 	// The next record's header must read "nothing yet" before this one
-	// becomes visible.
-	atomic.StoreUint64(p.hdrAt(next), 0)
-	atomic.StoreUint64(p.hdrAt(start), dataFlag|uint64(n))
+	// becomes visible: a plain store, ordered by the publishing store
+	// that follows (the consumer reads it only after that one).
+	*p.hdrAt(next) = 0
+	h, at := uint64(dataFlag|uint64(n)), start
 	if p.resWrap {
-		// The record at 0 is complete; now send the consumer there.
-		atomic.StoreUint64(p.hdrAt(p.off), wrapMarker)
+		// The record at 0 first; then the marker that sends the
+		// consumer there publishes it.
+		*p.hdrAt(0) = h
+		h, at = wrapMarker, p.off
 		p.pos += uint64(p.cap - p.off)
 		p.checkAt = 0
 	}
 	p.pos += uint64(rec)
 	p.off = next
 	p.resOff = -1
+	if p.relaxed {
+		storeRelease(p.hdrAt(at), h)
+		return nil
+	}
+	atomic.StoreUint64(p.hdrAt(at), h)
 	p.ev.Data.Notify()
 	return nil
 }
@@ -384,6 +403,7 @@ type Consumer struct {
 	peerClosed *uint32
 	ev         Events
 	stop       *atomic.Bool
+	relaxed    bool // polling events: release stores, no Notify
 	token      bool // a PerMessage wait succeeded for the message at off
 	view       int  // length of the message handed out by Peek, -1 if none
 }
@@ -457,6 +477,10 @@ func (c *Consumer) Release() error {
 	}
 	c.view = -1
 	c.token = false
+	if c.relaxed {
+		storeRelease(c.tailp, c.pos)
+		return nil
+	}
 	atomic.StoreUint64(c.tailp, c.pos)
 	c.ev.Space.Notify()
 	return nil

@@ -60,5 +60,8 @@ func (e *spinEvent) Wait(c Cond) error {
 	}
 }
 
+// Polling reports true: the spin waiter never sleeps.
+func (e *spinEvent) Polling() bool { return true }
+
 func (e *spinEvent) Notify() {}
 func (e *spinEvent) Wake()   {}

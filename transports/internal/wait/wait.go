@@ -37,6 +37,13 @@ type Event interface {
 	Wake()
 }
 
+// Polling is implemented by events whose waiter never sleeps (spin): it
+// polls its Cond, so Notify and Wake do nothing and the notifying side
+// may publish its state with release stores only.
+type Polling interface {
+	Polling() bool
+}
+
 // A Slot is one event's shared memory and kind.
 type Slot struct {
 	// Mem is SlotSize bytes of the shared mapping.
