@@ -33,3 +33,11 @@ func BenchmarkBaseline(b *testing.B) { bench.RunGroup(b, "Baseline") }
 // BenchmarkFloor: reference floors (cache line, futex, copy loop, memcpy,
 // system call) that the transports are judged against.
 func BenchmarkFloor(b *testing.B) { bench.RunGroup(b, "Floor") }
+
+// BenchmarkSignalFlood: ns/op is one signal fired without waiting;
+// sent/op, received/op, lost/op and lost-% count what arrived (claim C4).
+func BenchmarkSignalFlood(b *testing.B) { bench.RunGroup(b, "SignalFlood") }
+
+// BenchmarkSignalNotify: ns/op is one round trip of a bare notification
+// (raw: signalfd on a locked thread; runtime: os/signal).
+func BenchmarkSignalNotify(b *testing.B) { bench.RunGroup(b, "SignalNotify") }

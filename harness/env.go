@@ -72,7 +72,7 @@ func WriteConfig(w io.Writer, withGoTest bool) {
 		}
 		fmt.Fprintf(w, "%s: %s\n", l.Key, v)
 	}
-	for _, u := range []string{"p50-ns", "p90-ns", "p99-ns", "p999-ns", "max-ns", "cpu-ns/op", "ctxsw/op", "lost-%", "lost/op"} {
+	for _, u := range []string{"p50-ns", "p90-ns", "p99-ns", "p999-ns", "max-ns", "cpu-ns/op", "ctxsw/op", "lost-%", "lost/op", "refused/op"} {
 		fmt.Fprintf(w, "Unit %s better=lower\n", u)
 	}
 	for _, u := range []string{"sent/op", "received/op"} {

@@ -1,0 +1,570 @@
+package bench
+
+// The signal benchmarks (claims C3 and C4 of the seed article).
+//
+// BenchmarkSignalFlood/kind=<standard|realtime>/pin=<pin>: the loss
+// experiment. A peer thread blocks the flood signal and the end marker
+// signals.FloodEnd and reads both from one signalfd (signals.OpenSet). The parent
+// fires signals at that thread without waiting: kind=standard is SIGUSR1
+// by tgkill (the Go runtime uses neither SIGUSR1 nor SIGUSR2; a standard
+// signal coalesces while one of its number is pending); kind=realtime is
+// signals.Flood by rt_tgsigqueueinfo with the sequence number as its value
+// (real-time signals queue, in order). An op is one signal fired: ns/op is
+// the sender's time per signal and b.Loop's count is the number fired.
+// Then the parent sends the end marker and the peer returns its count.
+//
+// Why the end marker cannot undercount: every flood signal the kernel
+// accepted was made pending (or was merged into a pending one: lost)
+// before the marker's send began, since the sends are sequential system
+// calls of one thread to one target thread. A signalfd, like delivery to a
+// handler, dequeues the lowest-numbered pending signal of its set first,
+// and FloodEnd (40) is numbered above SIGUSR1 (10) and signals.Flood (39): the
+// marker is read only after every flood signal still pending. Nothing
+// depends on timing or a quiet period.
+//
+// Metrics, per signal fired:
+//   - sent/op: 1 (every op is one attempt);
+//   - received/op: signals the peer read;
+//   - refused/op (realtime): sends that failed with EAGAIN because the
+//     receiver's queue was at RLIMIT_SIGPENDING. Refused is not lost: the
+//     sender was told. Standard signals are never refused (the kernel sets
+//     the pending bit without a queue entry when over the limit);
+//   - lost/op: accepted by the kernel (no error) but never delivered:
+//     sent − refused − received;
+//   - lost-%: 100 × lost / accepted, the share of accepted signals that
+//     vanished.
+//
+// Placement: pin=split by default (the receiver drains on its own CPU
+// while the sender fires); -ipcbench.pins without split selects the others.
+//
+// BenchmarkSignalNotify/api=<raw|runtime>/pin=<pin>/size=0: the round trip
+// of a bare notification between two processes. api=raw: each side blocks
+// signals.Data on its locked thread and reads it from a signalfd; the other
+// side queues it to that thread with rt_tgsigqueueinfo (the value, checked
+// on return, is the sequence number). api=runtime: os/signal.Notify on both
+// sides (signals.NotifyParent and signals.NotifyPeer), sent with rt_sigqueueinfo
+// to the process; the runtime's handler forwards the number to a channel,
+// and nothing else (no value). ns/op is one round trip; cpu-ns/op and
+// ctxsw/op cover both processes. With api=runtime only the locked threads
+// are pinned: the runtime's signal handler and its signal-forwarding
+// goroutine run on whichever thread the kernel and scheduler pick.
+// Both sides restore their signal masks (Receiver.Close) or stop the
+// notification (signal.Stop) at the end; the peer checks its mask.
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ipcbench/ipcbench/harness"
+	"github.com/ipcbench/ipcbench/transports/signals"
+)
+
+const (
+	floodStandard = "standard"
+	floodRealtime = "realtime"
+
+	// floodStandardSig is the standard signal of the flood: one the Go
+	// runtime does not use for itself.
+	floodStandardSig = unix.SIGUSR1
+
+	// signalDrainWait bounds the end of a flood or a notify run: sending
+	// the end marker through a full queue, and the peer's answer.
+	signalDrainWait = 30 * time.Second
+	// signalWarmup is the number of untimed round trips before measuring.
+	signalWarmup = 1000
+	// notifyEnd is the value of the raw notify run's last signal.
+	notifyEnd = ^uint64(0)
+)
+
+// notifyEndSig ends the runtime notify run: the parent sends it to the
+// peer, which listens to it besides signals.NotifyPeer. It is the parent's
+// notification number, unused in the peer process.
+const notifyEndSig = signals.NotifyParent
+
+func init() {
+	harness.RegisterPeerFunc("signal-flood", signalFloodPeer)
+	harness.RegisterPeerFunc("signal-notify", signalNotifyPeer)
+	addGroup(Group{Name: "SignalFlood", Cases: signalFloodCases})
+	addGroup(Group{Name: "SignalNotify", Cases: signalNotifyCases})
+}
+
+// placeCheck skips a placement this machine cannot provide.
+func placeCheck(pin harness.Pin) func() error {
+	return func() error { _, err := harness.Place(pin); return err }
+}
+
+// floodPins is split, unless the options leave split out.
+func floodPins(o Options) []harness.Pin {
+	if o.Pins == nil || contains(o.Pins, harness.PinSplit) {
+		return []harness.Pin{harness.PinSplit}
+	}
+	return o.Pins
+}
+
+func signalFloodCases(o Options) ([]Case, error) {
+	var cases []Case
+	for _, kind := range []string{floodStandard, floodRealtime} {
+		for _, pin := range floodPins(o) {
+			cases = append(cases, Case{
+				Name:  fmt.Sprintf("kind=%s/pin=%s", kind, pin),
+				Check: placeCheck(pin),
+				Run:   func(b *testing.B) { RunSignalFlood(b, kind, pin) },
+			})
+		}
+	}
+	return cases, nil
+}
+
+func signalNotifyCases(o Options) ([]Case, error) {
+	pins := o.Pins
+	if pins == nil {
+		pins = DefaultPins
+	}
+	var cases []Case
+	for _, api := range []string{"raw", "runtime"} {
+		if o.APIs != nil && !containsAPI(o.APIs, api) {
+			continue
+		}
+		for _, pin := range pins {
+			cases = append(cases, Case{
+				Name:  fmt.Sprintf("api=%s/pin=%s/size=0", api, pin),
+				Check: placeCheck(pin),
+				Run:   func(b *testing.B) { RunSignalNotify(b, api, pin) },
+			})
+		}
+	}
+	return cases, nil
+}
+
+func containsAPI[T ~string](apis []T, api string) bool {
+	for _, a := range apis {
+		if string(a) == api {
+			return true
+		}
+	}
+	return false
+}
+
+// threadMask returns the calling thread's blocked-signal mask.
+func threadMask() (unix.Sigset_t, error) {
+	var cur unix.Sigset_t
+	err := unix.PthreadSigmask(unix.SIG_BLOCK, nil, &cur)
+	return cur, err
+}
+
+// checkMaskRestored compares the thread's mask with before.
+func checkMaskRestored(before unix.Sigset_t) error {
+	after, err := threadMask()
+	if err != nil {
+		return err
+	}
+	if after != before {
+		return fmt.Errorf("signal mask not restored: %x, was %x", after.Val[0], before.Val[0])
+	}
+	return nil
+}
+
+// signalThread is where a peer's receiving thread is.
+type signalThread struct {
+	Pid, Tid int
+}
+
+type floodArgs struct {
+	Kind   string
+	Parent int // the sender's pid: signals from anyone else are refused
+}
+
+type floodResult struct {
+	Received int64
+	Accepted uint64 // the parent's count of accepted signals, from the end marker
+}
+
+// signalFloodPeer counts the flood signals until the end marker.
+func signalFloodPeer(pc *harness.PeerContext) (any, error) {
+	var a floodArgs
+	if err := jsonArg(pc, &a); err != nil {
+		return nil, err
+	}
+	signo := floodStandardSig
+	if a.Kind == floodRealtime {
+		signo = signals.Flood
+	}
+	before, err := threadMask()
+	if err != nil {
+		return nil, err
+	}
+	rx, err := signals.OpenSet(signo, signals.FloodEnd)
+	if err != nil {
+		return nil, err
+	}
+	res, err := floodCount(pc, rx, a, signo)
+	if cerr := rx.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = checkMaskRestored(before)
+	}
+	return res, err
+}
+
+func floodCount(pc *harness.PeerContext, rx *signals.Receiver, a floodArgs, signo unix.Signal) (floodResult, error) {
+	var res floodResult
+	if err := pc.Send(signalThread{rx.Pid(), rx.Tid()}); err != nil {
+		return res, err
+	}
+	next := uint64(0) // real-time values are sequence numbers, in order, with gaps where refused
+	for {
+		in, err := rx.Read()
+		if err != nil {
+			return res, err
+		}
+		if int(in.Pid) != a.Parent {
+			return res, fmt.Errorf("signal %d from pid %d (code %d), want only pid %d", in.Signo, in.Pid, in.Code, a.Parent)
+		}
+		switch in.Signo {
+		case signals.FloodEnd:
+			res.Accepted = in.Value
+			if uint64(res.Received) > res.Accepted {
+				return res, fmt.Errorf("received %d signals, but only %d were accepted", res.Received, res.Accepted)
+			}
+			return res, nil
+		case signo:
+			if a.Kind == floodRealtime {
+				if in.Code != signals.SIQueue || in.Value < next {
+					return res, fmt.Errorf("real-time signal %d (code %d) after %d: out of order", in.Value, in.Code, next-1)
+				}
+				next = in.Value + 1
+			}
+			res.Received++
+		default:
+			return res, fmt.Errorf("unexpected signal %d", in.Signo)
+		}
+	}
+}
+
+// RunSignalFlood measures the loss of standard or real-time signals fired
+// without waiting (see the comment at the top of this file).
+func RunSignalFlood(b *testing.B, kind string, pin harness.Pin) {
+	if kind != floodStandard && kind != floodRealtime {
+		fatal(b, fmt.Errorf("signal flood: unknown kind %q", kind))
+	}
+	fs, err := harness.StartFunc("signal-flood", pin, nil)
+	if err != nil {
+		fatal(b, err)
+	}
+	defer fs.Close()
+	if err := fs.Begin(floodArgs{Kind: kind, Parent: os.Getpid()}); err != nil {
+		fatal(b, err)
+	}
+	var to signalThread
+	if err := fs.Recv(&to); err != nil {
+		fatal(b, err)
+	}
+	var sent, refused uint64
+	if kind == floodStandard {
+		for b.Loop() {
+			if err := unix.Tgkill(to.Pid, to.Tid, floodStandardSig); err != nil {
+				fatal(b, fmt.Errorf("signal flood: tgkill: %w", err))
+			}
+			sent++
+		}
+	} else {
+		target := signals.Target{Pid: to.Pid, Tid: to.Tid, Signo: signals.Flood}
+		for b.Loop() {
+			if err := target.Send(sent, 0); err != nil {
+				if err != unix.EAGAIN {
+					fatal(b, fmt.Errorf("signal flood: rt_tgsigqueueinfo: %w", err))
+				}
+				refused++
+			}
+			sent++
+		}
+	}
+	accepted := sent - refused
+	if err := sendEnd(to, accepted); err != nil {
+		fatal(b, err)
+	}
+	var res floodResult
+	if _, _, err := finishWithin(fs, &res); err != nil {
+		fatal(b, err)
+	}
+	if res.Accepted != accepted {
+		fatal(b, fmt.Errorf("signal flood: peer saw an end marker for %d signals, sent %d", res.Accepted, accepted))
+	}
+	lost := accepted - uint64(res.Received)
+	n := float64(sent)
+	b.ReportMetric(1, "sent/op")
+	b.ReportMetric(float64(res.Received)/n, "received/op")
+	if kind == floodRealtime {
+		b.ReportMetric(float64(refused)/n, "refused/op")
+	}
+	b.ReportMetric(float64(lost)/n, "lost/op")
+	pct := 0.0
+	if accepted > 0 {
+		pct = 100 * float64(lost) / float64(accepted)
+	}
+	b.ReportMetric(pct, "lost-%")
+}
+
+// sendEnd queues the end marker, carrying the number of accepted flood
+// signals, retrying while the queue is full (the peer drains it) for up
+// to signalDrainWait.
+func sendEnd(to signalThread, accepted uint64) error {
+	deadline := time.Now().Add(signalDrainWait)
+	for {
+		err := signals.Send(to.Pid, to.Tid, signals.FloodEnd, accepted, 0)
+		if err != unix.EAGAIN {
+			if err != nil {
+				return fmt.Errorf("signal flood: end marker: %w", os.NewSyscallError("rt_tgsigqueueinfo", err))
+			}
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("signal flood: end marker: queue still full after %v (%s): %w", signalDrainWait, signals.LimitSource, err)
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+}
+
+// finishWithin is fs.Finish, but kills the peer if it has not answered
+// within signalDrainWait, so that a lost end marker cannot hang the run.
+func finishWithin(fs *harness.FuncSession, result any) (parent, peer harness.Usage, err error) {
+	t := time.AfterFunc(signalDrainWait, func() { fs.Peer().Signal(syscall.SIGKILL) })
+	defer t.Stop()
+	return fs.Finish(result)
+}
+
+type notifyArgs struct {
+	API    string
+	Parent signalThread // raw: the parent's receiving thread; runtime: its pid
+}
+
+type notifyResult struct {
+	Echoed int64
+}
+
+// signalNotifyPeer answers every notification until the end.
+func signalNotifyPeer(pc *harness.PeerContext) (any, error) {
+	var a notifyArgs
+	if err := jsonArg(pc, &a); err != nil {
+		return nil, err
+	}
+	if a.API == "runtime" {
+		return notifyPeerRuntime(pc, a)
+	}
+	before, err := threadMask()
+	if err != nil {
+		return nil, err
+	}
+	rx, err := signals.Open(signals.Data)
+	if err != nil {
+		return nil, err
+	}
+	res, err := notifyPeerRaw(pc, rx, a)
+	if cerr := rx.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = checkMaskRestored(before)
+	}
+	return res, err
+}
+
+func notifyPeerRaw(pc *harness.PeerContext, rx *signals.Receiver, a notifyArgs) (notifyResult, error) {
+	var res notifyResult
+	if err := pc.Send(signalThread{rx.Pid(), rx.Tid()}); err != nil {
+		return res, err
+	}
+	to := signals.Target{Pid: a.Parent.Pid, Tid: a.Parent.Tid, Signo: signals.Data}
+	for {
+		in, err := rx.Read()
+		if err != nil {
+			return res, err
+		}
+		if int(in.Pid) != a.Parent.Pid || in.Code != signals.SIQueue {
+			return res, fmt.Errorf("signal %d from pid %d (code %d), want a queued one from pid %d", in.Signo, in.Pid, in.Code, a.Parent.Pid)
+		}
+		if err := sendRetry(to, in.Value); err != nil {
+			return res, err
+		}
+		res.Echoed++
+		if in.Value == notifyEnd {
+			return res, nil
+		}
+	}
+}
+
+// sendRetry queues value to t, waiting up to signalDrainWait while the
+// queue (shared by every process of the user) is full.
+func sendRetry(t signals.Target, value uint64) error {
+	err := t.Send(value, 0)
+	if err == unix.EAGAIN {
+		deadline := time.Now().Add(signalDrainWait)
+		for err == unix.EAGAIN && time.Now().Before(deadline) {
+			time.Sleep(100 * time.Microsecond)
+			err = t.Send(value, 0)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("signal %d to thread %d: %w", t.Signo, t.Tid, os.NewSyscallError("rt_tgsigqueueinfo", err))
+	}
+	return nil
+}
+
+func notifyPeerRuntime(pc *harness.PeerContext, a notifyArgs) (notifyResult, error) {
+	var res notifyResult
+	c := make(chan os.Signal, 2)
+	signal.Notify(c, signals.NotifyPeer, notifyEndSig)
+	defer signal.Stop(c)
+	if err := pc.Send(signalThread{Pid: os.Getpid()}); err != nil {
+		return res, err
+	}
+	for {
+		if s := <-c; s == notifyEndSig {
+			return res, nil
+		}
+		if err := signals.Queue(a.Parent.Pid, signals.NotifyParent, 0); err != nil {
+			return res, fmt.Errorf("signal %d to pid %d: %w", signals.NotifyParent, a.Parent.Pid, os.NewSyscallError("rt_sigqueueinfo", err))
+		}
+		res.Echoed++
+	}
+}
+
+// errPeerGone is what a notify round trip returns when the peer died.
+var errPeerGone = errors.New("signal notify: peer died during the round trip")
+
+// RunSignalNotify measures the round trip of a bare notification (see
+// the comment at the top of this file).
+func RunSignalNotify(b *testing.B, api string, pin harness.Pin) {
+	if api != "raw" && api != "runtime" {
+		fatal(b, fmt.Errorf("signal notify: unknown api %q", api))
+	}
+	fs, err := harness.StartFunc("signal-notify", pin, nil)
+	if err != nil {
+		fatal(b, err)
+	}
+	defer fs.Close()
+	var n int64
+	var rtt func() error
+	var end func() error
+	if api == "raw" {
+		// This thread is locked (StartFunc pinned it) and stays so until
+		// fs.Close, which runs after rx.Close.
+		before, err := threadMask()
+		if err != nil {
+			fatal(b, err)
+		}
+		rx, err := signals.Open(signals.Data)
+		if err != nil {
+			fatal(b, err)
+		}
+		defer func() {
+			if err := rx.Close(); err != nil {
+				fatal(b, err)
+			}
+			if err := checkMaskRestored(before); err != nil {
+				fatal(b, err)
+			}
+		}()
+		fs.Peer().OnDeath(rx.Interrupt)
+		if err := fs.Begin(notifyArgs{API: api, Parent: signalThread{rx.Pid(), rx.Tid()}}); err != nil {
+			fatal(b, err)
+		}
+		var p signalThread
+		if err := fs.Recv(&p); err != nil {
+			fatal(b, err)
+		}
+		to := signals.Target{Pid: p.Pid, Tid: p.Tid, Signo: signals.Data}
+		roundTrip := func(v uint64) error {
+			if err := to.Send(v, 0); err != nil {
+				return fmt.Errorf("signal notify: send %d: %w", v, os.NewSyscallError("rt_tgsigqueueinfo", err))
+			}
+			in, err := rx.Read()
+			if err != nil {
+				if errors.Is(err, signals.ErrInterrupted) {
+					return errPeerGone
+				}
+				return fmt.Errorf("signal notify: %w", err)
+			}
+			if in.Value != v {
+				return fmt.Errorf("signal notify: answer %d to %d", in.Value, v)
+			}
+			return nil
+		}
+		rtt = func() error { err := roundTrip(uint64(n)); n++; return err }
+		end = func() error { return roundTrip(notifyEnd) }
+	} else {
+		c := make(chan os.Signal, 2) // one notification in flight, plus the death marker
+		signal.Notify(c, signals.NotifyParent)
+		defer signal.Stop(c)
+		dead := syscall.Signal(0)
+		fs.Peer().OnDeath(func() {
+			select {
+			case c <- dead:
+			default:
+			}
+		})
+		if err := fs.Begin(notifyArgs{API: api, Parent: signalThread{Pid: os.Getpid()}}); err != nil {
+			fatal(b, err)
+		}
+		var p signalThread
+		if err := fs.Recv(&p); err != nil {
+			fatal(b, err)
+		}
+		rtt = func() error {
+			if err := signals.Queue(p.Pid, signals.NotifyPeer, 0); err != nil {
+				return fmt.Errorf("signal notify: send: %w", os.NewSyscallError("rt_sigqueueinfo", err))
+			}
+			if <-c == dead {
+				return errPeerGone
+			}
+			n++
+			return nil
+		}
+		end = func() error {
+			if err := signals.Queue(p.Pid, notifyEndSig, 0); err != nil {
+				return fmt.Errorf("signal notify: end: %w", os.NewSyscallError("rt_sigqueueinfo", err))
+			}
+			return nil
+		}
+	}
+	for range signalWarmup {
+		if err := rtt(); err != nil {
+			fatal(b, err)
+		}
+	}
+	ops := int64(0)
+	for b.Loop() {
+		if err := rtt(); err != nil {
+			fatal(b, err)
+		}
+		ops++
+	}
+	if err := end(); err != nil {
+		fatal(b, err)
+	}
+	var res notifyResult
+	parent, peer, err := finishWithin(fs, &res)
+	if err != nil {
+		fatal(b, err)
+	}
+	want := ops + signalWarmup
+	if api == "raw" {
+		want++ // the end marker is echoed too
+	}
+	if res.Echoed != want {
+		fatal(b, fmt.Errorf("signal notify: peer answered %d notifications, want %d", res.Echoed, want))
+	}
+	both := parent.Add(peer)
+	b.ReportMetric(float64(both.CPUNS())/float64(ops), "cpu-ns/op")
+	b.ReportMetric(float64(both.CtxSw())/float64(ops), "ctxsw/op")
+	runtime.KeepAlive(fs)
+}
