@@ -80,16 +80,11 @@ func cmaGeometry(capacity int) (slot, nslots int) {
 // parent's receive mapping.
 func (cmaTransport) Create(opts Options) (Conn, Endpoint, error) {
 	info, _ := Lookup(cmaName)
-	if opts.API == "" {
-		opts.API = Raw
-	}
-	if err := info.CheckAPI(opts.API); err != nil {
-		return nil, Endpoint{}, err
-	}
-	capacity, err := info.Capacity(opts)
+	opts, err := info.Resolve(opts)
 	if err != nil {
 		return nil, Endpoint{}, err
 	}
+	capacity := opts.MaxMessage
 	// Pipes, named from the writer's side: p2c = parent to child.
 	var fds [4][2]int
 	made := 0

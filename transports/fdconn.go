@@ -49,17 +49,11 @@ type fdConfig struct {
 // resolveCreate checks opts against info and returns the API (the
 // default when empty) and the channel capacity.
 func resolveCreate(info Info, opts Options) (fdConfig, error) {
-	if opts.API == "" {
-		opts.API = info.APIs[0]
-	}
-	if err := info.CheckAPI(opts.API); err != nil {
-		return fdConfig{}, err
-	}
-	capacity, err := info.Capacity(opts)
+	opts, err := info.Resolve(opts)
 	if err != nil {
 		return fdConfig{}, err
 	}
-	return fdConfig{name: info.Name, api: opts.API, capacity: capacity, lim: info.Limits(opts.API)}, nil
+	return fdConfig{name: info.Name, api: opts.API, capacity: opts.MaxMessage, lim: info.Limits(opts.API)}, nil
 }
 
 // resolveAttach does the same for the peer's side from the spec.

@@ -183,17 +183,11 @@ func (st *mqState) err(transport, op string, s uint32) error {
 }
 
 func (posixMQ) Create(opts Options) (Conn, Endpoint, error) {
-	api := opts.API
-	if api == "" {
-		api = Raw
-	}
-	if err := posixMQInfo.CheckAPI(api); err != nil {
-		return nil, Endpoint{}, err
-	}
-	capacity, err := posixMQInfo.Capacity(opts)
+	opts, err := posixMQInfo.Resolve(opts)
 	if err != nil {
 		return nil, Endpoint{}, err
 	}
+	api, capacity := opts.API, opts.MaxMessage
 	if capacity < 1 {
 		capacity = 1
 	}

@@ -103,6 +103,25 @@ func (info Info) CheckAPI(api API) error {
 	return fmt.Errorf("%s: %w %q (valid: %s)", info.Name, ErrUnsupportedAPI, api, strings.Join(valid, ", "))
 }
 
+// Resolve is the first step of every Create: it fills in the default API
+// (the first of info.APIs) when opts.API is empty, checks that the API is
+// supported, and resolves the channel capacity (see Capacity). It returns
+// opts with both filled in.
+func (info Info) Resolve(opts Options) (Options, error) {
+	if opts.API == "" {
+		opts.API = info.APIs[0]
+	}
+	if err := info.CheckAPI(opts.API); err != nil {
+		return opts, err
+	}
+	capacity, err := info.Capacity(opts)
+	if err != nil {
+		return opts, err
+	}
+	opts.MaxMessage = capacity
+	return opts, nil
+}
+
 // Capacity resolves the channel capacity a Create call should use: the
 // requested opts.MaxMessage, or the transport's limit when it is zero. A
 // request above the limit returns a *LimitError.

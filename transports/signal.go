@@ -77,16 +77,11 @@ func signalInfo() Info { info, _ := Lookup(signalName); return info }
 // must be locked and stay the thread that calls Recv and Close.
 func (signalTransport) Create(opts Options) (Conn, Endpoint, error) {
 	info := signalInfo()
-	if opts.API == "" {
-		opts.API = Raw
-	}
-	if err := info.CheckAPI(opts.API); err != nil {
-		return nil, Endpoint{}, err
-	}
-	capacity, err := info.Capacity(opts)
+	opts, err := info.Resolve(opts)
 	if err != nil {
 		return nil, Endpoint{}, err
 	}
+	capacity := opts.MaxMessage
 	spec := Spec{Transport: signalName, API: opts.API, MaxMessage: capacity,
 		Params: map[string]string{"pid": strconv.Itoa(os.Getpid())}}
 	if opts.API == Runtime {

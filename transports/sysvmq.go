@@ -91,17 +91,11 @@ func sysvMQLimits() Limits {
 }
 
 func (sysvMQ) Create(opts Options) (Conn, Endpoint, error) {
-	api := opts.API
-	if api == "" {
-		api = Raw
-	}
-	if err := sysvMQInfo.CheckAPI(api); err != nil {
-		return nil, Endpoint{}, err
-	}
-	capacity, err := sysvMQInfo.Capacity(opts)
+	opts, err := sysvMQInfo.Resolve(opts)
 	if err != nil {
 		return nil, Endpoint{}, err
 	}
+	api, capacity := opts.API, opts.MaxMessage
 	var ids [2]int
 	for i := range ids {
 		id, err := sys.Msgget(unix.IPC_PRIVATE, unix.IPC_CREAT|unix.IPC_EXCL|0o600)

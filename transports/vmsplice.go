@@ -65,16 +65,11 @@ var _ Transport = vmspliceTransport{}
 // the write end of the second.
 func (vmspliceTransport) Create(opts Options) (Conn, Endpoint, error) {
 	info, _ := Lookup(vmspliceName)
-	if opts.API == "" {
-		opts.API = Raw
-	}
-	if err := info.CheckAPI(opts.API); err != nil {
-		return nil, Endpoint{}, err
-	}
-	capacity, err := info.Capacity(opts)
+	opts, err := info.Resolve(opts)
 	if err != nil {
 		return nil, Endpoint{}, err
 	}
+	capacity := opts.MaxMessage
 	var p2c, c2p [2]int
 	if err := unix.Pipe2(p2c[:], unix.O_CLOEXEC); err != nil {
 		return nil, Endpoint{}, fmt.Errorf("vmsplice: create: %w", os.NewSyscallError("pipe2", err))
