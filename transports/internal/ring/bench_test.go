@@ -3,8 +3,8 @@ package ring
 import (
 	"runtime"
 	"sync/atomic"
-	"unsafe"
 	"testing"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -28,7 +28,6 @@ func pinned(cpu int, f func()) chan struct{} {
 // bounce one cache line (one op = one round trip).
 func BenchmarkCacheline(b *testing.B) {
 	mem := alignedMem(256)
-
 
 	pp := (*uint64)(unsafe.Pointer(&mem[0]))
 	po := (*uint64)(unsafe.Pointer(&mem[128]))

@@ -33,7 +33,11 @@
 // The producer learns free space from the consumer's tail, which it reads
 // only when its cached copy says the record might not fit. So a message
 // costs the producer one payload copy and two 8-byte stores, and the
-// consumer one load, one payload copy and one store. When the ring is
+// consumer one load, one payload copy and one store. With sleeping wait
+// strategies the publishing stores are sequentially consistent (they
+// order the sleeping-flag handshake, see package wait); with polling ones
+// (spin) they are release stores, a plain MOV on amd64, and Notify is
+// skipped. When the ring is
 // empty and the producer is past HotWindow it wraps early, so that
 // ping-pong traffic keeps reusing the same few cache lines and pages
 // whatever the ring's capacity.

@@ -44,16 +44,17 @@
 //
 //	spin     bounded, adaptive spin with PAUSE, then sched_yield in a loop; never sleeps
 //	futex    FUTEX_WAIT/FUTEX_WAKE (shared, not private) on the slot's seq word
-//	hybrid   adaptive spin (at most a few microseconds), then futex
+//	hybrid   adaptive spin (up to about a futex wake-up's cost, ~25 µs), then futex
 //	sem      a futex-based counting semaphore in the slot (sem_post/sem_wait)
 //	sysvsem  one System V semaphore per event (semget IPC_PRIVATE, semop)
 //	eventfd  one eventfd per event, passed to the peer as a file
 //	signal   a real-time signal (sig.Wake) queued to the sleeping thread
 //
-// Spinning adapts: a spin that ended in success doubles the next spin's
-// budget, one that failed halves it. When both processes share a CPU no
-// spin can succeed (the peer cannot run), so the budget falls to its
-// minimum within a few waits and the spin strategy degenerates to
-// sched_yield, which hands the CPU to the peer, instead of burning its
-// time slice.
+// Spinning adapts: a spin that ended in success restores the full budget,
+// one that failed halves it, and at the minimum every 32nd wait probes
+// with a full spin. When both processes share a CPU no spin can succeed
+// (the peer cannot run), so the budget falls to its minimum within a few
+// waits and the spin strategy degenerates to sched_yield, which hands the
+// CPU to the peer, instead of burning its time slice. The first 64 polls
+// of a spin are back to back, later ones separated by PAUSE.
 package wait

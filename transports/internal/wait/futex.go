@@ -10,11 +10,14 @@ import (
 	"github.com/ipcbench/ipcbench/transports/internal/sys"
 )
 
-// Hybrid spin budgets: short, as production locks and queues spin (glibc's
-// adaptive mutexes, folly's Baton): a few microseconds, then sleep.
+// Hybrid spin budgets: as production locks and queues do (glibc's
+// adaptive mutexes, folly's Baton), spin about as long as a sleep and
+// wake-up would cost, then sleep. A futex wake-up of an idle CPU costs
+// 5-50 µs (the upper end in virtual machines); the budget adapts down
+// when spinning keeps failing (both processes on one CPU).
 const (
 	hybridSpinMin = 4
-	hybridSpinMax = 256 // ~6 µs
+	hybridSpinMax = 1024 // ~25 µs
 )
 
 // futexStrategy sleeps with FUTEX_WAIT on the slot's seq word and wakes

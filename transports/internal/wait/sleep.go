@@ -6,32 +6,50 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// spinner is an adaptive spin budget, local to one side's event.
+// spinner is an adaptive spin budget, local to one side's event. A spin
+// that succeeds restores the full budget; one that fails halves it, down
+// to min. At min, every probeEvery-th wait spins the full budget again,
+// so that a budget that collapsed during a slow phase (start-up, a
+// descheduled peer) recovers once the peer answers fast again; when the
+// two processes share a CPU the probes fail and cost one full spin in
+// probeEvery waits.
 type spinner struct {
-	limit, min, max uint32 // iterations of pause(spinChunk)
+	limit, min, max uint32 // iterations (polls)
+	fails           uint32 // consecutive failed waits at min
 }
 
-// spinChunk is how many PAUSEs run between two looks at the Cond.
-const spinChunk = 1
+// spinChunk is how many PAUSEs run between two looks at the Cond, after
+// the first tightPolls looks; probeEvery is the probing period at min.
+const (
+	spinChunk  = 1
+	tightPolls = 64
+	probeEvery = 32
+)
 
 func newSpinner(min, max uint32) *spinner { return &spinner{limit: max, min: min, max: max} }
 
-// spin polls c for up to the current budget. It reports whether c became
-// ready, and adapts the budget: doubled after a success, halved after a
-// failure.
+// spin polls c for up to the current budget and reports whether c became
+// ready, adapting the budget.
 func (s *spinner) spin(c Cond) bool {
-	for i := uint32(0); i < s.limit; i++ {
-		pause(spinChunk)
+	budget := s.limit
+	if budget == s.min {
+		if s.fails++; s.fails%probeEvery == 0 {
+			budget = s.max
+		}
+	}
+	for i := uint32(0); i < budget; i++ {
+		// The first polls are back to back, as a bare cache-line
+		// ping-pong polls: PAUSE takes 10-40 ns, as long as the cache
+		// line transfer being waited for.
+		if i >= tightPolls {
+			pause(spinChunk)
+		}
 		if c.Ready() {
-			if s.limit < s.max {
-				s.limit = min(2*s.limit, s.max)
-			}
+			s.limit, s.fails = s.max, 0
 			return true
 		}
 	}
-	if s.limit > s.min {
-		s.limit = max(s.limit/2, s.min)
-	}
+	s.limit = max(s.limit/2, s.min)
 	return false
 }
 

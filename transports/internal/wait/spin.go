@@ -7,6 +7,9 @@ import "runtime"
 const (
 	spinMin = 8    // ~0.2 µs: what is left when spinning keeps failing
 	spinMax = 2048 // ~50 µs: the spin strategy's bounded spin
+	// yieldsPerGosched is how many sched_yield rounds of one wait pass
+	// between two runtime.Gosched calls.
+	yieldsPerGosched = 64
 )
 
 // spinStrategy never sleeps: it spins with PAUSE for an adaptive budget,
@@ -43,14 +46,18 @@ func (e *spinEvent) Wait(c Cond) error {
 	if e.sp.spin(c) {
 		return nil
 	}
-	for {
+	for n := 1; ; n++ {
 		// The peer may need this CPU (both pinned to it): give it up,
-		// then look again for a short while. Gosched first lets this
-		// process's other goroutines (the garbage collector's workers,
-		// an in-process peer) have the P; it costs little when there
-		// are none.
-		runtime.Gosched()
+		// then look again for a short while.
 		yield()
+		if n%yieldsPerGosched == 0 {
+			// Long wait: let this process's other goroutines (the
+			// garbage collector's workers, an in-process peer) have
+			// the P now and then. Not on every round: for a goroutine
+			// locked to its thread, Gosched hands the thread over
+			// twice, tens of microseconds.
+			runtime.Gosched()
+		}
 		for i := 0; i < spinMin; i++ {
 			if c.Ready() {
 				return nil

@@ -172,8 +172,9 @@ func TestSemCounts(t *testing.T) {
 	}
 }
 
-// TestSpinAdapts checks that failed spins shrink the budget to its floor
-// and successes restore it.
+// TestSpinAdapts checks that failed spins shrink the budget to its floor,
+// that the floor probes with a full spin now and then, and that a success
+// restores the full budget.
 func TestSpinAdapts(t *testing.T) {
 	sp := newSpinner(spinMin, spinMax)
 	var c cond
@@ -183,11 +184,12 @@ func TestSpinAdapts(t *testing.T) {
 	if sp.limit != spinMin {
 		t.Errorf("after failures: budget %d, want %d", sp.limit, spinMin)
 	}
-	c.avail.Store(1)
-	for range 20 {
-		sp.spin(&c)
+	sp.fails = probeEvery - 1
+	// The next wait is a probe: a full spin, which here succeeds.
+	go func() { time.Sleep(time.Millisecond); c.avail.Store(1) }()
+	for !sp.spin(&c) {
 	}
 	if sp.limit != spinMax {
-		t.Errorf("after successes: budget %d, want %d", sp.limit, spinMax)
+		t.Errorf("after a success: budget %d, want %d", sp.limit, spinMax)
 	}
 }
