@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/ipcbench/ipcbench/harness/internal/clock"
 	"golang.org/x/sys/unix"
 )
 
@@ -36,6 +37,7 @@ func Environment(withGoTest bool) []ConfigLine {
 	add("cpus-online", fmt.Sprint(runtime.NumCPU()))
 	add("virtualized", virtualized())
 	add("clocksource", readTrim("/sys/devices/system/clocksource/clocksource0/current_clocksource"))
+	add("op-timer", clock.Source())
 	add("commit", commit())
 	add("cgo", cgoSetting())
 	if p, err := Place(PinSplit); err == nil {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipcbench/ipcbench/harness/internal/clock"
 	"github.com/ipcbench/ipcbench/transports"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -17,9 +18,10 @@ const (
 	Stream   = "stream"
 )
 
-// histMax is the largest latency the histograms hold (larger values are
-// clamped to it, and max-ns then shows it).
-const histMax = int64(time.Hour)
+// histMax is the largest value, in ticks, the histograms hold (larger
+// values are clamped to it, and max-ns then shows it): about an hour at
+// any clock rate of up to 10 GHz.
+const histMax = int64(10 * time.Hour)
 
 // Result is what one measured workload produced.
 type Result struct {
@@ -28,9 +30,11 @@ type Result struct {
 	// Ops is the number of measured operations: round trips (ping-pong)
 	// or messages delivered (stream).
 	Ops int64
-	// Hist holds per-op times in ns: the round trip (ping-pong), or the
-	// sender's time per message (stream).
+	// Hist holds per-op times in clock ticks (see NsPerTick): the round
+	// trip (ping-pong), or the sender's time per message (stream).
 	Hist *hdrhistogram.Histogram
+	// NsPerTick converts Hist's values to nanoseconds.
+	NsPerTick float64
 	// Parent and Peer are the two processes' CPU time and context switches
 	// over the workload.
 	Parent, Peer Usage
@@ -94,9 +98,14 @@ func (s *Session) Run(b *testing.B, workload string) (*Result, error) {
 
 func newHist() *hdrhistogram.Histogram { return hdrhistogram.New(1, histMax, 3) }
 
-func record(h *hdrhistogram.Histogram, d time.Duration) {
-	v := int64(d)
-	if v > histMax {
+// progressEvery is how often (in ops) the loops tell the watchdog they
+// are alive: often enough for hang detection, rarely enough to keep the
+// atomic store off most iterations.
+const progressEvery = 16
+
+func record(h *hdrhistogram.Histogram, ticks uint64) {
+	v := int64(ticks)
+	if v > histMax || v < 0 {
 		v = histMax
 	} else if v < 1 {
 		v = 1
@@ -145,7 +154,7 @@ func (s *Session) pingpong(l *looper) (*Result, error) {
 	if rep.Received != int64(seq)+1 {
 		return nil, s.runError(PingPong, seq, fmt.Errorf("peer echoed %d messages, parent sent %d", rep.Received, seq+1))
 	}
-	return &Result{Workload: PingPong, Size: size, Ops: int64(seq), Hist: hist, Parent: readUsage().Sub(u0), Peer: rep.Usage}, nil
+	return &Result{Workload: PingPong, Size: size, Ops: int64(seq), Hist: hist, NsPerTick: clock.NsPerTick(), Parent: readUsage().Sub(u0), Peer: rep.Usage}, nil
 }
 
 // roundTrip sends msg stamped with seq, receives the echo and checks every
@@ -167,17 +176,18 @@ func roundTrip(conn transports.Conn, msg, buf, pat []byte, seq uint64) error {
 // or the number of the one that failed.
 func pingLoop(l *looper, conn transports.Conn, msg, buf, pat []byte, hist *hdrhistogram.Histogram, progress *atomic.Uint64) (uint64, error) {
 	var seq uint64
-	base := time.Now()
-	prev := time.Since(base)
+	prev := clock.Ticks()
 	for l.next() {
 		if err := roundTrip(conn, msg, buf, pat, seq); err != nil {
 			return seq, err
 		}
-		now := time.Since(base)
+		now := clock.Ticks()
 		record(hist, now-prev)
 		prev = now
 		seq++
-		progress.Store(seq)
+		if seq%progressEvery == 0 {
+			progress.Store(seq)
+		}
 	}
 	return seq, nil
 }
@@ -213,8 +223,7 @@ func (s *Session) stream(l *looper) (*Result, error) {
 	}
 	var seq, acked uint64
 	var acksRead int64
-	base := time.Now()
-	prev := time.Since(base)
+	prev := clock.Ticks()
 	for l.next() {
 		stamp(msg, seq)
 		if err := conn.Send(msg); err != nil {
@@ -239,10 +248,12 @@ func (s *Session) stream(l *looper) (*Result, error) {
 				acksRead++
 			}
 		}
-		now := time.Since(base)
+		now := clock.Ticks()
 		record(hist, now-prev)
 		prev = now
-		s.progress.Store(seq)
+		if seq%progressEvery == 0 {
+			s.progress.Store(seq)
+		}
 	}
 	if l.b != nil {
 		l.b.StartTimer() // the drain belongs to the measurement
@@ -270,7 +281,7 @@ func (s *Session) stream(l *looper) (*Result, error) {
 	if !lossy && rep.Lost != 0 {
 		return nil, s.runError(Stream, seq, fmt.Errorf("reliable transport lost %d messages", rep.Lost))
 	}
-	return &Result{Workload: Stream, Size: size, Ops: int64(seq), Hist: hist, Parent: readUsage().Sub(u0), Peer: rep.Usage, Lost: rep.Lost, Lossy: lossy}, nil
+	return &Result{Workload: Stream, Size: size, Ops: int64(seq), Hist: hist, NsPerTick: clock.NsPerTick(), Parent: readUsage().Sub(u0), Peer: rep.Usage, Lost: rep.Lost, Lossy: lossy}, nil
 }
 
 // drainAcks reads the n acknowledgements the peer sent that the parent
@@ -296,9 +307,9 @@ func (r *Result) Report(b *testing.B) {
 		unit string
 		q    float64
 	}{{"p50-ns", 50}, {"p90-ns", 90}, {"p99-ns", 99}, {"p999-ns", 99.9}} {
-		b.ReportMetric(float64(r.Hist.ValueAtQuantile(q.q)), q.unit)
+		b.ReportMetric(float64(r.Hist.ValueAtQuantile(q.q))*r.NsPerTick, q.unit)
 	}
-	b.ReportMetric(float64(r.Hist.Max()), "max-ns")
+	b.ReportMetric(float64(r.Hist.Max())*r.NsPerTick, "max-ns")
 	ops := float64(max(r.Ops, 1))
 	both := r.Parent.Add(r.Peer)
 	b.ReportMetric(float64(both.CPUNS())/ops, "cpu-ns/op")

@@ -1,0 +1,4 @@
+package clock
+
+// rdtsc reads the time-stamp counter.
+func rdtsc() uint64
