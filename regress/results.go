@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 
@@ -35,7 +36,7 @@ type Results struct {
 	Config map[string][]string
 	// Units is the unit metadata ("Unit p50-ns better=lower") of the file.
 	Units benchfmt.UnitMetadataMap
-	// Warnings lists syntax errors that were skipped.
+	// Warnings lists syntax errors and non-finite values that were skipped.
 	Warnings []string
 }
 
@@ -76,6 +77,12 @@ func Parse(r io.Reader, name string) (*Results, error) {
 				res.Benchmarks = append(res.Benchmarks, key)
 			}
 			for _, v := range rec.Values {
+				// benchmath's U test never returns on NaN, and an
+				// infinite value is no measurement: skip both, say so.
+				if math.IsNaN(v.Value) || math.IsInf(v.Value, 0) {
+					res.Warnings = append(res.Warnings, fmt.Sprintf("%s: %s %v is not a finite number: sample skipped", rec.Name.Full(), v.Unit, v.Value))
+					continue
+				}
 				units[v.Unit] = append(units[v.Unit], v.Value)
 			}
 		}
