@@ -223,6 +223,9 @@ func (p *peerState) runFunc(r request) response {
 
 // echo returns Count messages unchanged, whatever their size.
 func (p *peerState) echo(r request) (response, error) {
+	if zc, ok := p.conn.(transports.ZeroCopyConn); ok {
+		return p.zcEcho(zc, r) // zerocopy.go
+	}
 	var resp response
 	for i := 0; i < r.Count; i++ {
 		n, err := p.conn.Recv(p.buf)
@@ -240,6 +243,9 @@ func (p *peerState) echo(r request) (response, error) {
 // pingpong echoes Size-byte messages, checking length and sequence number,
 // until the end-flagged one (echoed too).
 func (p *peerState) pingpong(r request) (response, error) {
+	if zc, ok := p.conn.(transports.ZeroCopyConn); ok {
+		return p.zcPingpong(zc, r) // zerocopy.go
+	}
 	var resp response
 	buf := p.buf[:cap(p.buf)]
 	for seq := uint64(0); ; seq++ {
@@ -270,6 +276,9 @@ func (p *peerState) pingpong(r request) (response, error) {
 // transport it acknowledges every Window messages on the transport itself
 // (flow control) and counts gaps in the sequence as losses.
 func (p *peerState) stream(r request) (response, error) {
+	if zc, ok := p.conn.(transports.ZeroCopyConn); ok {
+		return p.zcStream(zc, r) // zerocopy.go
+	}
 	var resp response
 	pat := pattern(r.Seed, r.Size)
 	buf := p.buf[:cap(p.buf)]

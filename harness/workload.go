@@ -123,6 +123,9 @@ func (s *Session) checkSize() error {
 // pingpong sends a message, waits for the echo and verifies every byte of
 // it, once per loop iteration.
 func (s *Session) pingpong(l *looper) (*Result, error) {
+	if s.cfg.API == transports.ZeroCopy {
+		return s.zcPingpong(l) // zerocopy.go
+	}
 	if err := s.checkSize(); err != nil {
 		return nil, err
 	}
@@ -200,6 +203,9 @@ func streamWindow(size int) int { return max(1, min(64, (1<<19)/size)) }
 // verifies every byte of each. The timed region includes the drain: the
 // wait until the peer has received and checked the last message.
 func (s *Session) stream(l *looper) (*Result, error) {
+	if s.cfg.API == transports.ZeroCopy {
+		return s.zcStream(l) // zerocopy.go
+	}
 	if err := s.checkSize(); err != nil {
 		return nil, err
 	}

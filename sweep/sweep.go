@@ -493,7 +493,7 @@ func (s *sweeper) sysvMsg() {
 			continue
 		}
 		it := Item{Kind: KindSysvMsg, Name: "msqid " + r["msqid"], ID: id,
-			Why: fmt.Sprintf("private 0600 queue, last sender %s and receiver %s gone, idle", r["lspid"], r["lrpid"])}
+			Why: fmt.Sprintf("private 0600 queue, last sender %s and receiver %s gone, idle", pidOrNone(r["lspid"]), pidOrNone(r["lrpid"]))}
 		s.take(it, func() error { return msgRemove(id) })
 	}
 }
@@ -603,4 +603,11 @@ func sameExe(a, b int) bool {
 		return false
 	}
 	return sa.Dev == sb.Dev && sa.Ino == sb.Ino
+}
+
+func pidOrNone(pid string) string {
+	if pid == "0" {
+		return "none"
+	}
+	return pid
 }

@@ -26,4 +26,10 @@
 // golang.org/x/sys/unix without cgo; the few system calls x/sys lacks
 // (futex, POSIX and System V queues, System V semaphores) are wrapped once
 // in internal/sys.
+//
+// The shared-memory transports also offer API ZeroCopy: their Conn then
+// implements ZeroCopyConn (Borrow/Commit to write a message in place,
+// View/Release to read it in place). Its contract (lifetimes, who may
+// touch which bytes when, messages in flight, what is and is not detected)
+// is ZeroCopyConn's documentation, in zerocopy.go.
 package transports

@@ -12,16 +12,20 @@ package transports
 //	sysvshm-<wait>  a System V segment (shmget IPC_PRIVATE, Params
 //	                "shmid"); futex and spin
 //
-// Mapping: [ring parent→peer][ring peer→parent], each ring.Size(capacity)
-// bytes. The four events of the channel (data and space of each ring) have
+// Mapping: [ring parent→peer][ring peer→parent], each
+// ring.SizeFor(capacity, records) bytes, where records is 2 for api=raw
+// and 3 for api=zerocopy (shmRecords: a zero-copy reader holds its record
+// in the ring while it reads it, where a copying one has already moved it
+// to its own buffer; the memory of the two is the same). The four events of the channel (data and space of each ring) have
 // their slots in the ring headers; the wait strategy adds its own kernel
 // objects (a System V semaphore set, Params "semid"; four eventfds, files
 // after the backing's).
 //
 // Payload: Send copies the message into the ring, Recv copies it out; the
-// bytes really cross, written by one process and read by the other. Only
-// api=raw: the calls never enter the Go runtime's poller. The zero-copy
-// path (issue 7) will use ring.Producer.Reserve/Commit and
+// bytes really cross, written by one process and read by the other. APIs:
+// raw (the calls never enter the Go runtime's poller) and zerocopy, the
+// same channel whose Conn also implements ZeroCopyConn (zerocopy.go):
+// Borrow/Commit are ring.Producer.Reserve/Commit, View/Release are
 // ring.Consumer.Peek/Release.
 //
 // Cleanup: the parent's Connect removes what both sides have attached by
@@ -64,7 +68,7 @@ const (
 	// (pages are only used when touched).
 	shmMaxMessage = 64 << 20
 	shmmaxPath    = "/proc/sys/kernel/shmmax"
-	shmRingSource = "ipcbench's ring sizing (transports/internal/ring): each direction's ring holds at least two records of the largest message, rounded to pages; ipcbench bounds a message at 64 MiB"
+	shmRingSource = "ipcbench's ring sizing (transports/internal/ring): each direction's ring holds at least two records of the largest message (three with api=zerocopy), rounded to pages; ipcbench bounds a message at 64 MiB"
 
 	shmParamSize      = "size"
 	shmParamPath      = "path"
@@ -107,22 +111,30 @@ func init() {
 	}
 }
 
+// shmRecords is the number of largest messages each ring holds for api.
+func shmRecords(api API) int {
+	if api == ZeroCopy {
+		return 3
+	}
+	return 2
+}
+
 func registerShm(b shmBacking, w wait.Strategy) {
 	name := b.prefix() + "-" + w.Name()
 	Register(Info{
 		Name:   name,
 		Family: "shm",
 		Doc:    b.doc() + ", wait strategy " + w.Name(),
-		APIs:   []API{Raw},
-		Limits: func(API) Limits { return shmLimits(b) },
+		APIs:   []API{Raw, ZeroCopy},
+		Limits: func(api API) Limits { return shmLimits(b, shmRecords(api)) },
 		New:    func() Transport { return &shmTransport{name: name, backing: b, wait: w} },
 	})
 }
 
 // shmLimits reports the largest message: ipcbench's ring bound and, for
 // System V segments, what /proc/sys/kernel/shmmax allows for the two
-// rings.
-func shmLimits(b shmBacking) Limits {
+// rings of records records each.
+func shmLimits(b shmBacking, records int) Limits {
 	lim := Limits{MaxMessage: shmMaxMessage, Source: shmRingSource}
 	if b != shmSysv {
 		return lim
@@ -132,15 +144,15 @@ func shmLimits(b shmBacking) Limits {
 		return lim
 	}
 	shmmax, err := strconv.ParseUint(strings.TrimSpace(string(data)), 10, 64)
-	if err != nil || shmmax >= uint64(2*ring.Size(shmMaxMessage)) {
+	if err != nil || shmmax >= uint64(2*ring.SizeFor(shmMaxMessage, records)) {
 		return lim
 	}
-	// The segment holds two rings of ring.Size(m) bytes each.
-	m := max(int(shmmax/2)/2-2*ring.HeaderSize, 0)
-	for m > 0 && uint64(2*ring.Size(m)) > shmmax {
+	// The segment holds two rings of ring.SizeFor(m, records) bytes each.
+	m := max(int(shmmax/2)/records-2*ring.HeaderSize, 0)
+	for m > 0 && uint64(2*ring.SizeFor(m, records)) > shmmax {
 		m -= 4096
 	}
-	if m < 0 || uint64(2*ring.Size(0)) > shmmax {
+	if m < 0 || uint64(2*ring.SizeFor(0, records)) > shmmax {
 		m = 0
 	}
 	return Limits{MaxMessage: m, Source: fmt.Sprintf("%s (%d bytes: a segment holds both rings; root may raise it) and %s", shmmaxPath, shmmax, shmRingSource)}
@@ -182,7 +194,8 @@ func (t *shmTransport) Create(opts Options) (_ Conn, _ Endpoint, err error) {
 	if err != nil {
 		return nil, Endpoint{}, err
 	}
-	rs := ring.Size(capacity)
+	records := shmRecords(opts.API)
+	rs := ring.SizeFor(capacity, records)
 	size := 2 * rs
 	c := &shmConn{name: t.name, capacity: capacity, lim: info.Limits(opts.API), owner: true}
 	defer func() {
@@ -222,11 +235,11 @@ func (t *shmTransport) Create(opts Options) (_ Conn, _ Endpoint, err error) {
 		c.removers = append(c.removers, func() error { return shm.RemoveSysv(id) })
 		params[shmParamShmID] = strconv.Itoa(id)
 	}
-	a, err := ring.Init(c.m.Mem[:rs], capacity)
+	a, err := ring.InitFor(c.m.Mem[:rs], capacity, records)
 	if err != nil {
 		return nil, Endpoint{}, fmt.Errorf("%s: create: %w", t.name, err)
 	}
-	b, err := ring.Init(c.m.Mem[rs:], capacity)
+	b, err := ring.InitFor(c.m.Mem[rs:], capacity, records)
 	if err != nil {
 		return nil, Endpoint{}, fmt.Errorf("%s: create: %w", t.name, err)
 	}
@@ -243,6 +256,9 @@ func (t *shmTransport) Create(opts Options) (_ Conn, _ Endpoint, err error) {
 	c.out = a.Producer(ring.Events{Data: set.Event(0), Space: set.Event(1)}, &c.stop)
 	c.in = b.Consumer(ring.Events{Data: set.Event(2), Space: set.Event(3)}, &c.stop)
 	spec := Spec{Transport: t.name, API: opts.API, MaxMessage: capacity, Params: params}
+	if opts.API == ZeroCopy {
+		return newShmZeroCopy(c), Endpoint{Spec: spec, Files: files}, nil
+	}
 	return c, Endpoint{Spec: spec, Files: files}, nil
 }
 
@@ -260,7 +276,7 @@ func (t *shmTransport) Attach(spec Spec, files []*os.File) (_ Conn, err error) {
 		return nil, err
 	}
 	capacity := spec.MaxMessage
-	rs := ring.Size(capacity)
+	rs := ring.SizeFor(capacity, shmRecords(spec.API))
 	size, err := strconv.Atoi(spec.Params[shmParamSize])
 	if err != nil || capacity < 0 || size != 2*rs {
 		return nil, fmt.Errorf("%s: attach: bad geometry: capacity %d, size %q", t.name, capacity, spec.Params[shmParamSize])
@@ -311,6 +327,9 @@ func (t *shmTransport) Attach(spec Spec, files []*os.File) (_ Conn, err error) {
 	}
 	c.out = b.Producer(ring.Events{Data: c.set.Event(2), Space: c.set.Event(3)}, &c.stop)
 	c.in = a.Consumer(ring.Events{Data: c.set.Event(0), Space: c.set.Event(1)}, &c.stop)
+	if spec.API == ZeroCopy {
+		return newShmZeroCopy(c), nil
+	}
 	return c, nil
 }
 
@@ -369,6 +388,11 @@ func (c *shmConn) mapErr(op string, err error) error {
 		return fmt.Errorf("%s: %s: %w", c.name, op, ErrPeerGone)
 	case errors.Is(err, ring.ErrCorrupt):
 		return fmt.Errorf("%s: %s: %w: %w", c.name, op, ErrCorrupt, err)
+	case errors.Is(err, ring.ErrModified):
+		// Check mode (zerocopy.go): written after its Commit.
+		return fmt.Errorf("%s: %s: %w: %w: %w", c.name, op, ErrZeroCopyMisuse, ErrCorrupt, err)
+	case errors.Is(err, ring.ErrReserved):
+		return fmt.Errorf("%s: %s: %w: a borrow is open (Commit it first)", c.name, op, ErrZeroCopyMisuse)
 	case errors.Is(err, unix.EIDRM), errors.Is(err, unix.EINVAL):
 		// The parent removed the semaphore set: it has closed.
 		return fmt.Errorf("%s: %s: %w: %w", c.name, op, ErrPeerGone, err)

@@ -56,4 +56,3 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 	}
 	return nil
 }
-

@@ -45,6 +45,9 @@ func Run(t *testing.T, name string, api transports.API) {
 	t.Run("delivery", func(t *testing.T) { testDelivery(t, name, api, lim) })
 	t.Run("ordering", func(t *testing.T) { testOrdering(t, name, api, lim) })
 	t.Run("limit", func(t *testing.T) { testLimit(t, name, api, lim) })
+	if api == transports.ZeroCopy {
+		t.Run("zerocopy", func(t *testing.T) { testZeroCopy(t, name, api, lim) }) // zerocopy.go
+	}
 	if lim.MaxMessage >= harness.MinWorkloadSize {
 		t.Run("peer-killed", func(t *testing.T) { testPeerFault(t, name, api, syscall.SIGKILL) })
 		t.Run("peer-stopped", func(t *testing.T) { testPeerFault(t, name, api, syscall.SIGSTOP) })

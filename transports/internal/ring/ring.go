@@ -19,10 +19,24 @@
 //
 // The data area holds records, 8-byte aligned: an 8-byte header word, then
 // the payload. The header word is 0 (nothing yet), dataFlag|length (a
-// message) or wrapMarker (the rest of the data area is unused this lap:
-// continue at offset 0). A message never straddles the end of the area,
-// so a reader can be handed a view of it in place (the zero-copy path of
-// issue 7 builds on Producer.Reserve/Commit and Consumer.Peek/Release).
+// message), dataFlag|checkFlag|checksum<<35|length (a message committed by
+// a producer in check mode, see below) or wrapMarker (the rest of the data
+// area is unused this lap: continue at offset 0). A message never
+// straddles the end of the area, so a reader can be handed a view of it in
+// place: the zero-copy path (transports.ZeroCopyConn) is
+// Producer.Reserve/Commit and Consumer.Peek/Release.
+//
+// # Check mode
+//
+// Nothing stops a writer from keeping the slice Reserve returned and
+// writing through it after Commit, when the consumer may be reading it.
+// A producer in check mode (SetCheck) poisons each reservation (0xA5) and
+// stores a 29-bit CRC-32C of the payload in the header word at Commit; the
+// consumer verifies it when it first looks at the message (Peek, Recv) and
+// again at Release, and reports a difference as ErrModified. It costs a
+// pass over the payload on each side, so it is for tests and debugging,
+// not for measurements. The consumer verifies whatever the producer sent,
+// so only the producer chooses.
 //
 // # Protocol
 //
@@ -45,7 +59,11 @@
 // Capacity: a record of the largest message, plus the header of the next
 // record, plus the unused tail end of the area when it wraps, must fit;
 // Capacity returns at least twice the largest record, rounded up to
-// pages, and never less than MinCap.
+// pages, and never less than MinCap. A consumer that reads in place holds
+// its record for as long as it reads, so the producer can only work ahead
+// into a third: CapacityFor(maxMsg, 3), the zero-copy geometry, keeps one
+// record of the largest message writable while another is held (the
+// copying consumer's private buffer moved into the ring: the same memory).
 //
 // Each side of a ring is used by one goroutine at a time; Interrupt (the
 // stop flag), Close of the other side and Wake may come from anywhere.
@@ -54,6 +72,7 @@ package ring
 import (
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"sync/atomic"
 	"unsafe"
 
@@ -78,6 +97,11 @@ const (
 	recHeader  = 8
 	dataFlag   = 1 << 32
 	wrapMarker = 1 << 33
+	checkFlag  = 1 << 34
+	lenMask    = 1<<32 - 1
+	sumShift   = 35
+	sumMask    = 1<<29 - 1
+	poison     = 0xA5
 	magic      = 0x676e69726370_6269 // "ibpcring", little-endian-ish tag
 
 	offMagic          = 0
@@ -104,22 +128,35 @@ var (
 	ErrNoView       = errors.New("ring: release without a view")
 	ErrShortBuffer  = errors.New("ring: buffer shorter than the message")
 	ErrBadGeometry  = errors.New("ring: bad geometry")
+	ErrModified     = errors.New("ring: message changed after commit")
 	errBadAlignment = errors.New("ring: memory not 64-byte aligned")
 )
 
 func align8(n int) int { return (n + Align - 1) &^ (Align - 1) }
 
 // Capacity returns the size of the data area a ring needs for messages of
-// up to maxMsg bytes.
-func Capacity(maxMsg int) int {
+// up to maxMsg bytes: CapacityFor(maxMsg, 2).
+func Capacity(maxMsg int) int { return CapacityFor(maxMsg, 2) }
+
+// CapacityFor returns the size of a data area that holds records records
+// of the largest message (at least 2; from 3 on, plus the header of the
+// next record), rounded up to pages, and never less than MinCap.
+func CapacityFor(maxMsg, records int) int {
 	rec := align8(recHeader + maxMsg)
-	c := max(2*rec, MinCap)
+	c := max(records, 2) * rec
+	if records > 2 {
+		c += recHeader
+	}
+	c = max(c, MinCap)
 	return (c + pageSize - 1) &^ (pageSize - 1)
 }
 
 // Size returns the bytes a ring for messages of up to maxMsg bytes takes:
 // header plus data area. It is a multiple of the page size.
 func Size(maxMsg int) int { return HeaderSize + Capacity(maxMsg) }
+
+// SizeFor is Size for a ring of CapacityFor(maxMsg, records).
+func SizeFor(maxMsg, records int) int { return HeaderSize + CapacityFor(maxMsg, records) }
 
 // A Ring is a view of a ring's memory.
 type Ring struct {
@@ -132,16 +169,22 @@ type Ring struct {
 // Init formats mem (at least Size(maxMsg) bytes, zeroed, 64-byte aligned)
 // as an empty ring for messages of up to maxMsg bytes, and returns it.
 func Init(mem []byte, maxMsg int) (*Ring, error) {
+	return InitFor(mem, maxMsg, 2)
+}
+
+// InitFor is Init for a ring of CapacityFor(maxMsg, records), in at least
+// SizeFor(maxMsg, records) bytes.
+func InitFor(mem []byte, maxMsg, records int) (*Ring, error) {
 	if maxMsg < 0 || maxMsg > MaxLimit {
 		return nil, fmt.Errorf("%w: largest message %d", ErrBadGeometry, maxMsg)
 	}
-	if len(mem) < Size(maxMsg) {
-		return nil, fmt.Errorf("%w: %d bytes for a ring of %d", ErrBadGeometry, len(mem), Size(maxMsg))
+	if len(mem) < SizeFor(maxMsg, records) {
+		return nil, fmt.Errorf("%w: %d bytes for a ring of %d", ErrBadGeometry, len(mem), SizeFor(maxMsg, records))
 	}
 	if uintptr(unsafe.Pointer(&mem[0]))%64 != 0 {
 		return nil, errBadAlignment
 	}
-	c := Capacity(maxMsg)
+	c := CapacityFor(maxMsg, records)
 	r := &Ring{mem: mem[:HeaderSize+c], data: mem[HeaderSize : HeaderSize+c], cap: c, maxMsg: maxMsg}
 	atomic.StoreUint64(r.word(offCap), uint64(c))
 	atomic.StoreUint64(r.word(offMaxMsg), uint64(maxMsg))
@@ -165,7 +208,7 @@ func Open(mem []byte) (*Ring, error) {
 		return nil, fmt.Errorf("%w: magic %#x", ErrBadGeometry, m)
 	}
 	c, mm := atomic.LoadUint64(r.word(offCap)), atomic.LoadUint64(r.word(offMaxMsg))
-	if c < MinCap || c%pageSize != 0 || c > uint64(len(mem)-HeaderSize) || mm > MaxLimit || int(c) != Capacity(int(mm)) {
+	if c < MinCap || c%pageSize != 0 || c > uint64(len(mem)-HeaderSize) || mm > MaxLimit || int(c) < Capacity(int(mm)) {
 		return nil, fmt.Errorf("%w: capacity %d, largest message %d, %d bytes mapped", ErrBadGeometry, c, mm, len(mem))
 	}
 	r.cap, r.maxMsg = int(c), int(mm)
@@ -255,7 +298,19 @@ type Producer struct {
 	resOff  int // offset of the reserved record, -1 if none
 	resN    int
 	resWrap bool
+	check   bool // check mode: poison reservations, checksum commits
 }
+
+// SetCheck turns check mode on or off for later reservations (see the
+// package doc).
+func (p *Producer) SetCheck(on bool) { p.check = on }
+
+// Reserved reports whether a reservation is pending.
+func (p *Producer) Reserved() bool { return p.resOff >= 0 }
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+func checksum(b []byte) uint64 { return uint64(crc32.Checksum(b, castagnoli)) & sumMask }
 
 // Ready reports whether the pending reservation fits, or the wait must
 // stop. It implements wait.Cond.
@@ -327,7 +382,13 @@ func (p *Producer) Reserve(n int) ([]byte, error) {
 		start = 0
 	}
 	p.resOff, p.resN, p.resWrap = start, n, wrap
-	return p.data[start+recHeader : start+recHeader+n : start+recHeader+n], nil
+	b := p.data[start+recHeader : start+recHeader+n : start+recHeader+n]
+	if p.check {
+		for i := range b {
+			b[i] = poison
+		}
+	}
+	return b, nil
 }
 
 // Commit publishes the first n bytes of the pending reservation (n at
@@ -351,6 +412,9 @@ func (p *Producer) Commit(n int) error {
 	// that follows (the consumer reads it only after that one).
 	*p.hdrAt(next) = 0
 	h, at := uint64(dataFlag|uint64(n)), start
+	if p.check {
+		h |= checkFlag | checksum(p.data[start+recHeader:start+recHeader+n])<<sumShift
+	}
 	if p.resWrap {
 		// The record at 0 first; then the marker that sends the
 		// consumer there publishes it.
@@ -410,7 +474,13 @@ type Consumer struct {
 	relaxed    bool // polling events: release stores, no Notify
 	token      bool // a PerMessage wait succeeded for the message at off
 	view       int  // length of the message handed out by Peek, -1 if none
+	viewSum    uint64
+	viewCheck  bool // the view's header carried a checksum
 }
+
+// Viewing reports whether a message handed out by Peek (or left by a Recv
+// into a short buffer) awaits Release.
+func (c *Consumer) Viewing() bool { return c.view >= 0 }
 
 // Ready reports whether a record is at the consumer's offset, or the wait
 // must stop. It implements wait.Cond.
@@ -440,7 +510,7 @@ func (c *Consumer) Peek() ([]byte, error) {
 		}
 		h := atomic.LoadUint64(c.hdrAt(c.off))
 		switch {
-		case h&dataFlag != 0 && h&^(dataFlag|(1<<32-1)) == 0:
+		case h&^lenMask == dataFlag:
 			n := int(uint32(h))
 			if n > c.maxMsg || c.off+recHeader+n > c.cap {
 				return nil, fmt.Errorf("%w: %#x at offset %d", ErrCorrupt, h, c.off)
@@ -451,6 +521,18 @@ func (c *Consumer) Peek() ([]byte, error) {
 			c.pos += uint64(c.cap - c.off)
 			c.off = 0
 			continue
+		case h&(dataFlag|wrapMarker|checkFlag) == dataFlag|checkFlag:
+			n := int(uint32(h))
+			if n > c.maxMsg || c.off+recHeader+n > c.cap {
+				return nil, fmt.Errorf("%w: %#x at offset %d", ErrCorrupt, h, c.off)
+			}
+			b := c.data[c.off+recHeader : c.off+recHeader+n : c.off+recHeader+n]
+			sum := h >> sumShift
+			if got := checksum(b); got != sum {
+				return nil, fmt.Errorf("%w: %d-byte message at offset %d: checksum %#x, committed %#x", ErrModified, n, c.off, got, sum)
+			}
+			c.view, c.viewSum, c.viewCheck = n, sum, true
+			return b, nil
 		case h != 0:
 			return nil, fmt.Errorf("%w: %#x at offset %d", ErrCorrupt, h, c.off)
 		}
@@ -473,6 +555,15 @@ func (c *Consumer) Release() error {
 	if c.view < 0 {
 		return ErrNoView
 	}
+	var err error
+	if c.viewCheck {
+		// Written while viewed: by the producer after its Commit, or by
+		// this side. The message is released all the same.
+		if got := checksum(c.data[c.off+recHeader : c.off+recHeader+c.view]); got != c.viewSum {
+			err = fmt.Errorf("%w: %d-byte message at offset %d changed while viewed: checksum %#x, committed %#x", ErrModified, c.view, c.off, got, c.viewSum)
+		}
+		c.viewCheck = false
+	}
 	rec := align8(recHeader + c.view)
 	c.pos += uint64(rec)
 	c.off += rec
@@ -483,11 +574,11 @@ func (c *Consumer) Release() error {
 	c.token = false
 	if c.relaxed {
 		storeRelease(c.tailp, c.pos)
-		return nil
+		return err
 	}
 	atomic.StoreUint64(c.tailp, c.pos)
 	c.ev.Space.Notify()
-	return nil
+	return err
 }
 
 // Recv copies the next message into buf and returns its length. If buf
@@ -502,7 +593,9 @@ func (c *Consumer) Recv(buf []byte) (int, error) {
 		return len(m), ErrShortBuffer
 	}
 	n := copy(buf, m)
-	c.Release()
+	if err := c.Release(); err != nil {
+		return n, err // check mode: changed while being copied
+	}
 	return n, nil
 }
 
