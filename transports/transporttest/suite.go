@@ -49,8 +49,10 @@ func Run(t *testing.T, name string, api transports.API) {
 		t.Run("zerocopy", func(t *testing.T) { testZeroCopy(t, name, api, lim) }) // zerocopy.go
 	}
 	if lim.MaxMessage >= harness.MinWorkloadSize {
-		t.Run("peer-killed", func(t *testing.T) { testPeerFault(t, name, api, syscall.SIGKILL) })
-		t.Run("peer-stopped", func(t *testing.T) { testPeerFault(t, name, api, syscall.SIGSTOP) })
+		for _, w := range []string{harness.PingPong, harness.Stream} {
+			t.Run("peer-killed/workload="+w, func(t *testing.T) { testPeerFault(t, name, api, w, syscall.SIGKILL) })
+			t.Run("peer-stopped/workload="+w, func(t *testing.T) { testPeerFault(t, name, api, w, syscall.SIGSTOP) })
+		}
 	}
 }
 
@@ -186,17 +188,17 @@ func testLimit(t *testing.T, name string, api transports.API, lim transports.Lim
 	echoAll(t, s, [][]byte{randomMessage(rand.New(rand.NewPCG(5, 6)), lim.MaxMessage)}, 1)
 }
 
-// testPeerFault runs a ping-pong workload and kills (SIGKILL) or stops
-// (SIGSTOP) the peer in the middle: the workload must end with an error
-// that names the transport and the message within a few seconds.
-func testPeerFault(t *testing.T, name string, api transports.API, sig syscall.Signal) {
+// testPeerFault runs a workload (ping-pong or stream) and kills (SIGKILL)
+// or stops (SIGSTOP) the peer in the middle: the workload must end with an
+// error that names the transport and the message within a few seconds.
+func testPeerFault(t *testing.T, name string, api transports.API, workload string, sig syscall.Signal) {
 	CheckLeaks(t)
-	const hang = time.Second
+	const hang = 700 * time.Millisecond
 	s := start(t, harness.Config{Transport: name, API: api, Size: harness.MinWorkloadSize, HangTimeout: hang})
 	timer := time.AfterFunc(100*time.Millisecond, func() { s.Peer().Signal(sig) })
 	defer timer.Stop()
 	begin := time.Now()
-	err := s.Warmup(harness.PingPong, time.Minute, 1<<40)
+	err := s.Warmup(workload, time.Minute, 1<<40)
 	took := time.Since(begin)
 	if err == nil {
 		t.Fatalf("ping-pong went on for %v after the peer got %v", took, sig)

@@ -36,7 +36,13 @@ func FDRead(fd int) ReadFunc {
 func FDWritev(fd int) WritevFunc {
 	return func(iov [][]byte) (int, error) {
 		for {
-			n, err := unix.Writev(fd, iov)
+			var n int
+			var err error
+			if len(iov) == 1 {
+				n, err = unix.Write(fd, iov[0]) // one buffer: plain write(2)
+			} else {
+				n, err = unix.Writev(fd, iov)
+			}
 			if err == unix.EINTR {
 				continue
 			}
@@ -67,7 +73,13 @@ type rawWritev struct {
 
 func (w *rawWritev) try(fd uintptr) bool {
 	for {
-		n, err := unix.Writev(int(fd), w.iov)
+		var n int
+		var err error
+		if len(w.iov) == 1 {
+			n, err = unix.Write(int(fd), w.iov[0]) // one buffer: plain write(2)
+		} else {
+			n, err = unix.Writev(int(fd), w.iov)
+		}
 		switch err {
 		case unix.EINTR:
 			continue
