@@ -30,6 +30,7 @@ package harness
 
 import (
 	"fmt"
+	"github.com/ipcbench/ipcbench/internal/memcopy"
 	"sync/atomic"
 
 	"github.com/ipcbench/ipcbench/harness/internal/clock"
@@ -57,7 +58,7 @@ func zcSend(zc transports.ZeroCopyConn, pat []byte, seq uint64) error {
 	if err != nil {
 		return fmt.Errorf("borrow: %w", err)
 	}
-	copy(b, pat)
+	memcopy.Copy(b, pat)
 	stamp(b, seq)
 	if err := zc.Commit(len(pat)); err != nil {
 		return fmt.Errorf("commit: %w", err)
@@ -216,7 +217,7 @@ func zcEchoOne(zc transports.ZeroCopyConn, v []byte) error {
 	if err != nil {
 		return fmt.Errorf("borrow: %w", err)
 	}
-	copy(b, v)
+	memcopy.Copy(b, v)
 	if err := zc.Commit(len(v)); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}

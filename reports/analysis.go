@@ -8,28 +8,72 @@ import (
 )
 
 // Variant preferences: when one figure per transport is needed, the
-// primary variant is the first API and the run's main pin found in these
-// lists (raw syscalls are closest to the mechanism; split pinning lets
-// both processes run at once).
+// primary variant is the first API found in apiPreference (raw syscalls
+// are closest to the mechanism). api=zerocopy is never a primary variant:
+// it is reported on its own lines, beside the copying APIs.
 var (
-	apiPreference = []string{"raw", "zerocopy", "runtime", ""}
+	apiPreference = []string{"raw", "runtime", ""}
 	pinPreference = []string{"split", "none", "same", ""}
 )
 
-// mainPin returns the pin used for cross-transport comparisons: the most
-// preferred pin that appears in bench's results.
+// APIZeroCopy is the /api value of the zero-copy variants.
+const APIZeroCopy = "zerocopy"
+
+// mainPin returns the pin used when one placement must be chosen (charts
+// over sizes): the most preferred pin that appears in bench's results.
 func (r *Results) mainPin(bench string) string {
+	pins := r.pins(bench)
+	if len(pins) == 0 {
+		return ""
+	}
+	return pins[0]
+}
+
+// pins returns the pins that appear in bench's results, in pinPreference
+// order (split first, same last).
+func (r *Results) pins(bench string) []string {
 	have := map[string]bool{}
 	for _, k := range r.Keys(bench) {
 		have[k.Pin] = true
 	}
+	var out []string
 	for _, p := range pinPreference {
 		if have[p] {
-			return p
+			out = append(out, p)
 		}
 	}
-	return ""
+	return out
 }
+
+// Wait classes of transports. Shared memory is split by how a side waits
+// for its peer, because on a machine whose idle CPUs halt that decides the
+// cost: a spinner burns its CPU while it waits (shm-spin, mmap-spin,
+// sysvshm-spin; and shm-hybrid, which spins up to about a futex wake-up's
+// cost before it sleeps), a blocking variant sleeps in the kernel (futex,
+// sem, sysvsem, eventfd, signal) and pays the wake-up like a pipe does.
+const (
+	ClassKernel   = "kernel"   // message passing: pipes, sockets, queues, cma, signals
+	ClassBlocking = "blocking" // shared memory, sleeping waits
+	ClassSpinning = "spinning" // shared memory, spinning waits
+)
+
+// WaitClass returns the class of transport: ClassKernel, ClassBlocking or
+// ClassSpinning.
+func WaitClass(transport string) string {
+	if !IsSharedMemory(transport) {
+		return ClassKernel
+	}
+	if strings.HasSuffix(transport, "-spin") || strings.HasSuffix(transport, "-hybrid") {
+		return ClassSpinning
+	}
+	return ClassBlocking
+}
+
+func inClass(class string) func(string) bool {
+	return func(t string) bool { return WaitClass(t) == class }
+}
+
+func notSpinning(t string) bool { return WaitClass(t) != ClassSpinning }
 
 // A point is one transport's figure at one size.
 type point struct {
@@ -54,7 +98,12 @@ func (r *Results) primaryKey(bench, transport string, size int, pin, unit string
 // at returns the primary variant of every transport in bench at size in
 // unit, at the run's main pin, in palette order.
 func (r *Results) at(bench, unit string, size int) []point {
-	pin := r.mainPin(bench)
+	return r.atPin(bench, unit, size, r.mainPin(bench))
+}
+
+// atPin returns the primary variant (raw, else runtime; never zerocopy) of
+// every transport in bench at size and pin in unit, in palette order.
+func (r *Results) atPin(bench, unit string, size int, pin string) []point {
 	var pts []point
 	for _, t := range r.Transports(bench) {
 		k, ok := r.primaryKey(bench, t, size, pin, unit)
@@ -63,6 +112,19 @@ func (r *Results) at(bench, unit string, size int) []point {
 		}
 		s, _ := r.Stat(k, unit)
 		pts = append(pts, point{t, k, s})
+	}
+	return pts
+}
+
+// atAPI returns every transport's figure in bench at size and pin for
+// exactly api (e.g. zerocopy), in palette order.
+func (r *Results) atAPI(bench, unit string, size int, pin, api string) []point {
+	var pts []point
+	for _, t := range r.Transports(bench) {
+		k := Key{Bench: bench, Transport: t, API: api, Pin: pin, Size: size}
+		if s, ok := r.Stat(k, unit); ok {
+			pts = append(pts, point{t, k, s})
+		}
 	}
 	return pts
 }
@@ -92,7 +154,7 @@ func best(pts []point, lowerBetter bool) (point, []point, bool) {
 	}
 	var ties []point
 	for _, p := range pts {
-		if p.Transport != b.Transport && p.Sum.Overlaps(b.Sum) {
+		if p.Key != b.Key && p.Sum.Overlaps(b.Sum) {
 			ties = append(ties, p)
 		}
 	}
@@ -125,35 +187,66 @@ func (r *Results) cpuMetric() metric {
 	return metricCPUPing
 }
 
-// A duel compares the best shared-memory transport with the best
-// message-passing transport at one size.
-type duel struct {
-	Size        int
-	SHM, MP     point
-	Outcome     Order // from shared memory's point of view
-	Measurable  bool
-	TransportsN int
+// A side of a duel: which transports, through which API.
+type side struct {
+	Name string            // "spinning shared memory", "zero-copy shared memory", …
+	Keep func(string) bool // transports on this side
+	API  string            // "" = primary variant (raw, else runtime); else exactly this API
 }
 
-// shmDuels compares, size by size, the best shared-memory transport with
-// the best of the others (pipes, sockets, queues, signals, cma).
-func (r *Results) shmDuels(m metric) []duel {
+var (
+	sideKernel   = side{"kernel transports", inClass(ClassKernel), ""}
+	sideBlocking = side{"blocking shared memory", inClass(ClassBlocking), ""}
+	sideSpinning = side{"spinning shared memory", inClass(ClassSpinning), ""}
+	sideZeroCopy = side{"zero-copy shared memory", IsSharedMemory, APIZeroCopy}
+	sideAnySHM   = side{"shared memory", IsSharedMemory, ""}
+)
+
+func (r *Results) sidePoints(m metric, s side, size int, pin string) []point {
+	var pts []point
+	if s.API == "" {
+		pts = r.atPin(m.Bench, m.Unit, size, pin)
+	} else {
+		pts = r.atAPI(m.Bench, m.Unit, size, pin, s.API)
+	}
+	return filter(pts, s.Keep)
+}
+
+// A duel compares the best transport of side A (shared memory of one
+// class) with the best of side B (the kernel transports) at one size and
+// pin.
+type duel struct {
+	Size       int
+	Pin        string
+	A, B       point
+	Outcome    Order // from A's point of view
+	Measurable bool
+}
+
+// duels compares, size by size at pin, the best of side a with the best
+// of side b.
+func (r *Results) duels(m metric, pin string, a, b side) []duel {
 	var ds []duel
 	for _, size := range r.Sizes(m.Bench, "") {
-		pts := r.at(m.Bench, m.Unit, size)
-		s, _, okS := best(filter(pts, IsSharedMemory), m.LowerBetter)
-		p, _, okP := best(filter(pts, func(t string) bool { return !IsSharedMemory(t) }), m.LowerBetter)
-		d := duel{Size: size, SHM: s, MP: p, Measurable: okS && okP, TransportsN: len(pts)}
+		pa, _, okA := best(r.sidePoints(m, a, size, pin), m.LowerBetter)
+		pb, _, okB := best(r.sidePoints(m, b, size, pin), m.LowerBetter)
+		d := duel{Size: size, Pin: pin, A: pa, B: pb, Measurable: okA && okB}
 		if d.Measurable {
-			d.Outcome = Compare(s.Sum, p.Sum, m.LowerBetter)
+			d.Outcome = Compare(pa.Sum, pb.Sum, m.LowerBetter)
 		}
 		ds = append(ds, d)
 	}
 	return ds
 }
 
-// crossover returns the smallest size from which shared memory wins at
-// every larger measured size, and whether there is one.
+// shmDuels compares, size by size at the main pin, the best shared-memory
+// transport (any wait, copying API) with the best kernel transport.
+func (r *Results) shmDuels(m metric) []duel {
+	return r.duels(m, r.mainPin(m.Bench), sideAnySHM, sideKernel)
+}
+
+// crossover returns the smallest size from which side A wins at every
+// larger measured size, and whether there is one.
 func crossover(ds []duel) (int, bool) {
 	size, found := 0, false
 	for i := len(ds) - 1; i >= 0; i-- {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -59,6 +60,7 @@ var chartSpecs = []chartSpec{
 	{"ladder.png", "Latency percentile ladder", buildLadder},
 	{"api.png", "api=raw against api=runtime (fd transports)", buildAPI},
 	{"pin.png", "pin=same against pin=split", buildPin},
+	{"zerocopy.png", "api=raw against api=zerocopy (shared memory)", buildZeroCopy},
 	{"signals.png", "Signal loss: standard against real-time", buildSignals},
 }
 
@@ -227,7 +229,7 @@ func (linTicks) Ticks(min, max float64) []plot.Tick {
 type logTicks struct{}
 
 func (logTicks) Ticks(min, max float64) []plot.Tick {
-	dense := max-min < 2
+	dense := max-min < 3
 	var ticks []plot.Tick
 	for e := math.Floor(min); e <= math.Ceil(max); e++ {
 		for i := 1; i < 10; i++ {
@@ -278,7 +280,7 @@ func dodge(i, n int) float64 {
 	if n <= 1 {
 		return 1
 	}
-	return math.Pow(1.06, float64(i)-float64(n-1)/2)
+	return math.Pow(1.035, float64(i)-float64(n-1)/2)
 }
 
 type errPoints struct {
@@ -307,6 +309,7 @@ func buildLatency(r *Results, c *Chart) error {
 	}
 	pin := r.mainPin(BenchPingPong)
 	p := c.plot
+	p.Title.Text += ", pin=" + pin
 	sizeAxis(&p.X, sizes)
 	logScale.setAxis(&p.Y, "round-trip time (µs): median, whisker to p99")
 	p.Add(plotter.NewGrid())
@@ -352,8 +355,8 @@ func buildLatency(r *Results, c *Chart) error {
 		drawnTs = append(drawnTs, t)
 	}
 	addTransportLegend(c, drawnTs, thumbs)
-	c.Caption = fmt.Sprintf("BenchmarkPingPong, pin=%s, api=raw where the transport has it. Each point is the median round trip over the runs; the whisker rises to the median p99. Points at one size are spread sideways a little so whiskers do not overlap.", pin)
-	floor, ok := r.floor("cacheline", UnitNsOp)
+	c.Caption = fmt.Sprintf("BenchmarkPingPong, pin=%s, api=raw where the transport has it (zero-copy has its own chart). Each point is the median round trip over the runs; the whisker rises to the median p99. Points at one size are spread sideways a little so whiskers do not overlap.", pin)
+	floor, fk, ok := r.floor("cacheline", pin, UnitNsOp)
 	if ok && floor.Median > 0 {
 		y := math.Log10(floor.Median / 1e3)
 		l, err := refLine([]float64{math.Log10(float64(sizes[0]) * 0.8), math.Log10(float64(sizes[len(sizes)-1]) * 1.25)}, []float64{y, y})
@@ -363,26 +366,26 @@ func buildLatency(r *Results, c *Chart) error {
 		p.Add(l)
 		c.legend.Add("reference:")
 		c.legend.Add("cache-line floor", l)
-		c.Caption += fmt.Sprintf(" The dotted line is the cache-line floor: two processes bouncing one cache line (%s per round trip).", fmtNs(floor.Median))
+		c.Caption += fmt.Sprintf(" The dotted line is the cache-line floor (BenchmarkFloor/op=cacheline, pin=%s): two processes bouncing one cache line, %s per round trip.", fk.Pin, fmtNs(floor.Median))
 	} else {
 		c.Caption += " No cache-line floor in these results (BenchmarkFloor/op=cacheline)."
 	}
 	return nil
 }
 
-// floor returns the summary of the reference floor op (pin=split if
-// present) at its first size.
-func (r *Results) floor(op, unit string) (Summary, bool) {
-	for _, pin := range pinPreference {
+// floor returns the summary of the reference floor op at pin (another
+// pin, by preference, if op lacks it) at its smallest size, and the key.
+func (r *Results) floor(op, pin, unit string) (Summary, Key, bool) {
+	for _, p := range append([]string{pin}, pinPreference...) {
 		for _, k := range r.Keys(BenchFloor) {
-			if k.Op == op && k.Pin == pin {
+			if k.Op == op && k.Pin == p {
 				if s, ok := r.Stat(k, unit); ok {
-					return s, true
+					return s, k, true
 				}
 			}
 		}
 	}
-	return Summary{}, false
+	return Summary{}, Key{}, false
 }
 
 func buildThroughput(r *Results, c *Chart) error {
@@ -419,17 +422,28 @@ func buildThroughput(r *Results, c *Chart) error {
 	if len(lines) == 0 {
 		return noData("no BenchmarkStream MB/s figures")
 	}
-	var mx, my []float64
-	for _, k := range r.Keys(BenchFloor) {
-		if k.Op == "memcpy" && k.Size > 0 && (k.Pin == r.mainPin(BenchFloor) || k.Pin == "") {
+	// References: memcpy on one core (op=memcpy, one-process, named
+	// pin=same) and the two-process copy loop at the chart's pin.
+	refs := []struct {
+		op, pin, label string
+		xs, ys         []float64
+	}{
+		{op: "memcpy", pin: "same", label: "memcpy, one core"},
+		{op: "copyloop", pin: pin, label: "copy loop, 2 processes, pin=" + pin},
+	}
+	for i := range refs {
+		for _, size := range r.Sizes(BenchFloor, "") {
+			k := Key{Bench: BenchFloor, Op: refs[i].op, Pin: refs[i].pin, Size: size}
 			if s, ok := r.Stat(k, UnitMBs); ok && s.Median > 0 {
-				mx, my = append(mx, math.Log10(float64(k.Size))), append(my, s.Median)
+				refs[i].xs = append(refs[i].xs, math.Log10(float64(size)))
+				refs[i].ys = append(refs[i].ys, s.Median)
 				all = append(all, s.Median)
 			}
 		}
 	}
 	ys := axisScale{log: spansDecades(all)}
 	p := c.plot
+	p.Title.Text += ", pin=" + pin
 	sizeAxis(&p.X, sizes)
 	ys.setAxis(&p.Y, "throughput (MB/s): median of runs")
 	if !ys.log {
@@ -452,21 +466,39 @@ func buildThroughput(r *Results, c *Chart) error {
 		drawnTs = append(drawnTs, ln.t)
 	}
 	addTransportLegend(c, drawnTs, thumbs)
-	c.Caption = fmt.Sprintf("BenchmarkStream, pin=%s: bytes delivered and verified per second, median of runs.", pin)
-	if len(mx) > 0 {
-		for i := range my {
-			my[i] = ys.f(my[i])
+	c.Caption = fmt.Sprintf("BenchmarkStream, pin=%s, api=raw where the transport has it (zero-copy is not drawn here): bytes delivered and verified per second, median of runs.", pin)
+	var drawn []string
+	for i, ref := range refs {
+		if len(ref.xs) == 0 {
+			continue
 		}
-		l, err := refLine(mx, my)
+		for j := range ref.ys {
+			ref.ys[j] = ys.f(ref.ys[j])
+		}
+		l, err := refLine(ref.xs, ref.ys)
 		if err != nil {
 			return err
 		}
+		if i == 1 {
+			l.LineStyle.Color = color.RGBA{R: 110, G: 110, B: 110, A: 255}
+			l.LineStyle.Dashes = []vg.Length{vg.Points(7), vg.Points(3), vg.Points(2), vg.Points(3)}
+		}
 		p.Add(l)
-		c.legend.Add("reference:")
-		c.legend.Add("memcpy, one core", l)
+		if len(drawn) == 0 {
+			c.legend.Add("reference:")
+		}
+		c.legend.Add(ref.label, l)
+		drawn = append(drawn, ref.op)
+	}
+	if contains(drawn, "memcpy") {
 		c.Caption += " The dotted black line is memcpy bandwidth on one core (BenchmarkFloor/op=memcpy), the ceiling for any copy."
 	} else {
 		c.Caption += " No memcpy reference in these results (BenchmarkFloor/op=memcpy)."
+	}
+	if contains(drawn, "copyloop") {
+		c.Caption += fmt.Sprintf(" The grey dash-dot line is the copy loop (BenchmarkFloor/op=copyloop, pin=%s): the shortest two-process stream through one shared mapping, the ceiling for a copying shared-memory transport.", pin)
+	} else {
+		c.Caption += fmt.Sprintf(" No copy-loop reference at pin=%s in these results (BenchmarkFloor/op=copyloop).", pin)
 	}
 	return nil
 }
@@ -509,7 +541,7 @@ func buildCPU(r *Results, c *Chart) error {
 	}
 	sc := axisScale{log: spansDecades(all)}
 	p := c.plot
-	p.Title.Text = fmt.Sprintf("CPU cost against latency, %s round trip", SizeLabel(size))
+	p.Title.Text = fmt.Sprintf("CPU cost against latency, %s round trip, pin=%s", SizeLabel(size), r.mainPin(BenchPingPong))
 	sc.setAxis(&p.X, "round-trip time (µs): median of runs")
 	sc.setAxis(&p.Y, "CPU time of both processes per round trip (µs)")
 	p.Add(plotter.NewGrid())
@@ -562,7 +594,7 @@ func buildLadder(r *Results, c *Chart) error {
 		return noData("no percentile metrics (p50-ns …) in BenchmarkPingPong at %s", SizeLabel(size))
 	}
 	p := c.plot
-	p.Title.Text = fmt.Sprintf("Round-trip latency percentiles at %s", SizeLabel(size))
+	p.Title.Text = fmt.Sprintf("Round-trip latency percentiles at %s, pin=%s", SizeLabel(size), r.mainPin(BenchPingPong))
 	var names []string
 	for _, u := range ladderUnits {
 		names = append(names, u.label)
@@ -726,14 +758,30 @@ func buildSignals(r *Results, c *Chart) error {
 	var vals plotter.Values
 	var names []string
 	var labels []string
+	var counts []string
+	pin := ""
+	hi := 0.0
 	for _, k := range kinds {
-		s, ok := r.Stat(Key{Bench: BenchSignalFlood, Kind: k.kind, Size: NoSize}, UnitLostPct)
+		key, ok := r.signalKey(k.kind)
 		if !ok {
 			continue
 		}
+		s, ok := r.Stat(key, UnitLostPct)
+		if !ok {
+			continue
+		}
+		pin = key.Pin
 		vals = append(vals, s.Median)
+		hi = math.Max(hi, s.Max)
 		names = append(names, k.label+" signals")
-		labels = append(labels, fmtPct(s.Median))
+		lab := fmtPct(s.Median) + " lost"
+		if s.N > 1 && s.Max > s.Min {
+			lab += fmt.Sprintf(" (runs: %s to %s)", fmtPct(s.Min), fmtPct(s.Max))
+		}
+		labels = append(labels, lab)
+		if cs := signalCounts(r, key); cs != "" {
+			counts = append(counts, k.label+cs)
+		}
 	}
 	if len(vals) == 0 {
 		return noData("no BenchmarkSignalFlood results")
@@ -750,12 +798,12 @@ func buildSignals(r *Results, c *Chart) error {
 	p.NominalX(names...)
 	p.X.Min, p.X.Max = -0.8, float64(len(vals))-0.2
 	p.X.Label.Text = "kind of signal (flooded by one sender)"
-	p.Y.Label.Text = "signals lost (% of sent): median of runs"
+	p.Y.Label.Text = "signals lost (% of those the kernel accepted): median of runs"
 	p.Y.Tick.Marker = linTicks{}
-	p.Y.Min, p.Y.Max = 0, 100
+	p.Y.Min, p.Y.Max = 0, math.Min(100, math.Max(10, math.Ceil(hi*1.4/10)*10))
 	xy := make(plotter.XYs, len(vals))
 	for i, v := range vals {
-		xy[i] = plotter.XY{X: float64(i), Y: v + 3}
+		xy[i] = plotter.XY{X: float64(i), Y: v + p.Y.Max*0.03}
 	}
 	lab, err := plotter.NewLabels(plotter.XYLabels{XYs: xy, Labels: labels})
 	if err != nil {
@@ -766,6 +814,46 @@ func buildSignals(r *Results, c *Chart) error {
 		lab.TextStyle[i].XAlign = draw.XCenter
 	}
 	p.Add(lab)
-	c.Caption = "BenchmarkSignalFlood: a sender fires signals as fast as it can at a receiver. Standard signals of one number coalesce while pending; real-time signals queue (up to RLIMIT_SIGPENDING)."
+	if pin != "" {
+		p.Title.Text += ", pin=" + pin
+	}
+	c.Caption = "BenchmarkSignalFlood: a sender fires signals as fast as it can at a receiver. Standard signals of one number coalesce while pending; real-time signals queue (up to RLIMIT_SIGPENDING; a send over it is refused with EAGAIN, which is not a loss)."
+	if len(counts) > 0 {
+		c.Caption += " " + strings.Join(counts, "; ") + "."
+	}
+	return nil
+}
+
+// buildZeroCopy sets, per shared-memory transport, the round trip of its
+// copying API against api=zerocopy at the largest size both measured.
+func buildZeroCopy(r *Results, c *Chart) error {
+	pin := r.mainPin(BenchPingPong)
+	size := 0
+	for _, k := range r.Keys(BenchPingPong) {
+		if k.API == APIZeroCopy && k.Pin == pin && k.Size > size {
+			size = k.Size
+		}
+	}
+	if size == 0 {
+		return noData("no api=zerocopy results in BenchmarkPingPong at pin=%s", pin)
+	}
+	var rows []pairRow
+	for _, t := range r.Transports(BenchPingPong) {
+		zc, ok1 := r.Stat(Key{Bench: BenchPingPong, Transport: t, API: APIZeroCopy, Pin: pin, Size: size}, UnitNsOp)
+		k, ok2 := r.primaryKey(BenchPingPong, t, size, pin, UnitNsOp)
+		if !ok1 || !ok2 {
+			continue
+		}
+		cp, _ := r.Stat(k, UnitNsOp)
+		rows = append(rows, pairRow{t, cp, zc})
+	}
+	if len(rows) == 0 {
+		return noData("no transport has both a copying API and api=zerocopy at %s, pin=%s", SizeLabel(size), pin)
+	}
+	c.plot.Title.Text = fmt.Sprintf("api=raw against api=zerocopy: round trip at %s, pin=%s", SizeLabel(size), pin)
+	if err := drawPairs(c, rows, "api=raw (copy in, copy out)", "api=zerocopy (borrow/commit)", "round-trip time (µs): median of runs"); err != nil {
+		return err
+	}
+	c.Caption = fmt.Sprintf("BenchmarkPingPong at %s, pin=%s, for every shared-memory transport: the copying API (filled) against zero-copy (open), where the peer reads the message in place in the ring. The line between them is what the two copies cost.", SizeLabel(size), pin)
 	return nil
 }

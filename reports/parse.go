@@ -15,11 +15,12 @@ import (
 
 // Benchmark function names (the .name of a result, without "Benchmark").
 const (
-	BenchPingPong    = "PingPong"
-	BenchStream      = "Stream"
-	BenchFloor       = "Floor"
-	BenchSignalFlood = "SignalFlood"
-	BenchBaseline    = "Baseline"
+	BenchPingPong     = "PingPong"
+	BenchStream       = "Stream"
+	BenchFloor        = "Floor"
+	BenchSignalFlood  = "SignalFlood"
+	BenchBaseline     = "Baseline"
+	BenchSignalNotify = "SignalNotify"
 )
 
 // Units as they are written in results files. Values keep these units:
@@ -38,6 +39,7 @@ const (
 	UnitSent    = "sent/op"
 	UnitRecv    = "received/op"
 	UnitLost    = "lost/op"
+	UnitRefused = "refused/op"
 )
 
 // NoSize is Key.Size for a benchmark whose name has no /size key.

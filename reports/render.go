@@ -24,6 +24,7 @@ type list struct{ Items []string }
 type table struct {
 	Header []string
 	Rows   [][]string
+	Class  string // HTML class of the table, if any
 }
 
 type imageBlock struct{ Src, Alt string }
@@ -78,10 +79,14 @@ tr:nth-child(even) td{background:#fafafa}
 img{max-width:100%;height:auto;border:1px solid #ddd}
 h1,h2,h3{line-height:1.2}
 h2{border-bottom:1px solid #ddd;padding-bottom:0.2em;margin-top:1.8em}
-td.v-holds{background:#e6f4e6}
-td.v-holds-only-when{background:#fff6d6}
-td.v-does-not-hold{background:#fbe3e3}
-td.v-not-measured-here{background:#eeeeee}`
+table tr td.v-holds{background:#e6f4e6}
+table tr td.v-holds-only-when{background:#fff6d6}
+table tr td.v-does-not-hold{background:#fbe3e3}
+table tr td.v-not-measured-here{background:#eeeeee}
+td div{margin-bottom:0.35em}
+table.verdict td:nth-child(2){width:16%}
+table.verdict td:nth-child(3){width:46%}
+table.verdict td:nth-child(4){width:34%}`
 
 // HTML returns the report as one HTML page that reads offline: no
 // external assets, images by relative path beside it.
@@ -115,7 +120,11 @@ func (rep *Report) HTML() []byte {
 		case imageBlock:
 			fmt.Fprintf(&b, "<p><img src=\"%s\" alt=\"%s\"></p>\n", e(x.Src), e(x.Alt))
 		case table:
-			b.WriteString("<table>\n<tr>")
+			if x.Class != "" {
+				fmt.Fprintf(&b, "<table class=\"%s\">\n<tr>", e(x.Class))
+			} else {
+				b.WriteString("<table>\n<tr>")
+			}
 			for _, h := range x.Header {
 				fmt.Fprintf(&b, "<th>%s</th>", e(h))
 			}
@@ -128,10 +137,14 @@ func (rep *Report) HTML() []byte {
 						class = fmt.Sprintf(" class=\"v-%s\"", strings.ReplaceAll(st.String(), " ", "-"))
 					}
 					lines := strings.Split(c, "\n")
-					for i := range lines {
-						lines[i] = e(lines[i])
+					cell := e(c)
+					if len(lines) > 1 {
+						for i := range lines {
+							lines[i] = "<div>" + e(lines[i]) + "</div>"
+						}
+						cell = strings.Join(lines, "")
 					}
-					fmt.Fprintf(&b, "<td%s>%s</td>", class, strings.Join(lines, "<br>"))
+					fmt.Fprintf(&b, "<td%s>%s</td>", class, cell)
 				}
 				b.WriteString("</tr>\n")
 			}

@@ -110,55 +110,52 @@ func (rep *Report) document(res *Results, opts Options) []block {
 
 	// Verdict table.
 	add(heading{2, "Verdict on the article's claims"})
-	t := table{Header: []string{"#", "claim", "figures from this run", "verdict"}}
+	t := table{Header: []string{"#", "claim", "figures from this run", "verdict"}, Class: "verdict"}
 	for _, v := range rep.Verdicts {
 		t.Rows = append(t.Rows, []string{v.ID, v.Claim, strings.Join(v.Figures, "\n"), v.Text()})
 	}
 	add(t, para{fmt.Sprintf("Each verdict is computed from this run by a rule in reports/verdict.go (one function per claim); the claims are those of seed/CLAIMS.md. Figures are medians over runs. Two figures whose intervals overlap are called not distinguishable and never count as a win. Intervals: %s", intervalMethod())})
 
-	// Fastest at each size.
+	// Fastest at each size, per placement.
 	add(heading{2, "Fastest transport at each size"})
 	cm := res.cpuMetric()
-	ms := []metric{metricLatency, metricThroughput, cm}
-	sizes := map[int]bool{}
-	for _, m := range ms {
-		for _, s := range res.mainSizes(m.Bench) {
-			sizes[s] = true
-		}
-	}
-	if len(sizes) == 0 {
+	if len(res.mainSizes(BenchPingPong))+len(res.mainSizes(BenchStream)) == 0 {
 		add(para{"No ping-pong or stream results: nothing to rank."})
 	} else {
-		ft := table{Header: []string{"size", "lowest round-trip latency (PingPong ns/op)", "highest throughput (Stream MB/s)", "lowest " + cm.Name + " (" + cm.Bench + " cpu-ns/op)"}}
-		for _, size := range sortedInts(sizes) {
-			row := []string{SizeLabel(size)}
-			for _, m := range ms {
-				row = append(row, fastestCell(res, m, size))
-			}
-			ft.Rows = append(ft.Rows, row)
+		add(para{"The placement changes the answer, so each placement has its own table. \"Any\" ranks every transport by its copying API (raw, else runtime); \"sleeping\" leaves out the spinning shared-memory transports (*-spin, shm-hybrid), which win only by keeping a CPU busy while they wait; zero-copy (api=zerocopy) is ranked on its own. Transports named after \"not distinguishable\" have intervals that overlap the best one's."})
+		for _, pin := range res.claimPins() {
+			add(heading{3, "pin=" + pin + pinGloss(pin)})
+			add(fastestTable(res, pin, cm))
 		}
-		add(ft)
 		var items []string
-		for _, m := range []metric{metricLatency, metricThroughput} {
-			ds := measurable(res.shmDuels(m))
-			if len(ds) == 0 {
-				items = append(items, fmt.Sprintf("%s: not measured (needs shared-memory and message-passing results)", m.Name))
-				continue
-			}
-			if x, ok := crossover(ds); ok {
-				if x == ds[0].Size {
-					items = append(items, fmt.Sprintf("%s: shared memory wins at every size measured, from %s", m.Name, SizeLabel(x)))
-				} else {
-					items = append(items, fmt.Sprintf("%s: shared memory starts to win at %s and wins at every larger size", m.Name, SizeLabel(x)))
+		for _, pin := range res.claimPins() {
+			for _, m := range []metric{metricLatency, metricThroughput} {
+				for _, sd := range shmSides {
+					ds := measurable(res.duels(m, pin, sd, sideKernel))
+					if len(ds) == 0 {
+						continue
+					}
+					lead := fmt.Sprintf("pin=%s, %s, %s", pin, m.Name, sd.Name)
+					if x, ok := crossover(ds); ok {
+						if x == ds[0].Size {
+							items = append(items, fmt.Sprintf("%s: wins at every size measured, from %s", lead, SizeLabel(x)))
+						} else {
+							items = append(items, fmt.Sprintf("%s: starts to win at %s and wins at every larger size", lead, SizeLabel(x)))
+						}
+					} else if w := sizesWhere(ds, Better); len(w) > 0 {
+						items = append(items, fmt.Sprintf("%s: no crossover; wins at %s only", lead, sizeList(w)))
+					} else {
+						items = append(items, fmt.Sprintf("%s: wins at no size measured", lead))
+					}
 				}
-			} else if w := sizesWhere(ds, Better); len(w) > 0 {
-				items = append(items, fmt.Sprintf("%s: no crossover; shared memory wins at %s only", m.Name, sizeList(w)))
-			} else {
-				items = append(items, fmt.Sprintf("%s: shared memory does not win at any size measured", m.Name))
 			}
 		}
-		add(para{"Crossover (best shared-memory transport against the best of the others, size by size):"}, list{items})
+		add(para{"Crossover (the best shared-memory transport of each class against the best kernel transport, size by size; a tie is not a win):"}, list{items})
 	}
+
+	// Floors and the harness's own cost.
+	add(heading{2, "Reference floors and the harness's own cost"})
+	add(floorBlocks(res)...)
 
 	// Charts.
 	add(heading{2, "Charts"})
@@ -173,10 +170,16 @@ func (rep *Report) document(res *Results, opts Options) []block {
 		add(para{"Charts not drawn because their data is absent from the results:"}, list{items})
 	}
 
-	// Per-transport tables.
+	// Per-transport tables, one per placement.
 	for _, m := range []metric{metricLatency, metricThroughput, cm} {
-		add(heading{2, strings.ToUpper(m.Name[:1]) + m.Name[1:] + " by transport (" + m.Bench + " " + m.Unit + ")"})
-		add(transportTable(res, m)...)
+		for _, pin := range res.pins(m.Bench) {
+			add(heading{2, strings.ToUpper(m.Name[:1]) + m.Name[1:] + " by transport (" + m.Bench + " " + m.Unit + ", pin=" + pin + ")"})
+			add(transportTable(res, m, pin)...)
+		}
+		if len(res.pins(m.Bench)) == 0 {
+			add(heading{2, strings.ToUpper(m.Name[:1]) + m.Name[1:] + " by transport (" + m.Bench + " " + m.Unit + ")"})
+			add(para{"Not measured in this run."})
+		}
 	}
 
 	// Missing.
@@ -201,8 +204,9 @@ func (rep *Report) document(res *Results, opts Options) []block {
 		"Samples: one value per result line; a run with -count N gives N samples per benchmark configuration. Figures are medians of those samples (github.com/montanaflynn/stats).",
 		"Percentiles over samples (quartiles): " + PercentileDefinition + ". The p50/p90/p99/p99.9/max figures are measured within each run by the harness; the report shows their median over runs.",
 		"Intervals: " + intervalMethod(),
-		fmt.Sprintf("Cross-transport comparisons use pin=%s (ping-pong) and pin=%s (stream) and, per transport, api=raw where it exists (then zerocopy, then runtime).", res.mainPin(BenchPingPong), res.mainPin(BenchStream)),
-		"Shared memory = the shm-*, mmap-* and sysvshm-* transports; message passing = every other transport.",
+		"Placement: pin=split puts the two processes on different CPUs, pin=same on one CPU. Verdicts and rankings are computed at every placement in the results; charts over message sizes use pin=" + res.mainPin(BenchPingPong) + ", and the pin chart sets the two side by side.",
+		"API: per transport, api=raw where it exists, else api=runtime. api=zerocopy (the shared-memory transports' borrow/commit interface, no copy into or out of the ring) is always reported on its own, never mixed with the copying APIs.",
+		"Classes: shared memory = the shm-*, mmap-* and sysvshm-* transports; kernel transports (message passing) = every other transport. Shared memory is judged in two classes, like with like: spinning (*-spin, and shm-hybrid, which spins up to about a futex wake-up's cost before it sleeps) and blocking (futex, sem, sysvsem, eventfd, signal waits), each against the best kernel transport. A spinner's price is its CPU: cpu-ns/op covers both processes, and CPUs busy = cpu-ns/op ÷ ns/op.",
 		fmt.Sprintf("C7 treats fifo and pipe as the same when their intervals overlap or their medians differ by at most %.0f %%.", 100*SameTolerance),
 	}})
 
@@ -217,10 +221,16 @@ func intervalMethod() string {
 	return fmt.Sprintf("%.0f %% confidence interval of the median (golang.org/x/perf/benchmath, distribution-free, alpha = %.2f) when a configuration has at least %d runs; with fewer runs the min–max range of the runs, marked †.", 100*(1-Alpha), Alpha, MinCISamples)
 }
 
-// fastestCell names the best transport for m at size, and those not
-// distinguishable from it.
+// fastestCell names the best transport for m at size at the main pin,
+// and those not distinguishable from it.
 func fastestCell(r *Results, m metric, size int) string {
-	b, ties, ok := best(r.at(m.Bench, m.Unit, size), m.LowerBetter)
+	return rankCell(r.at(m.Bench, m.Unit, size), m)
+}
+
+// rankCell names the best of pts for m and those not distinguishable
+// from it.
+func rankCell(pts []point, m metric) string {
+	b, ties, ok := best(pts, m.LowerBetter)
 	if !ok {
 		return "not measured"
 	}
@@ -229,6 +239,137 @@ func fastestCell(r *Results, m metric, size int) string {
 		s += "; not distinguishable: " + transportList(ties)
 	}
 	return s
+}
+
+func pinGloss(pin string) string {
+	switch pin {
+	case "split":
+		return " (two processes on two CPUs)"
+	case "same":
+		return " (both processes on one CPU)"
+	}
+	return ""
+}
+
+// fastestTable ranks the transports at pin, size by size.
+func fastestTable(r *Results, pin string, cm metric) table {
+	sizes := map[int]bool{}
+	for _, b := range []string{BenchPingPong, BenchStream} {
+		for _, s := range r.mainSizes(b) {
+			sizes[s] = true
+		}
+	}
+	t := table{Header: []string{"size",
+		"lowest round-trip latency, any (PingPong ns/op)",
+		"lowest round-trip latency, sleeping waits only",
+		"highest throughput, any (Stream MB/s)",
+		"highest throughput, sleeping waits only",
+		"lowest " + cm.Name + " (" + cm.Bench + " cpu-ns/op, both processes)",
+		"zero-copy round trip (api=zerocopy)"}}
+	for _, size := range sortedInts(sizes) {
+		lat := r.atPin(BenchPingPong, UnitNsOp, size, pin)
+		thr := r.atPin(BenchStream, UnitMBs, size, pin)
+		t.Rows = append(t.Rows, []string{SizeLabel(size),
+			rankCell(lat, metricLatency),
+			rankCell(filter(lat, notSpinning), metricLatency),
+			rankCell(thr, metricThroughput),
+			rankCell(filter(thr, notSpinning), metricThroughput),
+			rankCell(r.atPin(cm.Bench, cm.Unit, size, pin), cm),
+			rankCell(r.atAPI(BenchPingPong, UnitNsOp, size, pin, APIZeroCopy), metricLatency),
+		})
+	}
+	return t
+}
+
+// floorBlocks writes the reference floors (BenchmarkFloor) and the
+// harness's own cost (BenchmarkBaseline) against the pipe transport.
+func floorBlocks(r *Results) []block {
+	var out []block
+	pins := []string{"split", "same"}
+	cell := func(k Key, unit string, f func(float64) string) string {
+		s, ok := r.Stat(k, unit)
+		if !ok {
+			return "—"
+		}
+		return f(s.Median) + spread(s)
+	}
+	lat := table{Header: []string{"floor", "what it measures", "pin=split", "pin=same"}}
+	for _, fl := range []struct{ op, name, what string }{
+		{"cacheline", "cache line", "two processes bounce one cache line: the fastest possible round trip (BenchmarkFloor/op=cacheline, size 64)"},
+		{"futex", "futex", "futex wake round trip between two processes: the cheapest sleeping wait (op=futex)"},
+		{"syscall", "system call", "one trivial system call, getppid (op=syscall)"},
+	} {
+		row := []string{fl.name, fl.what}
+		any := false
+		for _, pin := range pins {
+			k, ok := r.findKey(BenchFloor, func(k Key) bool { return k.Op == fl.op && k.Pin == pin })
+			if !ok {
+				row = append(row, "—")
+				continue
+			}
+			any = true
+			row = append(row, cell(k, UnitNsOp, fmtNs))
+		}
+		if any {
+			lat.Rows = append(lat.Rows, row)
+		}
+	}
+	if len(lat.Rows) > 0 {
+		out = append(out, para{"Latency floors (ns/op, median over runs; — = not measured at that placement; one-process operations are named pin=same):"}, lat)
+	}
+	sizes := map[int]bool{}
+	for _, k := range r.Keys(BenchFloor) {
+		if (k.Op == "copyloop" || k.Op == "memcpy") && k.Size > 0 {
+			sizes[k.Size] = true
+		}
+	}
+	if len(sizes) > 0 {
+		bw := table{Header: []string{"floor", "pin"}}
+		for _, s := range sortedInts(sizes) {
+			bw.Header = append(bw.Header, SizeLabel(s))
+		}
+		for _, fl := range []struct{ op, name string }{{"copyloop", "copy loop (two processes, one mapping)"}, {"memcpy", "memcpy (one core)"}} {
+			for _, pin := range pins {
+				row := []string{fl.name, pin}
+				any := false
+				for _, s := range sortedInts(sizes) {
+					k := Key{Bench: BenchFloor, Op: fl.op, Pin: pin, Size: s}
+					if r.Get(k, UnitMBs) != nil {
+						any = true
+					}
+					row = append(row, cell(k, UnitMBs, fmtMBs))
+				}
+				if any {
+					bw.Rows = append(bw.Rows, row)
+				}
+			}
+		}
+		out = append(out, para{"Bandwidth floors (MB/s, median over runs): the copy loop is the shortest two-process stream through one shared mapping, the ceiling for a copying shared-memory transport at that placement; memcpy is one core copying, the ceiling for any copy."}, bw)
+	}
+	// The harness's own cost.
+	if hk, ok := r.findKey(BenchBaseline, func(k Key) bool { return k.Op == "harness" }); ok {
+		h, _ := r.Stat(hk, UnitNsOp)
+		out = append(out, para{fmt.Sprintf("The harness's own cost per operation (BenchmarkBaseline/op=harness, pin=%s): %s%s.", hk.Pin, fmtNs(h.Median), spread(h))})
+	}
+	size, _ := r.smallestSize(BenchPingPong)
+	ht := table{Header: []string{"pin", "bare pipe loop (Baseline/op=rawpipe)", fmt.Sprintf("pipe transport (PingPong/transport=pipe/api=raw, %s)", SizeLabel(size)), "pipe ÷ rawpipe", "verdict"}}
+	for _, pin := range pins {
+		rk, ok1 := r.findKey(BenchBaseline, func(k Key) bool { return k.Op == "rawpipe" && k.Pin == pin && (k.Size == size || k.Size == NoSize) })
+		rs, ok2 := r.Stat(rk, UnitNsOp)
+		ps, ok3 := r.Stat(Key{Bench: BenchPingPong, Transport: "pipe", API: "raw", Pin: pin, Size: size}, UnitNsOp)
+		if !ok1 || !ok2 || !ok3 {
+			continue
+		}
+		o := Compare(ps, rs, true)
+		ht.Rows = append(ht.Rows, []string{pin, fmtNs(rs.Median) + spread(rs), fmtNs(ps.Median) + spread(ps), ratio(ps.Median, rs.Median), "the transport is " + relWord(o, true) + " the bare loop"})
+	}
+	if len(ht.Rows) > 0 {
+		out = append(out, para{"What the suite adds to a bare pipe: the pipe transport's round trip through the harness against a minimal two-process pipe loop with no harness, same message size:"}, ht)
+	}
+	if len(out) == 0 {
+		out = append(out, para{"No BenchmarkFloor or BenchmarkBaseline results."})
+	}
+	return out
 }
 
 // spread formats a summary's interval as ±percent of the median.
@@ -244,37 +385,22 @@ func spread(s Summary) string {
 	return fmt.Sprintf(" ±%.0f%%%s", 100*v, mark)
 }
 
-func transportTable(r *Results, m metric) []block {
+func transportTable(r *Results, m metric, pin string) []block {
 	sizes := r.mainSizes(m.Bench)
 	ts := r.Transports(m.Bench)
 	if len(sizes) == 0 || len(ts) == 0 {
 		return []block{para{"Not measured in this run."}}
 	}
 	var notes []block
-	pin := r.mainPin(m.Bench)
-	t := table{Header: []string{"transport", "family", "api"}}
+	t := table{Header: []string{"transport", "class", "api"}}
 	for _, s := range sizes {
 		t.Header = append(t.Header, SizeLabel(s))
 	}
-	rows := 0
-	for _, tr := range ts {
-		if tr == "signal" {
-			var figs []string
-			for _, size := range r.Sizes(m.Bench, tr) {
-				if k, ok := r.primaryKey(m.Bench, tr, size, pin, m.Unit); ok {
-					s, _ := r.Stat(k, m.Unit)
-					figs = append(figs, fmt.Sprintf("%s at %s", m.Format(s.Median)+spread(s), SizeLabel(size)))
-				}
-			}
-			if len(figs) > 0 {
-				notes = append(notes, para{"signal (payload: one sigqueue value): " + strings.Join(figs, ", ") + "."})
-			}
-			continue
-		}
-		row := []string{tr, Family(tr), ""}
+	addRow := func(tr string, key func(size int) (Key, bool)) {
+		row := []string{tr, WaitClass(tr), ""}
 		any := false
 		for _, size := range sizes {
-			k, ok := r.primaryKey(m.Bench, tr, size, pin, m.Unit)
+			k, ok := key(size)
 			if !ok {
 				row = append(row, "—")
 				continue
@@ -290,13 +416,34 @@ func transportTable(r *Results, m metric) []block {
 		}
 		if any {
 			t.Rows = append(t.Rows, row)
-			rows++
 		}
 	}
-	if rows == 0 {
+	for _, tr := range ts {
+		if tr == "signal" {
+			var figs []string
+			for _, size := range r.Sizes(m.Bench, tr) {
+				if k, ok := r.primaryKey(m.Bench, tr, size, pin, m.Unit); ok {
+					s, _ := r.Stat(k, m.Unit)
+					figs = append(figs, fmt.Sprintf("%s at %s", m.Format(s.Median)+spread(s), SizeLabel(size)))
+				}
+			}
+			if len(figs) > 0 {
+				notes = append(notes, para{"signal (payload: one sigqueue value): " + strings.Join(figs, ", ") + "."})
+			}
+			continue
+		}
+		addRow(tr, func(size int) (Key, bool) { return r.primaryKey(m.Bench, tr, size, pin, m.Unit) })
+	}
+	for _, tr := range ts {
+		addRow(tr, func(size int) (Key, bool) {
+			k := Key{Bench: m.Bench, Transport: tr, API: APIZeroCopy, Pin: pin, Size: size}
+			return k, r.Get(k, m.Unit) != nil
+		})
+	}
+	if len(t.Rows) == 0 {
 		return []block{para{"Not measured in this run."}}
 	}
-	return append([]block{para{fmt.Sprintf("pin=%s. Median over runs ± the half-width of its interval as a percentage of the median; — = not measured (a size above the transport's limit is skipped).", pin)}, t}, notes...)
+	return append([]block{para{fmt.Sprintf("pin=%s%s. Median over runs ± the half-width of its interval as a percentage of the median; — = not measured (a size above the transport's limit is skipped). Zero-copy rows (api=zerocopy) come last.", pin, pinGloss(pin))}, t}, notes...)
 }
 
 // missingItems lists what the run lacks: transports, sizes, reference

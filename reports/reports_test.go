@@ -19,7 +19,8 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden from the curr
 //
 //	go test ./reports -run Golden -update
 //
-// after replacing testdata/results.txt (e.g. with a real run's output).
+// testdata/results.txt is a real run (make report, default profile,
+// -count 3, every benchmark group), copied unedited.
 func TestGolden(t *testing.T) {
 	res, err := LoadFile(filepath.Join("testdata", "results.txt"))
 	if err != nil {
@@ -71,7 +72,7 @@ func TestReportOpensWithVerdictTable(t *testing.T) {
 			t.Errorf("verdict table lacks C%d", i)
 		}
 	}
-	for _, want := range []string{"## Environment", "| kernel | 6.1.0-28-amd64 |", "Hyndman & Fan type 7", "alpha = 0.05", "## Fastest transport at each size"} {
+	for _, want := range []string{"## Environment", "| kernel | 6.18.44-fc-v669 |", "## Reference floors and the harness's own cost", "pipe ÷ rawpipe", "### pin=same (both processes on one CPU)", "Hyndman & Fan type 7", "alpha = 0.05", "## Fastest transport at each size"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q", want)
 		}

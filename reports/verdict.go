@@ -106,10 +106,24 @@ func pointFig(p point, f func(float64) string) string {
 	return fmt.Sprintf("%s %s", p.Transport, f(p.Sum.Median))
 }
 
+// relWord describes a's outcome against b: "faster than", "slower than",
+// "higher than", "lower than" or "not distinguishable from".
+func relWord(o Order, lowerBetter bool) string {
+	if o == Tie {
+		return "not distinguishable from"
+	}
+	return outcomeWord(o, lowerBetter) + " than"
+}
+
+// winWord names a duel's outcome from side A's point of view.
+func winWord(o Order) string {
+	return map[Order]string{Better: "wins", Worse: "loses", Tie: "not distinguishable"}[o]
+}
+
 // duelFigure writes one duel as a figure line.
 func duelFigure(m metric, d duel) string {
 	w := map[Order]string{Better: "shared memory wins", Worse: "shared memory loses", Tie: "not distinguishable"}[d.Outcome]
-	return fmt.Sprintf("%s at %s: %s vs %s (%s)", m.Name, SizeLabel(d.Size), pointFig(d.SHM, m.Format), pointFig(d.MP, m.Format), w)
+	return fmt.Sprintf("%s at %s, pin=%s: %s vs %s (%s)", m.Name, SizeLabel(d.Size), d.Pin, pointFig(d.A, m.Format), pointFig(d.B, m.Format), w)
 }
 
 func measurable(ds []duel) []duel {
@@ -132,166 +146,369 @@ func sizesWhere(ds []duel, o Order) []int {
 	return out
 }
 
-// judgeC1: shared memory against the best message-passing transport, size
-// by size, for round-trip latency and streaming throughput. Holds if it
-// wins everywhere, holds only where it wins, does not hold if it wins
-// nowhere. Ties (overlapping intervals) are not wins.
-func judgeC1(r *Results) Verdict {
-	lat := measurable(r.shmDuels(metricLatency))
-	thr := measurable(r.shmDuels(metricThroughput))
-	if len(lat)+len(thr) == 0 {
-		return Verdict{Status: NotMeasured, Condition: "needs ping-pong or stream results of both shared-memory and message-passing transports"}
+// claimPins returns the pins of PingPong and Stream results, split first.
+func (r *Results) claimPins() []string {
+	have := map[string]bool{}
+	for _, b := range []string{BenchPingPong, BenchStream} {
+		for _, p := range r.pins(b) {
+			have[p] = true
+		}
 	}
-	var v Verdict
-	for _, x := range []struct {
-		m  metric
-		ds []duel
-	}{{metricLatency, lat}, {metricThroughput, thr}} {
-		if len(x.ds) == 0 {
-			v.Figures = append(v.Figures, x.m.Name+": not measured")
+	var out []string
+	for _, p := range pinPreference {
+		if have[p] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// shmSides are the shared-memory classes judged against the kernel
+// transports, each on its own: like is compared with like.
+var shmSides = []side{sideSpinning, sideBlocking, sideZeroCopy}
+
+// classFigure writes, for one metric, pin and size, the best kernel
+// transport and the best of every shared-memory class with its outcome.
+func (r *Results) classFigure(m metric, pin string, size int) (string, bool) {
+	k, _, ok := best(r.sidePoints(m, sideKernel, size, pin), m.LowerBetter)
+	if !ok {
+		return "", false
+	}
+	var parts []string
+	for _, sd := range shmSides {
+		p, _, ok := best(r.sidePoints(m, sd, size, pin), m.LowerBetter)
+		if !ok {
 			continue
 		}
-		v.Figures = append(v.Figures, duelFigure(x.m, x.ds[0]))
-		if len(x.ds) > 1 {
-			v.Figures = append(v.Figures, duelFigure(x.m, x.ds[len(x.ds)-1]))
+		parts = append(parts, fmt.Sprintf("%s %s %s", strings.TrimSuffix(sd.Name, " shared memory"), pointFig(p, m.Format), winWord(Compare(p.Sum, k.Sum, m.LowerBetter))))
+	}
+	if len(parts) == 0 {
+		return "", false
+	}
+	return fmt.Sprintf("pin=%s, %s at %s: kernel %s; %s", pin, m.Name, SizeLabel(size), pointFig(k, m.Format), strings.Join(parts, "; ")), true
+}
+
+// cpuBusy returns a point's CPU time per op and CPUs busy (CPU ÷ wall).
+func (r *Results) cpuBusy(p point) (cpu, busy float64, ok bool) {
+	c, ok1 := r.Stat(p.Key, UnitCPU)
+	w, ok2 := r.Stat(p.Key, UnitNsOp)
+	if !ok1 || !ok2 || w.Median <= 0 {
+		return 0, 0, false
+	}
+	return c.Median, c.Median / w.Median, true
+}
+
+// spinPrice describes what the fastest spinner costs in CPU against the
+// fastest kernel transport at pin and size (ping-pong, both processes).
+func (r *Results) spinPrice(pin string, size int) (string, bool) {
+	m := metricLatency
+	s, _, ok1 := best(r.sidePoints(m, sideSpinning, size, pin), true)
+	k, _, ok2 := best(r.sidePoints(m, sideKernel, size, pin), true)
+	if !ok1 || !ok2 {
+		return "", false
+	}
+	cs, bs, ok1 := r.cpuBusy(s)
+	ck, bk, ok2 := r.cpuBusy(k)
+	if !ok1 || !ok2 {
+		return "", false
+	}
+	return fmt.Sprintf("pin=%s, CPU of both processes per round trip at %s: %s %s (%.2f CPUs busy) vs %s %s (%.2f CPUs busy)", pin, SizeLabel(size), s.Transport, fmtNs(cs), bs, k.Transport, fmtNs(ck), bk), true
+}
+
+// classWins describes where side sd beats the kernel transports at pin,
+// by latency and throughput: "round-trip latency at sizes up to 64 KiB and
+// throughput at every size", or "" if it never wins.
+func (r *Results) classWins(sd side, pin string) (desc string, measured bool) {
+	var parts []string
+	for _, m := range []metric{metricLatency, metricThroughput} {
+		ds := measurable(r.duels(m, pin, sd, sideKernel))
+		if len(ds) == 0 {
+			continue
+		}
+		measured = true
+		parts = append(parts, m.Name+" "+sizeCondition(sizesWhere(ds, Better), duelSizes(ds)))
+	}
+	return strings.Join(parts, ", "), measured
+}
+
+// judgeC1: each class of shared memory (spinning, blocking, zero-copy)
+// against the best kernel transport, size by size, for round-trip latency
+// and streaming throughput, at every placement. Holds if shared memory of
+// some class wins at every size, metric and pin; does not hold if no
+// class wins anywhere; otherwise holds only where it wins, said per pin
+// and class. Ties (overlapping intervals) are not wins.
+func judgeC1(r *Results) Verdict {
+	var v Verdict
+	all, wins, measuredAny := 0, 0, false
+	var conds []string
+	for _, pin := range r.claimPins() {
+		for _, m := range []metric{metricLatency, metricThroughput} {
+			sizes := r.mainSizes(m.Bench)
+			if len(sizes) == 0 {
+				continue
+			}
+			for _, size := range []int{sizes[0], sizes[len(sizes)-1]} {
+				if f, ok := r.classFigure(m, pin, size); ok {
+					v.Figures = append(v.Figures, f)
+				}
+				if sizes[0] == sizes[len(sizes)-1] {
+					break
+				}
+			}
+			for _, size := range sizes {
+				won := false
+				measured := false
+				for _, sd := range shmSides {
+					a, _, okA := best(r.sidePoints(m, sd, size, pin), m.LowerBetter)
+					b, _, okB := best(r.sidePoints(m, sideKernel, size, pin), m.LowerBetter)
+					if okA && okB {
+						measured = true
+						won = won || Compare(a.Sum, b.Sum, m.LowerBetter) == Better
+					}
+				}
+				if measured {
+					measuredAny = true
+					all++
+					if won {
+						wins++
+					}
+				}
+			}
+		}
+		if size, ok := r.smallestSize(BenchPingPong); ok {
+			if f, ok := r.spinPrice(pin, size); ok {
+				v.Figures = append(v.Figures, f)
+			}
+		}
+		var parts []string
+		for _, sd := range shmSides {
+			d, measured := r.classWins(sd, pin)
+			if !measured {
+				continue
+			}
+			part := strings.TrimSuffix(sd.Name, " shared memory") + " wins " + d
+			if sd.Name == sideSpinning.Name {
+				if size, ok := r.smallestSize(BenchPingPong); ok {
+					s, _, ok1 := best(r.sidePoints(metricLatency, sideSpinning, size, pin), true)
+					k, _, ok2 := best(r.sidePoints(metricLatency, sideKernel, size, pin), true)
+					if ok1 && ok2 {
+						_, bs, ok1 := r.cpuBusy(s)
+						_, bk, ok2 := r.cpuBusy(k)
+						if ok1 && ok2 {
+							part += fmt.Sprintf(" (paying %.2f CPUs busy against %.2f for %s at %s)", bs, bk, k.Transport, SizeLabel(size))
+						}
+					}
+				}
+			}
+			parts = append(parts, part)
+		}
+		if len(parts) > 0 {
+			conds = append(conds, "at pin="+pin+pinGloss(pin)+", against the best kernel transport, "+strings.Join(parts, "; "))
 		}
 	}
-	if len(lat) > 0 {
-		d := lat[0]
-		cs, ok1 := r.Stat(d.SHM.Key, UnitCPU)
-		cm, ok2 := r.Stat(d.MP.Key, UnitCPU)
-		if ok1 && ok2 {
-			v.Figures = append(v.Figures, fmt.Sprintf("CPU per round trip at %s: %s %s vs %s %s (shared memory uses %s the CPU)", SizeLabel(d.Size), d.SHM.Transport, fmtNs(cs.Median), d.MP.Transport, fmtNs(cm.Median), ratio(cs.Median, cm.Median)))
-		}
+	if !measuredAny {
+		return Verdict{Status: NotMeasured, Condition: "needs ping-pong or stream results of both shared-memory and kernel transports"}
 	}
-	wl, wt := sizesWhere(lat, Better), sizesWhere(thr, Better)
+	cond := strings.Join(conds, ". And ") + ". A tie is not a win."
 	switch {
-	case len(wl) == len(lat) && len(wt) == len(thr):
+	case wins == all:
 		v.Status = Holds
-		v.Condition = "shared memory wins at every size measured"
-	case len(wl)+len(wt) == 0:
+		v.Condition = "shared memory wins at every size and placement measured. " + cond
+	case wins == 0:
 		v.Status = DoesNotHold
-		v.Condition = "shared memory wins at no size measured (ties are not wins)"
+		v.Condition = "shared memory wins at no size or placement measured (ties are not wins)"
 	default:
 		v.Status = HoldsOnlyWhen
-		var parts []string
-		if len(wl) > 0 {
-			parts = append(parts, "round-trip latency "+sizeCondition(wl, duelSizes(lat)))
-		}
-		if len(wt) > 0 {
-			parts = append(parts, "throughput "+sizeCondition(wt, duelSizes(thr)))
-		}
-		v.Condition = "judged by " + strings.Join(parts, ", or by ")
+		v.Condition = cond
 	}
 	return v
 }
 
 var semTransports = []string{"shm-sysvsem", "shm-sem"}
 
-// judgeC2: semaphore-synchronised shared memory against the lock-free
-// ring (spin, futex, …). Every delivered message is verified by the
-// harness, so a variant with results kept the data consistent. Holds if
-// only semaphore variants ran; holds only when… if lock-free variants were
-// consistent too (semaphores are one way, not the way).
+// judgeC2: semaphore-synchronised shared memory against the same ring
+// with other waits, like with like: against the best other blocking wait
+// (futex, eventfd) and, separately, the best spinner, at every pin. Every
+// delivered message is verified by the harness, so a variant with results
+// kept the data consistent. Holds if only semaphore variants ran; holds
+// only when… if the others were consistent too (semaphores are one way,
+// not the way).
 func judgeC2(r *Results) Verdict {
 	size, ok := r.smallestSize(BenchPingPong)
 	if !ok {
 		return Verdict{Status: NotMeasured, Condition: "no ping-pong results"}
 	}
-	pts := r.at(BenchPingPong, UnitNsOp, size)
-	var sems, lockFree []point
-	for _, p := range pts {
-		switch {
-		case !IsSharedMemory(p.Transport):
-		case contains(semTransports, p.Transport):
-			sems = append(sems, p)
-		default:
-			lockFree = append(lockFree, p)
+	var v Verdict
+	var others []string
+	semsSeen := false
+	var prices []string
+	for _, pin := range r.pins(BenchPingPong) {
+		pts := filter(r.atPin(BenchPingPong, UnitNsOp, size, pin), IsSharedMemory)
+		sems := filter(pts, func(t string) bool { return contains(semTransports, t) })
+		if len(sems) == 0 {
+			continue
+		}
+		semsSeen = true
+		var parts []string
+		for _, s := range sems {
+			parts = append(parts, pointFig(s, fmtNs))
+		}
+		fig := fmt.Sprintf("pin=%s, round trip at %s: %s", pin, SizeLabel(size), strings.Join(parts, ", "))
+		slowest := sems[0]
+		for _, s := range sems {
+			if s.Sum.Median > slowest.Sum.Median {
+				slowest = s
+			}
+		}
+		blk, _, okB := best(filter(pts, func(t string) bool { return WaitClass(t) == ClassBlocking && !contains(semTransports, t) }), true)
+		if okB {
+			o := Compare(slowest.Sum, blk.Sum, true)
+			fig += fmt.Sprintf("; other blocking wait %s (%s is %s it, %s)", pointFig(blk, fmtNs), slowest.Transport, relWord(o, true), ratio(slowest.Sum.Median, blk.Sum.Median))
+			prices = append(prices, fmt.Sprintf("at pin=%s the slower semaphore is %s the best futex/eventfd wait", pin, relWord(o, true)))
+		}
+		if sp, _, okS := best(filter(pts, inClass(ClassSpinning)), true); okS {
+			fig += fmt.Sprintf("; spinning %s (%s takes %s as long)", pointFig(sp, fmtNs), slowest.Transport, ratio(slowest.Sum.Median, sp.Sum.Median))
+		}
+		v.Figures = append(v.Figures, fig)
+		for _, p := range pts {
+			if !contains(semTransports, p.Transport) && !contains(others, p.Transport) {
+				others = append(others, p.Transport)
+			}
 		}
 	}
-	if len(sems) == 0 {
+	if !semsSeen {
 		return Verdict{Status: NotMeasured, Condition: "no semaphore-synchronised shared-memory transport (shm-sysvsem, shm-sem) in the results"}
 	}
-	var v Verdict
-	for _, s := range sems {
-		v.Figures = append(v.Figures, fmt.Sprintf("round trip at %s: %s", SizeLabel(size), pointFig(s, fmtNs)))
-	}
-	if len(lockFree) == 0 {
+	if len(others) == 0 {
 		v.Status = Holds
 		v.Condition = "only semaphore-synchronised shared memory ran, and it delivered every message intact"
 		return v
 	}
-	fastest, _, _ := best(lockFree, true)
-	slowestSem := sems[0]
-	for _, s := range sems {
-		if s.Sum.Median > slowestSem.Sum.Median {
-			slowestSem = s
-		}
-	}
-	v.Figures = append(v.Figures, fmt.Sprintf("without semaphores: %s; %s is %s (takes %s as long)", pointFig(fastest, fmtNs), slowestSem.Transport, outcomeWord(Compare(slowestSem.Sum, fastest.Sum, true), true), ratio(slowestSem.Sum.Median, fastest.Sum.Median)))
 	v.Status = HoldsOnlyWhen
-	v.Condition = fmt.Sprintf("semaphores are read as one option: %s kept every message intact with the ring's atomics alone", transportList(lockFree[:min(len(lockFree), 3)]))
+	v.Condition = fmt.Sprintf("semaphores are read as one option: %s kept every message intact with the ring's atomics alone", strings.Join(others[:min(len(others), 3)], ", "))
+	if len(prices) > 0 {
+		v.Condition += "; " + strings.Join(prices, ", ")
+	}
 	return v
 }
 
-// judgeC3: signal round trip (payload: one sigqueue value) against the
-// fastest pipe or socket at its smallest size. Efficient = not slower.
+// findKey returns the first key of bench, by pin preference, that match
+// accepts.
+func (r *Results) findKey(bench string, match func(Key) bool) (Key, bool) {
+	keys := r.Keys(bench)
+	for _, pin := range pinPreference {
+		for _, k := range keys {
+			if k.Pin == pin && match(k) {
+				return k, true
+			}
+		}
+	}
+	for _, k := range keys {
+		if match(k) {
+			return k, true
+		}
+	}
+	return Key{}, false
+}
+
+// judgeC3: the signal transport's round trip (payload: one sigqueue
+// value) against the fastest pipe or socket at its smallest size, at every
+// pin; and the bare notification (BenchmarkSignalNotify) raw against Go's
+// os/signal. Efficient = not slower than the fastest pipe or socket.
 func judgeC3(r *Results) Verdict {
 	sizes := r.Sizes(BenchPingPong, "signal")
 	if len(sizes) == 0 {
 		return Verdict{Status: NotMeasured, Condition: "no signal ping-pong results"}
 	}
 	size := sizes[0]
-	pin := r.mainPin(BenchPingPong)
-	k, ok := r.primaryKey(BenchPingPong, "signal", size, pin, UnitNsOp)
-	if !ok {
-		return Verdict{Status: NotMeasured, Condition: "no signal ping-pong results at pin=" + pin}
-	}
-	sig, _ := r.Stat(k, UnitNsOp)
 	var v Verdict
-	v.Figures = append(v.Figures, fmt.Sprintf("signal round trip at %s: %s; largest payload measured %s (one sigqueue value)", SizeLabel(size), fmtNs(sig.Median), SizeLabel(sizes[len(sizes)-1])))
+	v.Figures = append(v.Figures, fmt.Sprintf("payload: one sigqueue value, %s (the only size the signal transport carries)", SizeLabel(sizes[len(sizes)-1])))
 	other, okO := r.smallestSize(BenchPingPong)
-	var cmp []point
-	if okO {
-		cmp = filter(r.at(BenchPingPong, UnitNsOp, other), func(t string) bool {
-			f := Family(t)
-			return f == "pipe" || f == "socket"
-		})
+	var okPins, slowPins []string
+	for _, pin := range r.pins(BenchPingPong) {
+		k, ok := r.primaryKey(BenchPingPong, "signal", size, pin, UnitNsOp)
+		if !ok {
+			continue
+		}
+		sig, _ := r.Stat(k, UnitNsOp)
+		fig := fmt.Sprintf("pin=%s: signal round trip %s", pin, fmtNs(sig.Median))
+		var cmp []point
+		if okO {
+			cmp = filter(r.atPin(BenchPingPong, UnitNsOp, other, pin), func(t string) bool {
+				f := Family(t)
+				return f == "pipe" || f == "socket"
+			})
+		}
+		if b, _, ok := best(cmp, true); ok {
+			o := Compare(sig, b.Sum, true)
+			fig += fmt.Sprintf(", fastest pipe/socket at %s %s: signal is %s it (%s its time)", SizeLabel(other), pointFig(b, fmtNs), relWord(o, true), ratio(sig.Median, b.Sum.Median))
+			if o == Worse {
+				slowPins = append(slowPins, fmt.Sprintf("pin=%s (%s the time)", pin, ratio(sig.Median, b.Sum.Median)))
+			} else {
+				okPins = append(okPins, "pin="+pin)
+			}
+		}
+		if sh, ok := r.Stat(Key{Bench: BenchPingPong, Transport: "shm-signal", API: "raw", Pin: pin, Size: other}, UnitNsOp); ok {
+			fig += fmt.Sprintf("; as the wake-up of shared memory (shm-signal, %s) %s", SizeLabel(other), fmtNs(sh.Median))
+		}
+		v.Figures = append(v.Figures, fig)
 	}
-	if sh, ok := r.Stat(Key{Bench: BenchPingPong, Transport: "shm-signal", API: "raw", Pin: pin, Size: other}, UnitNsOp); ok {
-		v.Figures = append(v.Figures, fmt.Sprintf("signal as shared-memory wake-up (shm-signal) at %s: %s", SizeLabel(other), fmtNs(sh.Median)))
+	var slowRuntime []string
+	for _, pin := range r.pins(BenchSignalNotify) {
+		raw, ok1 := r.Stat(Key{Bench: BenchSignalNotify, API: "raw", Pin: pin, Size: 0}, UnitNsOp)
+		rt, ok2 := r.Stat(Key{Bench: BenchSignalNotify, API: "runtime", Pin: pin, Size: 0}, UnitNsOp)
+		if !ok1 || !ok2 {
+			continue
+		}
+		o := Compare(rt, raw, true)
+		v.Figures = append(v.Figures, fmt.Sprintf("pin=%s, bare notification round trip (SignalNotify): signalfd on a locked thread (api=raw) %s vs Go os/signal (api=runtime) %s (runtime %s raw, %s)", pin, fmtNs(raw.Median), fmtNs(rt.Median), relWord(o, true), ratio(rt.Median, raw.Median)))
+		if o == Worse {
+			slowRuntime = append(slowRuntime, fmt.Sprintf("pin=%s %s", pin, ratio(rt.Median, raw.Median)))
+		}
 	}
 	v.Figures = append(v.Figures, "not tested: \"the only asynchronous IPC\"")
-	if len(cmp) == 0 {
+	runtimeNote := ""
+	if len(slowRuntime) > 0 {
+		runtimeNote = "; through Go's os/signal a notification is slower than raw (" + strings.Join(slowRuntime, ", ") + ")"
+	}
+	payload := fmt.Sprintf("the payload fits in one sigqueue value (%s)", SizeLabel(sizes[len(sizes)-1]))
+	switch {
+	case len(okPins)+len(slowPins) == 0:
 		v.Status = HoldsOnlyWhen
-		v.Condition = fmt.Sprintf("the payload fits in %s; no pipe or socket figures to judge efficiency", SizeLabel(sizes[len(sizes)-1]))
-		return v
-	}
-	b, _, _ := best(cmp, true)
-	o := Compare(sig, b.Sum, true)
-	v.Figures = append(v.Figures, fmt.Sprintf("fastest pipe/socket at %s: %s (signal is %s, %s)", SizeLabel(other), pointFig(b, fmtNs), outcomeWord(o, true), ratio(sig.Median, b.Sum.Median)))
-	if o == Worse {
+		v.Condition = payload + "; no pipe or socket figures to judge efficiency" + runtimeNote
+	case len(slowPins) == 0:
+		v.Status = HoldsOnlyWhen
+		v.Condition = payload + ": then a signal round trip is not slower than the fastest pipe or socket (" + strings.Join(okPins, ", ") + ")" + runtimeNote
+	case len(okPins) == 0:
 		v.Status = DoesNotHold
-		v.Condition = fmt.Sprintf("not efficient: a signal round trip costs %s the fastest pipe or socket's", ratio(sig.Median, b.Sum.Median))
-		return v
+		v.Condition = "not efficient: a signal round trip is slower than the fastest pipe or socket at " + strings.Join(slowPins, ", ") + runtimeNote
+	default:
+		v.Status = HoldsOnlyWhen
+		v.Condition = payload + " and the processes run at " + strings.Join(okPins, ", ") + ": a signal round trip is not slower than the fastest pipe or socket there; it is slower at " + strings.Join(slowPins, ", ") + runtimeNote
 	}
-	v.Status = HoldsOnlyWhen
-	v.Condition = fmt.Sprintf("the payload fits in one sigqueue value (%s): then a signal is as fast as a pipe or socket or faster", SizeLabel(sizes[len(sizes)-1]))
 	return v
+}
+
+// signalKey finds the SignalFlood key of kind (any pin, split first).
+func (r *Results) signalKey(kind string) (Key, bool) {
+	return r.findKey(BenchSignalFlood, func(k Key) bool { return k.Kind == kind })
 }
 
 // judgeC4: the signal flood. Holds if standard signals were lost;
 // does not hold if none was.
 func judgeC4(r *Results) Verdict {
-	std, ok := r.Stat(Key{Bench: BenchSignalFlood, Kind: "standard", Size: NoSize}, UnitLostPct)
-	if !ok {
+	ks, ok := r.signalKey("standard")
+	std, ok2 := r.Stat(ks, UnitLostPct)
+	if !ok || !ok2 {
 		return Verdict{Status: NotMeasured, Condition: "no BenchmarkSignalFlood/kind=standard results"}
 	}
 	var v Verdict
-	v.Figures = append(v.Figures, "standard signals lost: "+fmtPct(std.Median)+signalCounts(r, "standard"))
-	rt, okRT := r.Stat(Key{Bench: BenchSignalFlood, Kind: "realtime", Size: NoSize}, UnitLostPct)
+	v.Figures = append(v.Figures, "standard signals lost: "+fmtPct(std.Median)+" of those accepted"+signalCounts(r, ks))
+	kr, okR := r.signalKey("realtime")
+	rt, okRT := r.Stat(kr, UnitLostPct)
+	okRT = okR && okRT
 	if okRT {
-		v.Figures = append(v.Figures, "real-time signals lost: "+fmtPct(rt.Median)+signalCounts(r, "realtime"))
+		v.Figures = append(v.Figures, "real-time signals lost: "+fmtPct(rt.Median)+" of those accepted"+signalCounts(r, kr))
 	}
 	if std.Median <= 0 {
 		v.Status = DoesNotHold
@@ -299,20 +516,32 @@ func judgeC4(r *Results) Verdict {
 		return v
 	}
 	v.Status = Holds
-	if okRT && rt.Median > 0 {
-		v.Condition = fmt.Sprintf("and real-time signals were lost too (%s, queue limit)", fmtPct(rt.Median))
+	switch {
+	case okRT && rt.Median > 0:
+		v.Condition = fmt.Sprintf("and real-time signals were lost too (%s)", fmtPct(rt.Median))
+	case okRT:
+		v.Condition = fmt.Sprintf("%s of standard signals vanished; no real-time signal was lost", fmtPct(std.Median))
+	default:
+		v.Condition = fmt.Sprintf("%s of standard signals vanished", fmtPct(std.Median))
 	}
 	return v
 }
 
-func signalCounts(r *Results, kind string) string {
-	k := Key{Bench: BenchSignalFlood, Kind: kind, Size: NoSize}
-	s, ok1 := r.Stat(k, UnitSent)
-	g, ok2 := r.Stat(k, UnitRecv)
-	if !ok1 || !ok2 {
+func signalCounts(r *Results, k Key) string {
+	var parts []string
+	for _, u := range []struct{ unit, label string }{{UnitSent, "sent"}, {UnitRecv, "received"}, {UnitLost, "lost"}, {UnitRefused, "refused"}} {
+		if s, ok := r.Stat(k, u.unit); ok {
+			parts = append(parts, fmt.Sprintf("%s %s", sig3(s.Median), u.label))
+		}
+	}
+	if len(parts) == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" (%s sent, %s received per op)", sig3(s.Median), sig3(g.Median))
+	pin := ""
+	if k.Pin != "" {
+		pin = ", pin=" + k.Pin
+	}
+	return fmt.Sprintf(" (per signal fired: %s%s)", strings.Join(parts, ", "), pin)
 }
 
 var mqTransports = []string{"posix-mq", "sysv-mq"}
@@ -336,7 +565,7 @@ func judgeC5(r *Results) Verdict {
 			continue
 		}
 		o := Compare(mq.Sum, ref.Sum, true)
-		figs = append(figs, fmt.Sprintf("round trip at %s: %s vs %s (%s)", SizeLabel(size), pointFig(mq, fmtNs), pointFig(ref, fmtNs), outcomeWord(o, true)))
+		figs = append(figs, fmt.Sprintf("pin=%s, round trip at %s: %s vs %s (%s)", r.mainPin(BenchPingPong), SizeLabel(size), pointFig(mq, fmtNs), pointFig(ref, fmtNs), outcomeWord(o, true)))
 		if o == Worse {
 			slower = append(slower, size)
 		} else {
@@ -397,7 +626,7 @@ func judgeC6(r *Results) Verdict {
 		}
 		p, _ := r.Stat(kp, UnitNsOp)
 		u, _ := r.Stat(ku, UnitNsOp)
-		v.Figures = append(v.Figures, fmt.Sprintf("round trip at %s: two pipes %s vs one unix-stream socketpair %s (pipes %s)", SizeLabel(size), fmtNs(p.Median), fmtNs(u.Median), outcomeWord(Compare(p, u, true), true)))
+		v.Figures = append(v.Figures, fmt.Sprintf("pin=%s, round trip at %s: two pipes %s vs one unix-stream socketpair %s (pipes %s)", pin, SizeLabel(size), fmtNs(p.Median), fmtNs(u.Median), outcomeWord(Compare(p, u, true), true)))
 		if sizes[0] == sizes[len(sizes)-1] {
 			break
 		}
@@ -456,31 +685,43 @@ func judgeC7(r *Results) Verdict {
 }
 
 // judgeC8: Unix sockets against TCP/UDP over loopback at the smallest
-// size. Sockets do both jobs; if Unix sockets are faster on one host, the
-// "first choice" holds only between hosts.
+// size, at every pin. Sockets do both jobs; if Unix sockets are faster on
+// one host, the "first choice" holds only between hosts.
 func judgeC8(r *Results) Verdict {
 	size, ok := r.smallestSize(BenchPingPong)
 	if !ok {
 		return Verdict{Status: NotMeasured, Condition: "no ping-pong results"}
 	}
-	pts := r.at(BenchPingPong, UnitNsOp, size)
-	unix, _, ok1 := best(filter(pts, func(t string) bool { return strings.HasPrefix(t, "unix-") }), true)
-	inet, _, ok2 := best(filter(pts, func(t string) bool { return t == "tcp" || t == "udp" }), true)
-	if !ok1 || !ok2 {
+	var v Verdict
+	var faster, notFaster []string
+	for _, pin := range r.pins(BenchPingPong) {
+		pts := r.atPin(BenchPingPong, UnitNsOp, size, pin)
+		unix, _, ok1 := best(filter(pts, func(t string) bool { return strings.HasPrefix(t, "unix-") }), true)
+		inet, _, ok2 := best(filter(pts, func(t string) bool { return t == "tcp" || t == "udp" }), true)
+		if !ok1 || !ok2 {
+			continue
+		}
+		o := Compare(unix.Sum, inet.Sum, true)
+		v.Figures = append(v.Figures, fmt.Sprintf("pin=%s, round trip at %s: %s vs %s over loopback (Unix socket %s IP; IP takes %s its time)", pin, SizeLabel(size), pointFig(unix, fmtNs), pointFig(inet, fmtNs), relWord(o, true), ratio(inet.Sum.Median, unix.Sum.Median)))
+		desc := fmt.Sprintf("at pin=%s %s is %s %s", pin, unix.Transport, relWord(o, true), inet.Transport)
+		if o == Better {
+			desc = fmt.Sprintf("at pin=%s %s is %s faster than %s", pin, unix.Transport, ratio(inet.Sum.Median, unix.Sum.Median), inet.Transport)
+			faster = append(faster, desc)
+		} else {
+			notFaster = append(notFaster, desc)
+		}
+	}
+	if len(faster)+len(notFaster) == 0 {
 		return Verdict{Status: NotMeasured, Condition: "needs Unix socket and TCP/UDP ping-pong results"}
 	}
-	o := Compare(unix.Sum, inet.Sum, true)
-	v := Verdict{Figures: []string{
-		fmt.Sprintf("round trip at %s: %s vs %s loopback (Unix sockets %s; IP takes %s their time)", SizeLabel(size), pointFig(unix, fmtNs), pointFig(inet, fmtNs), outcomeWord(o, true), ratio(inet.Sum.Median, unix.Sum.Median)),
-		"not tested: a link between two network namespaces",
-	}}
-	if o == Better {
+	v.Figures = append(v.Figures, "not tested: a link between two network namespaces")
+	if len(faster) > 0 {
 		v.Status = HoldsOnlyWhen
-		v.Condition = fmt.Sprintf("the peers are on different hosts: on one host %s is %s faster than %s", unix.Transport, ratio(inet.Sum.Median, unix.Sum.Median), inet.Transport)
+		v.Condition = "the peers are on different hosts: on one host " + strings.Join(append(faster, notFaster...), "; ")
 		return v
 	}
 	v.Status = Holds
-	v.Condition = fmt.Sprintf("%s over loopback is %s %s", inet.Transport, outcomeWord(Compare(inet.Sum, unix.Sum, true), true), "than Unix sockets")
+	v.Condition = "on one host IP over loopback keeps up with Unix sockets: " + strings.Join(notFaster, "; ")
 	return v
 }
 
@@ -516,57 +757,120 @@ func judgeC9(r *Results) Verdict {
 	return v
 }
 
-// judgeC10: the crossover size from which shared memory wins streaming
-// throughput (round-trip latency if there is no stream result). Holds if
-// message passing keeps up at small sizes and shared memory wins from
-// some size on; does not hold if shared memory wins everywhere or nowhere.
-func judgeC10(r *Results) Verdict {
-	m := metricThroughput
-	ds := measurable(r.shmDuels(m))
-	if len(ds) == 0 {
-		m = metricLatency
-		ds = measurable(r.shmDuels(m))
-	}
-	if len(ds) == 0 {
-		return Verdict{Status: NotMeasured, Condition: "needs stream or ping-pong results of both shared-memory and message-passing transports"}
-	}
-	var v Verdict
-	v.Figures = append(v.Figures, duelFigure(m, ds[0]))
-	if len(ds) > 1 {
-		v.Figures = append(v.Figures, duelFigure(m, ds[len(ds)-1]))
-	}
-	cm := r.cpuMetric()
-	for _, size := range []int{ds[0].Size, ds[len(ds)-1].Size} {
-		pts := r.at(cm.Bench, cm.Unit, size)
-		s, _, ok1 := best(filter(pts, IsSharedMemory), true)
-		p, _, ok2 := best(filter(pts, func(t string) bool { return !IsSharedMemory(t) }), true)
-		if ok1 && ok2 {
-			v.Figures = append(v.Figures, fmt.Sprintf("cheapest %s at %s: %s vs %s", cm.Name, SizeLabel(size), pointFig(s, fmtNs), pointFig(p, fmtNs)))
-		}
-		if ds[0].Size == ds[len(ds)-1].Size {
-			break
-		}
-	}
+// c10Outcome judges one series of duels (one class of shared memory
+// against the kernel transports at one pin).
+func c10Outcome(m metric, ds []duel) (Status, string) {
 	x, found := crossover(ds)
 	wins := sizesWhere(ds, Better)
 	switch {
 	case found && x > ds[0].Size:
-		v.Status = Holds
-		v.Condition = fmt.Sprintf("shared memory wins %s from %s up; message passing keeps up below", m.Name, SizeLabel(x))
+		return Holds, fmt.Sprintf("wins %s from %s up, kernel transports keep up below", m.Name, SizeLabel(x))
 	case found:
-		v.Status = DoesNotHold
-		v.Condition = fmt.Sprintf("shared memory wins %s at every size, even %s", m.Name, SizeLabel(x))
+		return DoesNotHold, fmt.Sprintf("wins %s at every size, even %s", m.Name, SizeLabel(x))
 	case len(wins) == 0:
-		v.Status = DoesNotHold
-		v.Condition = fmt.Sprintf("shared memory wins %s at no size measured", m.Name)
+		return DoesNotHold, fmt.Sprintf("wins %s at no size", m.Name)
 	case wins[0] == ds[0].Size:
+		return DoesNotHold, fmt.Sprintf("wins %s at small sizes (%s), not at %s: the opposite", m.Name, sizeList(wins), SizeLabel(ds[len(ds)-1].Size))
+	default:
+		return HoldsOnlyWhen, fmt.Sprintf("wins %s at %s only", m.Name, sizeList(wins))
+	}
+}
+
+// judgeC10: the crossover size from which shared memory wins streaming
+// throughput (round-trip latency if there is no stream result), for every
+// class of shared memory (spinning, blocking, zero-copy) on its own, at
+// every pin. A class and pin holds if the kernel transports keep up at
+// small sizes and shared memory wins from some size on; it does not hold
+// if shared memory wins everywhere, nowhere, or only at small sizes. The
+// claim holds if every class at every pin holds, does not hold if none
+// does, and holds only when… otherwise.
+func judgeC10(r *Results) Verdict {
+	m := metricThroughput
+	if len(r.Keys(BenchStream)) == 0 {
+		m = metricLatency
+	}
+	var v Verdict
+	var holds, fails []group
+	any := false
+	for _, pin := range r.pins(m.Bench) {
+		sizes := r.mainSizes(m.Bench)
+		if len(sizes) == 0 {
+			continue
+		}
+		for _, size := range []int{sizes[0], sizes[len(sizes)-1]} {
+			if f, ok := r.classFigure(m, pin, size); ok {
+				v.Figures = append(v.Figures, f)
+			}
+		}
+		for _, sd := range shmSides {
+			ds := measurable(r.duels(m, pin, sd, sideKernel))
+			if len(ds) == 0 {
+				continue
+			}
+			any = true
+			st, desc := c10Outcome(m, ds)
+			who := strings.TrimSuffix(sd.Name, " shared memory") + " at pin=" + pin
+			if st == Holds {
+				holds = groupAdd(holds, desc, who)
+			} else {
+				fails = groupAdd(fails, desc, who)
+			}
+		}
+		cm := r.cpuMetric()
+		for _, size := range []int{sizes[0], sizes[len(sizes)-1]} {
+			pts := r.atPin(cm.Bench, cm.Unit, size, pin)
+			var parts []string
+			for _, sd := range []side{sideKernel, sideBlocking, sideSpinning} {
+				if p, _, ok := best(filter(pts, sd.Keep), true); ok {
+					parts = append(parts, fmt.Sprintf("%s %s", strings.TrimSuffix(sd.Name, " shared memory"), pointFig(p, fmtNs)))
+				}
+			}
+			if len(parts) > 1 {
+				v.Figures = append(v.Figures, fmt.Sprintf("pin=%s, cheapest %s at %s: %s", pin, cm.Name, SizeLabel(size), strings.Join(parts, "; ")))
+			}
+		}
+	}
+	if !any {
+		return Verdict{Status: NotMeasured, Condition: "needs stream or ping-pong results of both shared-memory and kernel transports"}
+	}
+	switch {
+	case len(fails) == 0:
+		v.Status = Holds
+		v.Condition = groupText(holds)
+	case len(holds) == 0:
 		v.Status = DoesNotHold
-		v.Condition = fmt.Sprintf("the opposite: shared memory wins %s at small sizes (%s) and not at %s", m.Name, sizeList(wins), SizeLabel(ds[len(ds)-1].Size))
+		v.Condition = groupText(fails)
 	default:
 		v.Status = HoldsOnlyWhen
-		v.Condition = fmt.Sprintf("messages are %s (shared memory wins %s there only)", sizeList(wins), m.Name)
+		v.Condition = groupText(holds) + " (elsewhere it does not: " + groupText(fails) + ")"
 	}
 	return v
+}
+
+// A group gathers the cases (class at pin) that share one outcome.
+type group struct {
+	desc string
+	who  []string
+}
+
+func groupAdd(gs []group, desc, who string) []group {
+	for i := range gs {
+		if gs[i].desc == desc {
+			gs[i].who = append(gs[i].who, who)
+			return gs
+		}
+	}
+	return append(gs, group{desc, []string{who}})
+}
+
+// groupText writes groups as "spinning at pin=split, blocking at
+// pin=same: shared memory wins … ; …".
+func groupText(gs []group) string {
+	var parts []string
+	for _, g := range gs {
+		parts = append(parts, strings.Join(g.who, ", ")+": shared memory "+g.desc)
+	}
+	return strings.Join(parts, "; ")
 }
 
 func duelSizes(ds []duel) []int {

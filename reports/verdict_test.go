@@ -6,8 +6,10 @@ import (
 	"testing"
 )
 
-// fx builds small results files for rule tests: six runs per line with
-// ±1 % spread, so 95 % intervals exist and are narrow.
+// fx builds SYNTHETIC results files for the table-driven verdict-rule
+// tests only (shared memory wins, loses, ties): six runs per line with
+// ±1 % spread, so 95 % intervals exist and are narrow. The golden report
+// tests use the real run in testdata/results.txt, never these.
 type fx struct{ b strings.Builder }
 
 func (f *fx) config(k, v string) *fx { fmt.Fprintf(&f.b, "%s: %s\n", k, v); return f }
@@ -67,7 +69,7 @@ func verdict(t *testing.T, r *Results, id string) Verdict {
 	return Verdict{}
 }
 
-func TestVerdictRules(t *testing.T) {
+func TestVerdictRulesSynthetic(t *testing.T) {
 	// mbs grows with size; the shm figure is scaled by k(size).
 	grow := func(base float64) func(int) float64 { return func(s int) float64 { return base * float64(s) / 64 } }
 	crossing := func(s int) float64 { // loses below 4 KiB, wins from 4 KiB

@@ -72,6 +72,7 @@ package ring
 import (
 	"errors"
 	"fmt"
+	"github.com/ipcbench/ipcbench/internal/memcopy"
 	"hash/crc32"
 	"sync/atomic"
 	"unsafe"
@@ -444,7 +445,7 @@ func (p *Producer) Send(msg []byte) error {
 	if err != nil {
 		return err
 	}
-	copy(b, msg)
+	memcopy.Copy(b, msg)
 	return p.Commit(len(msg))
 }
 
@@ -592,7 +593,7 @@ func (c *Consumer) Recv(buf []byte) (int, error) {
 	if len(buf) < len(m) {
 		return len(m), ErrShortBuffer
 	}
-	n := copy(buf, m)
+	n := memcopy.Copy(buf, m)
 	if err := c.Release(); err != nil {
 		return n, err // check mode: changed while being copied
 	}
