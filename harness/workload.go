@@ -126,21 +126,13 @@ func (s *Session) pingpong(l *looper) (*Result, error) {
 	if s.cfg.API == transports.ZeroCopy {
 		return s.zcPingpong(l) // zerocopy.go
 	}
-	if err := s.checkSize(); err != nil {
+	r, err := s.startRun(PingPong, 0)
+	if err != nil {
 		return nil, err
 	}
-	size, conn := s.cfg.Size, s.conn
-	seed := newSeed()
-	pat := pattern(seed, size)
-	msg := make([]byte, size)
-	copy(msg, pat)
+	size, conn, pat, hist, u0 := s.cfg.Size, s.conn, r.pat, r.hist, r.u0
+	msg := append([]byte(nil), pat...)
 	buf := make([]byte, s.cfg.MaxMessage)
-	hist := newHist()
-	s.progress.Store(0)
-	u0 := readUsage()
-	if err := s.begin(request{Op: PingPong, Size: size, Seed: seed}); err != nil {
-		return nil, err
-	}
 	seq, err := pingLoop(l, conn, msg, buf, pat, hist, &s.progress)
 	if err != nil {
 		s.stopWatchdog()
@@ -178,10 +170,17 @@ func roundTrip(conn transports.Conn, msg, buf, pat []byte, seq uint64) error {
 // iteration, timed into hist. It returns the number of round trips done,
 // or the number of the one that failed.
 func pingLoop(l *looper, conn transports.Conn, msg, buf, pat []byte, hist *hdrhistogram.Histogram, progress *atomic.Uint64) (uint64, error) {
+	return timedLoop(l, hist, progress, func(seq uint64) error { return roundTrip(conn, msg, buf, pat, seq) })
+}
+
+// timedLoop runs step(seq) once per loop iteration, timing each into hist
+// and telling the watchdog every progressEvery ops. It returns the number
+// of steps done, or the number of the one that failed.
+func timedLoop(l *looper, hist *hdrhistogram.Histogram, progress *atomic.Uint64, step func(seq uint64) error) (uint64, error) {
 	var seq uint64
 	prev := clock.Ticks()
 	for l.next() {
-		if err := roundTrip(conn, msg, buf, pat, seq); err != nil {
+		if err := step(seq); err != nil {
 			return seq, err
 		}
 		now := clock.Ticks()
@@ -195,6 +194,31 @@ func pingLoop(l *looper, conn transports.Conn, msg, buf, pat []byte, hist *hdrhi
 	return seq, nil
 }
 
+// run is what a workload starts with: the pattern both processes derive
+// from the seed, the histogram, and the parent's usage at the start.
+type run struct {
+	pat  []byte
+	hist *hdrhistogram.Histogram
+	u0   Usage
+}
+
+// startRun checks the size, makes the run's pattern and histogram, notes
+// the parent's usage and asks the peer to begin op (window: the stream's
+// flow-control window on a lossy transport, else 0).
+func (s *Session) startRun(op string, window int) (*run, error) {
+	if err := s.checkSize(); err != nil {
+		return nil, err
+	}
+	seed := newSeed()
+	r := &run{pat: pattern(seed, s.cfg.Size), hist: newHist()}
+	s.progress.Store(0)
+	r.u0 = readUsage()
+	if err := s.begin(request{Op: op, Size: s.cfg.Size, Seed: seed, Window: window}); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
 // streamWindow is the flow-control window for lossy transports: at most
 // two windows of messages are in flight, about 1 MiB.
 func streamWindow(size int) int { return max(1, min(64, (1<<19)/size)) }
@@ -206,9 +230,6 @@ func (s *Session) stream(l *looper) (*Result, error) {
 	if s.cfg.API == transports.ZeroCopy {
 		return s.zcStream(l) // zerocopy.go
 	}
-	if err := s.checkSize(); err != nil {
-		return nil, err
-	}
 	size, conn := s.cfg.Size, s.conn
 	lossy := s.Limits().Lossy
 	window := 0
@@ -217,16 +238,12 @@ func (s *Session) stream(l *looper) (*Result, error) {
 		window = streamWindow(size)
 		ackBuf = make([]byte, max(64, s.cfg.MaxMessage))
 	}
-	seed := newSeed()
-	pat := pattern(seed, size)
-	msg := make([]byte, size)
-	copy(msg, pat)
-	hist := newHist()
-	s.progress.Store(0)
-	u0 := readUsage()
-	if err := s.begin(request{Op: Stream, Size: size, Seed: seed, Window: window}); err != nil {
+	r, err := s.startRun(Stream, window)
+	if err != nil {
 		return nil, err
 	}
+	pat, hist, u0 := r.pat, r.hist, r.u0
+	msg := append([]byte(nil), pat...)
 	var seq, acked uint64
 	var acksRead int64
 	prev := clock.Ticks()

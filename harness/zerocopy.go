@@ -85,41 +85,20 @@ func zcRoundTrip(zc transports.ZeroCopyConn, pat []byte, seq uint64) error {
 
 // zcPingLoop is pingLoop through the zero-copy path.
 func zcPingLoop(l *looper, zc transports.ZeroCopyConn, pat []byte, hist *hdrhistogram.Histogram, progress *atomic.Uint64) (uint64, error) {
-	var seq uint64
-	prev := clock.Ticks()
-	for l.next() {
-		if err := zcRoundTrip(zc, pat, seq); err != nil {
-			return seq, err
-		}
-		now := clock.Ticks()
-		record(hist, now-prev)
-		prev = now
-		seq++
-		if seq%progressEvery == 0 {
-			progress.Store(seq)
-		}
-	}
-	return seq, nil
+	return timedLoop(l, hist, progress, func(seq uint64) error { return zcRoundTrip(zc, pat, seq) })
 }
 
 // zcPingpong is pingpong for api=zerocopy.
 func (s *Session) zcPingpong(l *looper) (*Result, error) {
-	if err := s.checkSize(); err != nil {
-		return nil, err
-	}
 	zc, err := s.zeroCopyConn()
 	if err != nil {
 		return nil, err
 	}
-	size := s.cfg.Size
-	seed := newSeed()
-	pat := pattern(seed, size)
-	hist := newHist()
-	s.progress.Store(0)
-	u0 := readUsage()
-	if err := s.begin(request{Op: PingPong, Size: size, Seed: seed}); err != nil {
+	r, err := s.startRun(PingPong, 0)
+	if err != nil {
 		return nil, err
 	}
+	size, pat, hist, u0 := s.cfg.Size, r.pat, r.hist, r.u0
 	seq, err := zcPingLoop(l, zc, pat, hist, &s.progress)
 	if err != nil {
 		s.stopWatchdog()
@@ -142,22 +121,15 @@ func (s *Session) zcPingpong(l *looper) (*Result, error) {
 // zcStream is stream for api=zerocopy (reliable transports only: no flow
 // control window).
 func (s *Session) zcStream(l *looper) (*Result, error) {
-	if err := s.checkSize(); err != nil {
-		return nil, err
-	}
 	zc, err := s.zeroCopyConn()
 	if err != nil {
 		return nil, err
 	}
-	size := s.cfg.Size
-	seed := newSeed()
-	pat := pattern(seed, size)
-	hist := newHist()
-	s.progress.Store(0)
-	u0 := readUsage()
-	if err := s.begin(request{Op: Stream, Size: size, Seed: seed}); err != nil {
+	r, err := s.startRun(Stream, 0)
+	if err != nil {
 		return nil, err
 	}
+	size, pat, hist, u0 := s.cfg.Size, r.pat, r.hist, r.u0
 	var seq uint64
 	prev := clock.Ticks()
 	for l.next() {
