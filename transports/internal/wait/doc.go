@@ -22,14 +22,18 @@
 // and the space events of sem and sysvsem) share one protocol, so that the
 // notifying side makes no system call while nobody sleeps:
 //
-//	waiter:   sleeping = 1; s = seq; if cond { sleeping = 0; done }; block(s)
+//	waiter:   s = seq; sleeping = 1; if cond { sleeping = 0; done }; block(s)
 //	notifier: publish state; if sleeping != 0 && swap(sleeping, 0) == 1 { seq++; wake }
 //
 // With sequentially consistent atomics (Go's) either the waiter's re-check
 // sees the published state or the notifier sees the flag; a wake between
 // the waiter's re-check and its block is not lost because FUTEX_WAIT
 // compares seq, and eventfd, semaphores and queued real-time signals keep
-// the wake pending. Spurious wake-ups are harmless: Wait loops on Cond.
+// the wake pending. The waiter reads seq before it raises the flag: a late
+// notifier of an earlier message may swap the new flag down, and its seq++
+// must then fall after the waiter's read, or the waiter would sleep on the
+// bumped seq while the next notifier, finding the flag down, wakes nobody.
+// Spurious wake-ups are harmless: Wait loops on Cond.
 //
 // # Counting strategies
 //

@@ -87,8 +87,15 @@ func (e *sleeper) Wait(c Cond) error {
 		if err := e.b.prepare(s); err != nil {
 			return err
 		}
-		atomic.StoreUint32(&s.sleeping, 1)
+		// seq is read BEFORE the flag is raised. A notifier of an
+		// earlier message that saw the flag of an earlier round may
+		// still swap the new flag down and bump seq; read afterwards,
+		// seq would already hold that bump, the futex wait would sleep
+		// on it, and the next notifier, finding the flag down, would not
+		// wake us: a lost wake-up (it hung TestConcurrent/wait=futex).
+		// Read first, the bump changes seq under the wait: EAGAIN.
 		seq := atomic.LoadUint32(&s.seq)
+		atomic.StoreUint32(&s.sleeping, 1)
 		if c.Ready() {
 			atomic.StoreUint32(&s.sleeping, 0)
 			return nil
