@@ -28,7 +28,7 @@ test: ## run the test suite (what CI runs): go test ./... without cgo
 	$(GO) test -count=1 ./...
 
 race: ## run the tests under the race detector (needs cgo: gcc)
-	CGO_ENABLED=1 $(GO) test -race -count=1 $(RACE_PKGS)
+	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 30m $(RACE_PKGS)
 
 build: ## build the ipcbench command into bin/
 	$(GO) build -o $(IPCBENCH) ./cmd/ipcbench
