@@ -16,7 +16,7 @@ BASE      ?=
 IPCBENCH  := bin/ipcbench
 export IPCBENCH_COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 # Packages whose tests can run under the race detector (it needs cgo).
-RACE_PKGS ?= ./harness/... ./transports/... ./reports/... ./regress/... ./bench/... ./cmd/...
+RACE_PKGS ?= ./harness/... ./transports/... ./reports/... ./regress/... ./bench/... ./cmd/... ./sweep/... ./internal/...
 
 .PHONY: help test race bench smoke report build lint fuzz baseline regress history history-append regress-selftest soak clean
 
