@@ -54,8 +54,9 @@ lint: ## gofmt and go vet
 	$(GO) vet ./...
 
 fuzz: ## run each fuzz target briefly (FUZZTIME, default 10s)
-	@for spec in $$($(GO) test -list '^Fuzz' ./... 2>/dev/null | awk '/^ok/ {pkg=$$2} /^Fuzz/ {print pkg":"$$1}'); do \
-		pkg=$${spec%%:*}; fn=$${spec##*:}; echo "== $$pkg $$fn"; \
+	@specs=$$($(GO) test -list '^Fuzz' ./... 2>/dev/null | awk '/^Fuzz/ {names[n++]=$$1} /^ok/ {for (i = 0; i < n; i++) print $$2":"names[i]; n=0}'); \
+	[ -n "$$specs" ] || { echo "no fuzz targets found"; exit 1; }; \
+	for spec in $$specs; do pkg=$${spec%%:*}; fn=$${spec##*:}; echo "== $$pkg $$fn"; \
 		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $${FUZZTIME:-10s} $$pkg || exit 1; done
 
 baseline: ## record a baseline of the quick regression profile in baselines/
