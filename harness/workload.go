@@ -130,15 +130,21 @@ func (s *Session) pingpong(l *looper) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	size, conn, pat, hist, u0 := s.cfg.Size, s.conn, r.pat, r.hist, r.u0
+	conn, pat, hist := s.conn, r.pat, r.hist
 	msg := append([]byte(nil), pat...)
 	buf := make([]byte, s.cfg.MaxMessage)
 	seq, err := pingLoop(l, conn, msg, buf, pat, hist, &s.progress)
-	if err != nil {
-		s.stopWatchdog()
-		return nil, s.runError(PingPong, seq, err)
+	return s.endPingPong(r, seq, err, func(seq uint64) error { return roundTrip(conn, msg, buf, pat, seq) })
+}
+
+// endPingPong ends a ping-pong run of either path: it reports a failure of
+// the measured loop (err), else makes the end-flagged round trip, waits
+// for the peer's report and checks its count.
+func (s *Session) endPingPong(r *run, seq uint64, err error, roundTrip func(seq uint64) error) (*Result, error) {
+	if err == nil {
+		err = roundTrip(seq | endFlag)
 	}
-	if err := roundTrip(conn, msg, buf, pat, seq|endFlag); err != nil {
+	if err != nil {
 		s.stopWatchdog()
 		return nil, s.runError(PingPong, seq, err)
 	}
@@ -149,7 +155,7 @@ func (s *Session) pingpong(l *looper) (*Result, error) {
 	if rep.Received != int64(seq)+1 {
 		return nil, s.runError(PingPong, seq, fmt.Errorf("peer echoed %d messages, parent sent %d", rep.Received, seq+1))
 	}
-	return &Result{Workload: PingPong, Size: size, Ops: int64(seq), Hist: hist, NsPerTick: clock.NsPerTick(), Parent: readUsage().Sub(u0), Peer: rep.Usage}, nil
+	return &Result{Workload: PingPong, Size: s.cfg.Size, Ops: int64(seq), Hist: r.hist, NsPerTick: clock.NsPerTick(), Parent: readUsage().Sub(r.u0), Peer: rep.Usage}, nil
 }
 
 // roundTrip sends msg stamped with seq, receives the echo and checks every

@@ -98,24 +98,8 @@ func (s *Session) zcPingpong(l *looper) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	size, pat, hist, u0 := s.cfg.Size, r.pat, r.hist, r.u0
-	seq, err := zcPingLoop(l, zc, pat, hist, &s.progress)
-	if err != nil {
-		s.stopWatchdog()
-		return nil, s.runError(PingPong, seq, err)
-	}
-	if err := zcRoundTrip(zc, pat, seq|endFlag); err != nil {
-		s.stopWatchdog()
-		return nil, s.runError(PingPong, seq, err)
-	}
-	rep, err := s.Finish(PingPong)
-	if err != nil {
-		return nil, s.runError(PingPong, seq, err)
-	}
-	if rep.Received != int64(seq)+1 {
-		return nil, s.runError(PingPong, seq, fmt.Errorf("peer echoed %d messages, parent sent %d", rep.Received, seq+1))
-	}
-	return &Result{Workload: PingPong, Size: size, Ops: int64(seq), Hist: hist, NsPerTick: clock.NsPerTick(), Parent: readUsage().Sub(u0), Peer: rep.Usage}, nil
+	seq, err := zcPingLoop(l, zc, r.pat, r.hist, &s.progress)
+	return s.endPingPong(r, seq, err, func(seq uint64) error { return zcRoundTrip(zc, r.pat, seq) })
 }
 
 // zcStream is stream for api=zerocopy (reliable transports only: no flow

@@ -34,36 +34,7 @@ type pair struct {
 
 func newPair(tb testing.TB, maxMsg int, strategy string) *pair {
 	tb.Helper()
-	mem := alignedMem(Size(maxMsg))
-	r, err := Init(mem, maxMsg)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	r2, err := Open(mem)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	st, err := wait.Lookup(strategy)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	slots := []wait.Slot{{Mem: r.DataSlot(), PerMessage: true}, {Mem: r.SpaceSlot()}}
-	s1, h, err := st.Create(slots)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	s2, err := st.Attach(slots, h)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	x := &pair{sets: []wait.Set{s1, s2}, ring: r, peer: r2}
-	x.p = r.Producer(Events{Data: s1.Event(0), Space: s1.Event(1)}, &x.pstop)
-	x.c = r2.Consumer(Events{Data: s2.Event(0), Space: s2.Event(1)}, &x.cstop)
-	tb.Cleanup(func() {
-		s2.Close()
-		s1.Close()
-	})
-	return x
+	return newPairWith(tb, maxMsg, 2, strategy)
 }
 
 // pattern is the byte sequence of message seq: an xorshift stream, with

@@ -7,8 +7,17 @@ import (
 	"github.com/ipcbench/ipcbench/transports/internal/wait"
 )
 
-// newPairFor is newPair for a ring of CapacityFor(maxMsg, records).
+// newPairFor is newPair for a ring of CapacityFor(maxMsg, records),
+// with the spin strategy.
 func newPairFor(tb testing.TB, maxMsg, records int) *pair {
+	tb.Helper()
+	return newPairWith(tb, maxMsg, records, "spin")
+}
+
+// newPairWith makes a producer and a consumer over one ring of
+// CapacityFor(maxMsg, records) in memory of this process, each with its own
+// side of the named wait strategy.
+func newPairWith(tb testing.TB, maxMsg, records int, strategy string) *pair {
 	tb.Helper()
 	mem := alignedMem(SizeFor(maxMsg, records))
 	r, err := InitFor(mem, maxMsg, records)
@@ -22,7 +31,7 @@ func newPairFor(tb testing.TB, maxMsg, records int) *pair {
 	if r2.Cap() != CapacityFor(maxMsg, records) {
 		tb.Fatalf("Open sees capacity %d, want %d", r2.Cap(), CapacityFor(maxMsg, records))
 	}
-	st, err := wait.Lookup("spin")
+	st, err := wait.Lookup(strategy)
 	if err != nil {
 		tb.Fatal(err)
 	}
