@@ -24,11 +24,11 @@ help: ## list the targets
 	@echo "ipcbench make targets:"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 20
 
-test: ## run the test suite (what CI runs): go test ./... without cgo
-	$(GO) test -count=1 ./...
+test: ## run the test suite (what CI runs): go test ./... without cgo, one package at a time (the leak checks see the whole machine)
+	$(GO) test -p 1 -count=1 ./...
 
 race: ## run the tests under the race detector (needs cgo: gcc)
-	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 30m $(RACE_PKGS)
+	CGO_ENABLED=1 $(GO) test -race -p 1 -count=1 -timeout 30m $(RACE_PKGS)
 
 build: ## build the ipcbench command into bin/
 	$(GO) build -o $(IPCBENCH) ./cmd/ipcbench

@@ -10,7 +10,7 @@
 # them. The user's build cache is kept between runs (UNPRIV_CACHE) so that
 # the standard library is not rebuilt each time.
 #
-# usage: scripts/unprivileged.sh [go test flags and packages]   (default: -count=1 ./...)
+# usage: scripts/unprivileged.sh [go test flags and packages]   (default: -p 1 -count=1 ./...)
 # exit status: go test's (non-zero only if a test or build failed), 2 on set-up errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,7 +47,7 @@ chown -R "$UID_RUN:$GID_RUN" "$WORK" "$CACHE"
 chmod 0755 "$WORK"
 
 if [ $# -eq 0 ]; then
-	set -- -count=1 ./...
+	set -- -p 1 -count=1 ./...
 fi
 echo "unprivileged.sh: go test $* as uid $UID_RUN in $WORK/src (offline, GOPROXY=file://…)"
 set +e
