@@ -12,11 +12,8 @@ package transports
 //	sysvshm-<wait>  a System V segment (shmget IPC_PRIVATE, Params
 //	                "shmid"); futex and spin
 //
-// Mapping: [ring parent→peer][ring peer→parent], each
-// ring.SizeFor(capacity, records) bytes, where records is 2 for api=raw
-// and 3 for api=zerocopy (shmRecords: a zero-copy reader holds its record
-// in the ring while it reads it, where a copying one has already moved it
-// to its own buffer; the memory of the two is the same). The four events of the channel (data and space of each ring) have
+// Mapping: [ring parent→peer][ring peer→parent], each ring.Size(capacity)
+// bytes (room for ring.Records messages of the largest size). The four events of the channel (data and space of each ring) have
 // their slots in the ring headers; the wait strategy adds its own kernel
 // objects (a System V semaphore set, Params "semid"; four eventfds, files
 // after the backing's).
@@ -68,7 +65,7 @@ const (
 	// (pages are only used when touched).
 	shmMaxMessage = 64 << 20
 	shmmaxPath    = "/proc/sys/kernel/shmmax"
-	shmRingSource = "ipcbench's ring sizing (transports/internal/ring): each direction's ring holds at least two records of the largest message (three with api=zerocopy), rounded to pages; ipcbench bounds a message at 64 MiB"
+	shmRingSource = "ipcbench's ring sizing (transports/internal/ring): each direction's ring holds three records of the largest message, rounded to pages; ipcbench bounds a message at 64 MiB"
 
 	shmParamSize      = "size"
 	shmParamPath      = "path"
@@ -111,14 +108,6 @@ func init() {
 	}
 }
 
-// shmRecords is the number of largest messages each ring holds for api.
-func shmRecords(api API) int {
-	if api == ZeroCopy {
-		return 3
-	}
-	return 2
-}
-
 func registerShm(b shmBacking, w wait.Strategy) {
 	name := b.prefix() + "-" + w.Name()
 	Register(Info{
@@ -126,15 +115,15 @@ func registerShm(b shmBacking, w wait.Strategy) {
 		Family: "shm",
 		Doc:    b.doc() + ", wait strategy " + w.Name(),
 		APIs:   []API{Raw, ZeroCopy},
-		Limits: func(api API) Limits { return shmLimits(b, shmRecords(api)) },
+		Limits: func(API) Limits { return shmLimits(b) },
 		New:    func() Transport { return &shmTransport{name: name, backing: b, wait: w} },
 	})
 }
 
 // shmLimits reports the largest message: ipcbench's ring bound and, for
 // System V segments, what /proc/sys/kernel/shmmax allows for the two
-// rings of records records each.
-func shmLimits(b shmBacking, records int) Limits {
+// rings.
+func shmLimits(b shmBacking) Limits {
 	lim := Limits{MaxMessage: shmMaxMessage, Source: shmRingSource}
 	if b != shmSysv {
 		return lim
@@ -144,15 +133,15 @@ func shmLimits(b shmBacking, records int) Limits {
 		return lim
 	}
 	shmmax, err := strconv.ParseUint(strings.TrimSpace(string(data)), 10, 64)
-	if err != nil || shmmax >= uint64(2*ring.SizeFor(shmMaxMessage, records)) {
+	if err != nil || shmmax >= uint64(2*ring.Size(shmMaxMessage)) {
 		return lim
 	}
-	// The segment holds two rings of ring.SizeFor(m, records) bytes each.
-	m := max(int(shmmax/2)/records-2*ring.HeaderSize, 0)
-	for m > 0 && uint64(2*ring.SizeFor(m, records)) > shmmax {
+	// The segment holds two rings of ring.Size(m) bytes each.
+	m := max(int(shmmax/2)/ring.Records-2*ring.HeaderSize, 0)
+	for m > 0 && uint64(2*ring.Size(m)) > shmmax {
 		m -= 4096
 	}
-	if m < 0 || uint64(2*ring.SizeFor(0, records)) > shmmax {
+	if m < 0 || uint64(2*ring.Size(0)) > shmmax {
 		m = 0
 	}
 	return Limits{MaxMessage: m, Source: fmt.Sprintf("%s (%d bytes: a segment holds both rings; root may raise it) and %s", shmmaxPath, shmmax, shmRingSource)}
@@ -194,8 +183,7 @@ func (t *shmTransport) Create(opts Options) (_ Conn, _ Endpoint, err error) {
 	if err != nil {
 		return nil, Endpoint{}, err
 	}
-	records := shmRecords(opts.API)
-	rs := ring.SizeFor(capacity, records)
+	rs := ring.Size(capacity)
 	size := 2 * rs
 	c := &shmConn{name: t.name, capacity: capacity, lim: info.Limits(opts.API), owner: true}
 	defer func() {
@@ -235,11 +223,11 @@ func (t *shmTransport) Create(opts Options) (_ Conn, _ Endpoint, err error) {
 		c.removers = append(c.removers, func() error { return shm.RemoveSysv(id) })
 		params[shmParamShmID] = strconv.Itoa(id)
 	}
-	a, err := ring.InitFor(c.m.Mem[:rs], capacity, records)
+	a, err := ring.Init(c.m.Mem[:rs], capacity)
 	if err != nil {
 		return nil, Endpoint{}, fmt.Errorf("%s: create: %w", t.name, err)
 	}
-	b, err := ring.InitFor(c.m.Mem[rs:], capacity, records)
+	b, err := ring.Init(c.m.Mem[rs:], capacity)
 	if err != nil {
 		return nil, Endpoint{}, fmt.Errorf("%s: create: %w", t.name, err)
 	}
@@ -276,7 +264,7 @@ func (t *shmTransport) Attach(spec Spec, files []*os.File) (_ Conn, err error) {
 		return nil, err
 	}
 	capacity := spec.MaxMessage
-	rs := ring.SizeFor(capacity, shmRecords(spec.API))
+	rs := ring.Size(capacity)
 	size, err := strconv.Atoi(spec.Params[shmParamSize])
 	if err != nil || capacity < 0 || size != 2*rs {
 		return nil, fmt.Errorf("%s: attach: bad geometry: capacity %d, size %q", t.name, capacity, spec.Params[shmParamSize])

@@ -32,6 +32,8 @@ type pair struct {
 	ring, peer *Ring
 }
 
+// newPair makes a pair on the tightest geometry Open accepts (two
+// records), so that tests wrap as often as possible.
 func newPair(tb testing.TB, maxMsg int, strategy string) *pair {
 	tb.Helper()
 	return newPairWith(tb, maxMsg, 2, strategy)

@@ -222,20 +222,22 @@ func TestCheckMode(t *testing.T) {
 	}
 }
 
-// TestZeroCopyGeometry: a three-record ring keeps a record of the
-// largest message writable while the consumer holds another in place.
-func TestZeroCopyGeometry(t *testing.T) {
+// TestGeometry: a ring of Capacity keeps a record of the largest message
+// writable while the consumer holds another (reading it in place or
+// copying it out), at every point of a lap, the wrap included: the
+// producer never waits for the consumer to finish a lap.
+func TestGeometry(t *testing.T) {
 	const maxMsg = 1 << 20
 	for _, m := range []int{0, 64, 4096, 64 << 10, maxMsg} {
-		c := CapacityFor(m, 3)
-		if rec := align8(recHeader + m); c < 3*rec+recHeader || c < Capacity(m) || c%pageSize != 0 {
-			t.Errorf("CapacityFor(%d, 3) = %d", m, c)
+		c := Capacity(m)
+		if rec := align8(recHeader + m); c < 3*rec+recHeader || c < MinCap || c%pageSize != 0 {
+			t.Errorf("Capacity(%d) = %d", m, c)
 		}
-		if CapacityFor(m, 2) != Capacity(m) {
-			t.Errorf("CapacityFor(%d, 2) = %d, Capacity = %d", m, CapacityFor(m, 2), Capacity(m))
+		if CapacityFor(m, Records) != c {
+			t.Errorf("CapacityFor(%d, Records) = %d, Capacity = %d", m, CapacityFor(m, Records), c)
 		}
 	}
-	x := newPairFor(t, maxMsg, 3)
+	x := newPairFor(t, maxMsg, Records)
 	for i := range 20 {
 		b, err := x.p.Reserve(maxMsg)
 		if err != nil {
