@@ -317,6 +317,9 @@ func floorBlocks(r *Results) []block {
 	if len(lat.Rows) > 0 {
 		out = append(out, para{"Latency floors (ns/op, median over runs; — = not measured at that placement; one-process operations are named pin=same):"}, lat)
 	}
+	if w := placementWarning(r); w != "" {
+		out = append(out, para{w})
+	}
 	sizes := map[int]bool{}
 	for _, k := range r.Keys(BenchFloor) {
 		if (k.Op == "copyloop" || k.Op == "memcpy") && k.Size > 0 {
@@ -370,6 +373,29 @@ func floorBlocks(r *Results) []block {
 		out = append(out, para{"No BenchmarkFloor or BenchmarkBaseline results."})
 	}
 	return out
+}
+
+// placementShift is the ratio between the slowest and the fastest run of
+// the two-process cache-line floor beyond which the report warns that the
+// machine itself changed during the run.
+const placementShift = 1.5
+
+// placementWarning says so when the cache-line floor at pin=split moved by
+// more than placementShift between runs: on a virtual machine the host may
+// place the two virtual CPUs on cores further apart for a while (seen on
+// the development machine: 75 ns and 380 ns round trips, seconds to
+// minutes apart), which shifts every cross-CPU figure. Ratios of figures from different rounds
+// then compare two machines; "" when the floor held still or is missing.
+func placementWarning(r *Results) string {
+	k, ok := r.findKey(BenchFloor, func(k Key) bool { return k.Op == "cacheline" && k.Pin == "split" })
+	if !ok {
+		return ""
+	}
+	s, ok := r.Stat(k, UnitNsOp)
+	if !ok || s.N < 2 || s.Min <= 0 || s.Max/s.Min <= placementShift {
+		return ""
+	}
+	return fmt.Sprintf("Warning: the cache-line floor at pin=split ranged from %s to %s over %d runs (%.1f×): the machine changed under the run (on a virtual machine, most likely the host placing the two virtual CPUs on cores further apart for a while). Every cross-CPU figure moves with it, so medians mix two machines; compare ratios within one round (the results file keeps the rounds in order) or run again.", fmtNs(s.Min), fmtNs(s.Max), s.N, s.Max/s.Min)
 }
 
 // spread formats a summary's interval as ±percent of the median.

@@ -224,3 +224,30 @@ func TestFormatting(t *testing.T) {
 		}
 	}
 }
+
+// TestPlacementWarning: a cache-line floor that moved by more than
+// placementShift between runs is reported, one that held still is not.
+func TestPlacementWarning(t *testing.T) {
+	load := func(ns ...string) *Results {
+		t.Helper()
+		var b strings.Builder
+		for _, v := range ns {
+			b.WriteString("BenchmarkFloor/op=cacheline/pin=split/size=64-2 1000 " + v + " ns/op\n")
+		}
+		r, err := Load(strings.NewReader(b.String()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if w := placementWarning(load("75", "80", "110")); w != "" {
+		t.Errorf("steady floor (1.47×): warning %q", w)
+	}
+	w := placementWarning(load("75", "80", "380"))
+	if !strings.Contains(w, "75.0 ns") || !strings.Contains(w, "380 ns") || !strings.Contains(w, "5.1×") {
+		t.Errorf("moved floor: warning %q, want the range 75 ns to 380 ns and 5.1×", w)
+	}
+	if w := placementWarning(load("75")); w != "" {
+		t.Errorf("one run: warning %q", w)
+	}
+}
