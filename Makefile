@@ -18,7 +18,7 @@ export IPCBENCH_COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo
 # Packages whose tests can run under the race detector (it needs cgo).
 RACE_PKGS ?= ./harness/... ./transports/... ./reports/... ./regress/... ./bench/... ./cmd/... ./sweep/... ./internal/...
 
-.PHONY: help test race bench smoke report build lint fuzz baseline regress history history-append regress-selftest soak clean
+.PHONY: help test race bench smoke report build lint fuzz baseline regress history history-append regress-selftest soak crosscheck clean
 
 help: ## list the targets
 	@echo "ipcbench make targets:"
@@ -73,6 +73,9 @@ history-append: ## append RESULTS=<file> to the history, keyed by commit
 
 regress-selftest: ## the CI check of the regression gate itself
 	scripts/ci-gate.sh
+
+crosscheck: ## ipcbench against minimal C versions of five cases (scripts/crosscheck/ref.c), interleaved, compared
+	scripts/crosscheck.sh
 
 clean: ## remove built binaries
 	rm -rf bin

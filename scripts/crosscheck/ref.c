@@ -1,0 +1,242 @@
+// ref.c: minimal C implementations of a few of ipcbench's cases, written
+// without ipcbench's harness, transport interface or ring, to check that
+// ipcbench's figures agree with what plain C measures on the same machine
+// (scripts/crosscheck.sh runs both, interleaved, and compares them).
+//
+// Each run is one 64-byte ping-pong (or a bare cache-line bounce) between
+// two processes (fork), pinned like ipcbench's pin=split (parent on CPU 0,
+// child on CPU 1) or pin=same (both on CPU 1). It prints one line in Go's
+// benchmark format under the name of the ipcbench case it mirrors, so that
+// `ipcbench compare` can set the two side by side:
+//
+//	cacheline  Floor/op=cacheline/size=64: one shared word bounced with
+//	           plain stores and loads; spin, then sched_yield
+//	futex      Floor/op=futex/size=0: FUTEX_WAIT/FUTEX_WAKE on a shared word
+//	pipe       PingPong/transport=pipe/api=raw: two pipes, write + read
+//	unix       PingPong/transport=unix-stream/api=raw: a socketpair
+//	ring       PingPong/transport=shm-spin/api=raw: a shared ring of
+//	           records (8-byte header word, then the payload), the
+//	           receiver polls the header, copies the payload out and
+//	           checks the sequence number; spin, then sched_yield
+//
+// usage: ref MODE split|same MILLISECONDS
+#define _GNU_SOURCE
+#include <linux/futex.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { SIZE = 64, SPINS = 2048, RING = 32 << 10 };
+
+static void die(const char *what) {
+	perror(what);
+	exit(1);
+}
+
+static void pin(int cpu) {
+	cpu_set_t s;
+	CPU_ZERO(&s);
+	CPU_SET(cpu, &s);
+	if (sched_setaffinity(0, sizeof s, &s) != 0)
+		die("sched_setaffinity");
+}
+
+static double now_ns(void) {
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e9 + t.tv_nsec;
+}
+
+// wait_word spins until *w == want, yielding the CPU after SPINS polls
+// (so that pin=same does not spin away its time slice).
+static void wait_word(volatile uint32_t *w, uint32_t want) {
+	for (int i = 0; __atomic_load_n(w, __ATOMIC_ACQUIRE) != want; i++)
+		if (i >= SPINS)
+			sched_yield();
+}
+
+static long futex(volatile uint32_t *w, int op, uint32_t v) {
+	return syscall(SYS_futex, w, op, v, NULL, NULL, 0);
+}
+
+static void futex_wait_for(volatile uint32_t *w, uint32_t want) {
+	uint32_t v;
+	while ((v = __atomic_load_n(w, __ATOMIC_ACQUIRE)) != want)
+		futex(w, FUTEX_WAIT, v);
+}
+
+// A ring side: records of an 8-byte header word (1<<32 | length, 0 =
+// nothing yet) and the payload, 8-byte aligned; the next header is zeroed
+// before the current one is published; back to 0 before the end.
+struct ring {
+	char *base;
+	size_t off;
+};
+
+static size_t rec_len(size_t n) { return (8 + n + 7) & ~(size_t)7; }
+
+static size_t next_off(size_t off, size_t rec) {
+	size_t nxt = off + rec;
+	return nxt + rec + 8 > RING ? 0 : nxt;
+}
+
+static void ring_send(struct ring *r, const char *msg, size_t n) {
+	size_t nxt = next_off(r->off, rec_len(n));
+	*(volatile uint64_t *)(r->base + nxt) = 0;
+	memcpy(r->base + r->off + 8, msg, n);
+	__atomic_store_n((uint64_t *)(r->base + r->off), (1ull << 32) | n, __ATOMIC_RELEASE);
+	r->off = nxt;
+}
+
+static size_t ring_recv(struct ring *r, char *buf) {
+	uint64_t h;
+	for (int i = 0; (h = __atomic_load_n((uint64_t *)(r->base + r->off), __ATOMIC_ACQUIRE)) == 0; i++)
+		if (i >= SPINS)
+			sched_yield();
+	size_t n = (uint32_t)h;
+	memcpy(buf, r->base + r->off + 8, n);
+	r->off = next_off(r->off, rec_len(n));
+	return n;
+}
+
+struct chan {
+	volatile uint32_t *ping, *pong; // cacheline, futex (same cache line)
+	int p2c[2], c2p[2];             // pipe; unix: p2c[0] parent, p2c[1] child
+	struct ring out[2], in[2];      // ring: [0] parent side, [1] child side
+};
+
+static const char *mode;
+
+// serve is the child: echo forever (the parent kills it).
+static void serve(struct chan *c) {
+	char buf[SIZE];
+	for (uint32_t i = 1;; i++) {
+		if (!strcmp(mode, "cacheline")) {
+			wait_word(c->ping, i);
+			__atomic_store_n(c->pong, i, __ATOMIC_RELEASE);
+		} else if (!strcmp(mode, "futex")) {
+			futex_wait_for(c->ping, i);
+			__atomic_store_n(c->pong, i, __ATOMIC_SEQ_CST);
+			futex(c->pong, FUTEX_WAKE, 1);
+		} else if (!strcmp(mode, "pipe")) {
+			if (read(c->p2c[0], buf, SIZE) != SIZE || write(c->c2p[1], buf, SIZE) != SIZE)
+				die("child pipe");
+		} else if (!strcmp(mode, "unix")) {
+			if (recv(c->p2c[1], buf, SIZE, MSG_WAITALL) != SIZE || send(c->p2c[1], buf, SIZE, 0) != SIZE)
+				die("child unix");
+		} else {
+			size_t n = ring_recv(&c->in[1], buf);
+			ring_send(&c->out[1], buf, n);
+		}
+	}
+}
+
+// round_trip is one parent round trip, message number i (from 1).
+static void round_trip(struct chan *c, uint32_t i, char *msg, char *buf) {
+	if (!strcmp(mode, "cacheline")) {
+		__atomic_store_n(c->ping, i, __ATOMIC_RELEASE);
+		wait_word(c->pong, i);
+		return;
+	}
+	if (!strcmp(mode, "futex")) {
+		__atomic_store_n(c->ping, i, __ATOMIC_SEQ_CST);
+		futex(c->ping, FUTEX_WAKE, 1);
+		futex_wait_for(c->pong, i);
+		return;
+	}
+	memcpy(msg, &i, sizeof i);
+	if (!strcmp(mode, "pipe")) {
+		if (write(c->p2c[1], msg, SIZE) != SIZE || read(c->c2p[0], buf, SIZE) != SIZE)
+			die("parent pipe");
+	} else if (!strcmp(mode, "unix")) {
+		if (send(c->p2c[0], msg, SIZE, 0) != SIZE || recv(c->p2c[0], buf, SIZE, MSG_WAITALL) != SIZE)
+			die("parent unix");
+	} else if (ring_recv((ring_send(&c->out[0], msg, SIZE), &c->in[0]), buf) != SIZE) {
+		die("parent ring: short message");
+	}
+	if (memcmp(buf, &i, sizeof i) != 0) {
+		fprintf(stderr, "ref: %s: message %u came back wrong\n", mode, i);
+		exit(1);
+	}
+}
+
+int main(int argc, char **argv) {
+	if (argc != 4 || (strcmp(argv[2], "split") && strcmp(argv[2], "same"))) {
+		fprintf(stderr, "usage: ref cacheline|futex|pipe|unix|ring split|same MILLISECONDS\n");
+		return 2;
+	}
+	mode = argv[1];
+	int split = !strcmp(argv[2], "split");
+	double budget = atof(argv[3]) * 1e6;
+	const char *name;
+	if (!strcmp(mode, "cacheline"))
+		name = "Floor/op=cacheline/pin=%s/size=64";
+	else if (!strcmp(mode, "futex"))
+		name = "Floor/op=futex/pin=%s/size=0";
+	else if (!strcmp(mode, "pipe"))
+		name = "PingPong/transport=pipe/api=raw/pin=%s/size=64";
+	else if (!strcmp(mode, "unix"))
+		name = "PingPong/transport=unix-stream/api=raw/pin=%s/size=64";
+	else if (!strcmp(mode, "ring"))
+		name = "PingPong/transport=shm-spin/api=raw/pin=%s/size=64";
+	else {
+		fprintf(stderr, "ref: unknown mode %s\n", mode);
+		return 2;
+	}
+
+	struct chan c = {0};
+	char *mem = mmap(NULL, 4096 + 2 * RING, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		die("mmap");
+	c.ping = (volatile uint32_t *)mem;
+	c.pong = c.ping + 1;
+	c.out[0].base = c.in[1].base = mem + 4096;
+	c.out[1].base = c.in[0].base = mem + 4096 + RING;
+	if (!strcmp(mode, "pipe") && (pipe(c.p2c) || pipe(c.c2p)))
+		die("pipe");
+	if (!strcmp(mode, "unix") && socketpair(AF_UNIX, SOCK_STREAM, 0, c.p2c))
+		die("socketpair");
+
+	pid_t child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL); // nothing left behind if the parent dies
+		pin(1);
+		serve(&c);
+	}
+	pin(split ? 0 : 1);
+	char msg[SIZE] = {0}, buf[SIZE];
+	uint32_t i = 1;
+	// Warm up for a tenth of the budget, then grow the iteration count
+	// until one timed batch takes the budget.
+	for (double t0 = now_ns(); now_ns() - t0 < budget / 10; i++)
+		round_trip(&c, i, msg, buf);
+	long n = 100;
+	double ns;
+	for (;;) {
+		double t0 = now_ns();
+		for (long k = 0; k < n; k++, i++)
+			round_trip(&c, i, msg, buf);
+		ns = now_ns() - t0;
+		if (ns >= budget || n >= 1L << 30)
+			break;
+		n = ns > 0 ? (long)(n * 1.2 * budget / ns) + 1 : n * 100;
+	}
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	char full[128];
+	snprintf(full, sizeof full, name, argv[2]);
+	printf("Benchmark%s-%ld\t%ld\t%.1f ns/op\n", full, sysconf(_SC_NPROCESSORS_ONLN), n, ns / n);
+	return 0;
+}
