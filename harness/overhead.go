@@ -29,6 +29,7 @@ func MeasureOverhead(b *testing.B, size int) error {
 	msg := append([]byte(nil), pat...)
 	buf := make([]byte, size)
 	var progress atomic.Uint64
-	_, err := pingLoop(&looper{b: b}, &loopback{held: make([]byte, 0, size)}, msg, buf, pat, newHist(), &progress)
+	x := &copyExchange{conn: &loopback{held: make([]byte, 0, size)}, msg: msg, buf: buf, pat: pat}
+	_, err := pingLoop(&looper{b: b}, x, newHist(), &progress)
 	return err
 }

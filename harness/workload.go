@@ -130,19 +130,17 @@ func (s *Session) pingpong(l *looper) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	conn, pat, hist := s.conn, r.pat, r.hist
-	msg := append([]byte(nil), pat...)
-	buf := make([]byte, s.cfg.MaxMessage)
-	seq, err := pingLoop(l, conn, msg, buf, pat, hist, &s.progress)
-	return s.endPingPong(r, seq, err, func(seq uint64) error { return roundTrip(conn, msg, buf, pat, seq) })
+	x := &copyExchange{conn: s.conn, msg: append([]byte(nil), r.pat...), buf: make([]byte, s.cfg.MaxMessage), pat: r.pat}
+	seq, err := pingLoop(l, x, r.hist, &s.progress)
+	return s.endPingPong(r, seq, err, x)
 }
 
 // endPingPong ends a ping-pong run of either path: it reports a failure of
 // the measured loop (err), else makes the end-flagged round trip, waits
 // for the peer's report and checks its count.
-func (s *Session) endPingPong(r *run, seq uint64, err error, roundTrip func(seq uint64) error) (*Result, error) {
+func (s *Session) endPingPong(r *run, seq uint64, err error, x exchange) (*Result, error) {
 	if err == nil {
-		err = roundTrip(seq | endFlag)
+		err = roundTrip(x, seq|endFlag)
 	}
 	if err != nil {
 		s.stopWatchdog()
@@ -158,44 +156,94 @@ func (s *Session) endPingPong(r *run, seq uint64, err error, roundTrip func(seq 
 	return &Result{Workload: PingPong, Size: s.cfg.Size, Ops: int64(seq), Hist: r.hist, NsPerTick: clock.NsPerTick(), Parent: readUsage().Sub(r.u0), Peer: rep.Usage}, nil
 }
 
-// roundTrip sends msg stamped with seq, receives the echo and checks every
-// byte of it.
-func roundTrip(conn transports.Conn, msg, buf, pat []byte, seq uint64) error {
-	stamp(msg, seq)
-	if err := conn.Send(msg); err != nil {
+// An exchange is one side of the ping-pong as the measured loop drives
+// it, split where the harness's own work can overlap the peer's turn:
+// send puts message seq on its way; recv waits for its echo; check checks
+// every byte of the echo received last (and, zero-copy, releases it).
+type exchange interface {
+	send(seq uint64) error
+	recv() error
+	check(seq uint64) error
+}
+
+// copyExchange is the exchange of the copying APIs: Send of a message
+// built once and stamped, Recv into the parent's buffer.
+type copyExchange struct {
+	conn          transports.Conn
+	msg, buf, pat []byte
+	n             int
+}
+
+func (x *copyExchange) send(seq uint64) error {
+	stamp(x.msg, seq)
+	if err := x.conn.Send(x.msg); err != nil {
 		return fmt.Errorf("send: %w", err)
 	}
-	n, err := conn.Recv(buf)
+	return nil
+}
+
+func (x *copyExchange) recv() error {
+	n, err := x.conn.Recv(x.buf)
 	if err != nil {
 		return fmt.Errorf("recv: %w", err)
 	}
-	return verifyFull(buf[:n], pat, len(msg), seq)
+	x.n = n
+	return nil
 }
 
-// pingLoop is the measured ping-pong loop: one verified round trip per
-// iteration, timed into hist. It returns the number of round trips done,
-// or the number of the one that failed.
-func pingLoop(l *looper, conn transports.Conn, msg, buf, pat []byte, hist *hdrhistogram.Histogram, progress *atomic.Uint64) (uint64, error) {
-	return timedLoop(l, hist, progress, func(seq uint64) error { return roundTrip(conn, msg, buf, pat, seq) })
+func (x *copyExchange) check(seq uint64) error {
+	return verifyFull(x.buf[:x.n], x.pat, len(x.msg), seq)
 }
 
-// timedLoop runs step(seq) once per loop iteration, timing each into hist
-// and telling the watchdog every progressEvery ops. It returns the number
-// of steps done, or the number of the one that failed.
-func timedLoop(l *looper, hist *hdrhistogram.Histogram, progress *atomic.Uint64, step func(seq uint64) error) (uint64, error) {
-	var seq uint64
+// roundTrip is one unmeasured round trip: send, receive, check.
+func roundTrip(x exchange, seq uint64) error {
+	if err := x.send(seq); err != nil {
+		return err
+	}
+	if err := x.recv(); err != nil {
+		return err
+	}
+	return x.check(seq)
+}
+
+// pingLoop is the measured ping-pong loop: one round trip per iteration,
+// timed into hist, every echo checked byte for byte. It is pipelined by
+// one step: once message seq is sent, the parent checks the echo of
+// seq-1 and records its time while the peer handles seq, then waits for
+// the echo of seq. So the harness's own work overlaps the peer's turn
+// instead of lengthening every round trip (as a client handles a reply
+// while its next request is on the wire), and each op's interval still
+// holds one check and one record; the last echo is checked after the loop.
+// It tells the watchdog every progressEvery ops and returns the number of
+// round trips done, or the number of the one that failed.
+func pingLoop(l *looper, x exchange, hist *hdrhistogram.Histogram, progress *atomic.Uint64) (uint64, error) {
+	var seq, last uint64 // last: the time of round trip seq-1, in ticks
 	prev := clock.Ticks()
 	for l.next() {
-		if err := step(seq); err != nil {
+		if err := x.send(seq); err != nil {
+			return seq, err
+		}
+		if seq > 0 {
+			if err := x.check(seq - 1); err != nil {
+				return seq - 1, err
+			}
+			record(hist, last)
+		}
+		if err := x.recv(); err != nil {
 			return seq, err
 		}
 		now := clock.Ticks()
-		record(hist, now-prev)
-		prev = now
+		last, prev = now-prev, now
 		seq++
 		if seq%progressEvery == 0 {
 			progress.Store(seq)
 		}
+	}
+	if seq > 0 {
+		if err := x.check(seq - 1); err != nil {
+			return seq - 1, err
+		}
+		record(hist, last)
 	}
 	return seq, nil
 }

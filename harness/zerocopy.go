@@ -9,7 +9,9 @@ package harness
 //	ping-pong, parent  Borrow; copy the pattern into the borrowed space
 //	                   and stamp the sequence number (the sender really
 //	                   writes every byte); Commit. View the echo; verify
-//	                   every byte in place (verifyFull); Release.
+//	                   every byte in place (verifyFull) and Release it,
+//	                   pipelined as the copy path (pingLoop): after the
+//	                   next message is sent.
 //	ping-pong, peer    View; check length and sequence number (verifyHead,
 //	                   as the copy path); Borrow; copy the viewed message
 //	                   into the borrowed space; Commit; Release. The two
@@ -31,12 +33,9 @@ package harness
 import (
 	"fmt"
 	"github.com/ipcbench/ipcbench/internal/memcopy"
-	"sync/atomic"
 
 	"github.com/ipcbench/ipcbench/harness/internal/clock"
 	"github.com/ipcbench/ipcbench/transports"
-
-	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // zeroCopyConn returns the session's Conn as a ZeroCopyConn.
@@ -66,26 +65,33 @@ func zcSend(zc transports.ZeroCopyConn, pat []byte, seq uint64) error {
 	return nil
 }
 
-// zcRoundTrip sends the pattern stamped with seq in place, views the echo
-// and checks every byte of it in place.
-func zcRoundTrip(zc transports.ZeroCopyConn, pat []byte, seq uint64) error {
-	if err := zcSend(zc, pat, seq); err != nil {
-		return err
-	}
-	v, err := zc.View()
+// zcExchange is the exchange of api=zerocopy: the pattern written and
+// stamped in borrowed space; the echo viewed, checked in place and
+// released.
+type zcExchange struct {
+	zc   transports.ZeroCopyConn
+	pat  []byte
+	view []byte
+}
+
+func (x *zcExchange) send(seq uint64) error { return zcSend(x.zc, x.pat, seq) }
+
+func (x *zcExchange) recv() error {
+	v, err := x.zc.View()
 	if err != nil {
 		return fmt.Errorf("view: %w", err)
 	}
-	err = verifyFull(v, pat, len(pat), seq)
-	if rerr := zc.Release(); rerr != nil && err == nil {
-		err = fmt.Errorf("release: %w", rerr)
-	}
-	return err
+	x.view = v
+	return nil
 }
 
-// zcPingLoop is pingLoop through the zero-copy path.
-func zcPingLoop(l *looper, zc transports.ZeroCopyConn, pat []byte, hist *hdrhistogram.Histogram, progress *atomic.Uint64) (uint64, error) {
-	return timedLoop(l, hist, progress, func(seq uint64) error { return zcRoundTrip(zc, pat, seq) })
+func (x *zcExchange) check(seq uint64) error {
+	err := verifyFull(x.view, x.pat, len(x.pat), seq)
+	if rerr := x.zc.Release(); rerr != nil && err == nil {
+		err = fmt.Errorf("release: %w", rerr)
+	}
+	x.view = nil
+	return err
 }
 
 // zcPingpong is pingpong for api=zerocopy.
@@ -98,8 +104,9 @@ func (s *Session) zcPingpong(l *looper) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	seq, err := zcPingLoop(l, zc, r.pat, r.hist, &s.progress)
-	return s.endPingPong(r, seq, err, func(seq uint64) error { return zcRoundTrip(zc, r.pat, seq) })
+	x := &zcExchange{zc: zc, pat: r.pat}
+	seq, err := pingLoop(l, x, r.hist, &s.progress)
+	return s.endPingPong(r, seq, err, x)
 }
 
 // zcStream is stream for api=zerocopy (reliable transports only: no flow

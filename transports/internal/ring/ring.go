@@ -282,7 +282,7 @@ func (r *Ring) Consumer(ev Events, stop *atomic.Bool) *Consumer {
 		r: r, data: r.data, cap: r.cap, maxMsg: r.maxMsg,
 		tailp:    r.word(offTail),
 		myClosed: r.flag(offConsumerClosed), peerClosed: r.flag(offProducerClosed),
-		ev: ev, stop: stop, view: -1, relaxed: ev.polling(),
+		ev: ev, stop: stop, view: -1, relaxed: ev.polling(), counting: wait.IsCounting(ev.Data),
 	}
 }
 
@@ -482,7 +482,8 @@ type Consumer struct {
 	ev         Events
 	stop       *atomic.Bool
 	relaxed    bool // polling events: release stores, no Notify
-	token      bool // a PerMessage wait succeeded for the message at off
+	counting   bool // the data event counts messages: Wait for each one
+	token      bool // a wait succeeded for the message at off
 	view       int  // length of the message handed out by Peek, -1 if none
 	viewSum    uint64
 	viewCheck  bool // the view's header carried a checksum
@@ -512,6 +513,11 @@ func (c *Consumer) Peek() ([]byte, error) {
 		return c.data[c.off+recHeader : c.off+recHeader+c.view : c.off+recHeader+c.view], nil
 	}
 	for {
+		if !c.token && !c.counting && atomic.LoadUint64(c.hdrAt(c.off)) != 0 {
+			// Already there: what Wait would find at once, without
+			// its calls (only a counting event needs one per message).
+			c.token = true
+		}
 		if !c.token {
 			if err := c.ev.Data.Wait(c); err != nil {
 				return nil, err

