@@ -537,3 +537,64 @@ func FuzzRing(f *testing.F) {
 		}
 	})
 }
+
+// countingEvent is a data event that counts its Waits; counting says
+// whether it claims wait.Counting.
+type countingEvent struct {
+	waits    int
+	counting bool
+}
+
+func (e *countingEvent) Wait(c wait.Cond) error {
+	e.waits++
+	for !c.Ready() {
+	}
+	return nil
+}
+func (e *countingEvent) Notify()        {}
+func (e *countingEvent) Wake()          {}
+func (e *countingEvent) Counting() bool { return e.counting }
+
+// TestWaitPerMessage: a consumer takes a message that is already there
+// without its wait strategy, except from a counting event (sem, sysvsem),
+// whose receiver must wait once per message to take its token.
+func TestWaitPerMessage(t *testing.T) {
+	for _, counting := range []bool{false, true} {
+		mem := alignedMem(Size(64))
+		r, err := Init(mem, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		space, err := wait.Lookup("spin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		set, _, err := space.Create([]wait.Slot{{Mem: r.SpaceSlot()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := &countingEvent{counting: counting}
+		var stop atomic.Bool
+		p := r.Producer(Events{Data: ev, Space: set.Event(0)}, &stop)
+		c := r.Consumer(Events{Data: ev, Space: set.Event(0)}, &stop)
+		buf := make([]byte, 64)
+		for i := range 3 {
+			if err := p.Send([]byte{byte(i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range 3 {
+			if n, err := c.Recv(buf); err != nil || n != 1 || buf[0] != byte(i) {
+				t.Fatalf("counting=%v: message %d: %d bytes %v, err %v", counting, i, n, buf[:n], err)
+			}
+		}
+		want := 0
+		if counting {
+			want = 3
+		}
+		if ev.waits != want {
+			t.Errorf("counting=%v: %d waits for 3 messages already there, want %d", counting, ev.waits, want)
+		}
+		set.Close()
+	}
+}
