@@ -8,33 +8,41 @@ import (
 
 // spinner is an adaptive spin budget, local to one side's event. A spin
 // that succeeds restores the full budget; one that fails halves it, down
-// to min. At min, every probeEvery-th wait spins the full budget again,
-// so that a budget that collapsed during a slow phase (start-up, a
-// descheduled peer) recovers once the peer answers fast again; when the
-// two processes share a CPU the probes fail and cost one full spin in
-// probeEvery waits.
+// to min. At min, every period-th wait spins the full budget again (a
+// probe), so that a budget that collapsed during a slow phase (start-up,
+// a descheduled peer) recovers once the peer answers fast again. When the
+// two processes share a CPU every probe fails, and a full spin is tens of
+// microseconds during which the peer cannot run: so each failed probe
+// doubles the period, from probeEvery up to probeMax, and a success sets
+// it back. (With a fixed period of 32 the probes alone cost about 1.5 µs
+// a wait, 40 % of a 64-byte round trip at pin=same.)
 type spinner struct {
 	limit, min, max uint32 // iterations (polls)
-	fails           uint32 // consecutive failed waits at min
+	fails           uint32 // waits at min since the last probe
+	period          uint32 // waits at min between two probes
 }
 
 // spinChunk is how many PAUSEs run between two looks at the Cond, after
-// the first tightPolls looks; probeEvery is the probing period at min.
+// the first tightPolls looks; probeEvery and probeMax bound the probing
+// period at min.
 const (
 	spinChunk  = 1
 	tightPolls = 64
 	probeEvery = 32
+	probeMax   = 4096
 )
 
-func newSpinner(min, max uint32) *spinner { return &spinner{limit: max, min: min, max: max} }
+func newSpinner(min, max uint32) *spinner {
+	return &spinner{limit: max, min: min, max: max, period: probeEvery}
+}
 
 // spin polls c for up to the current budget and reports whether c became
 // ready, adapting the budget.
 func (s *spinner) spin(c Cond) bool {
-	budget := s.limit
+	budget, probe := s.limit, false
 	if budget == s.min {
-		if s.fails++; s.fails%probeEvery == 0 {
-			budget = s.max
+		if s.fails++; s.fails >= s.period {
+			budget, probe, s.fails = s.max, true, 0
 		}
 	}
 	for i := uint32(0); i < budget; i++ {
@@ -45,11 +53,14 @@ func (s *spinner) spin(c Cond) bool {
 			pause(spinChunk)
 		}
 		if c.Ready() {
-			s.limit, s.fails = s.max, 0
+			s.limit, s.fails, s.period = s.max, 0, probeEvery
 			return true
 		}
 	}
 	s.limit = max(s.limit/2, s.min)
+	if probe {
+		s.period = min(s.period*2, probeMax)
+	}
 	return false
 }
 

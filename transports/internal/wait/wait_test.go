@@ -173,8 +173,9 @@ func TestSemCounts(t *testing.T) {
 }
 
 // TestSpinAdapts checks that failed spins shrink the budget to its floor,
-// that the floor probes with a full spin now and then, and that a success
-// restores the full budget.
+// that the floor probes with a full spin now and then, less and less often
+// while the probes fail, and that a success restores the full budget and
+// the probing period.
 func TestSpinAdapts(t *testing.T) {
 	sp := newSpinner(spinMin, spinMax)
 	var c cond
@@ -184,12 +185,31 @@ func TestSpinAdapts(t *testing.T) {
 	if sp.limit != spinMin {
 		t.Errorf("after failures: budget %d, want %d", sp.limit, spinMin)
 	}
-	sp.fails = probeEvery - 1
+	// Count the probes (full spins) among failing waits at the floor:
+	// periods 32, 64, 128, 256, 512 fit in 1000 waits (plus the rest).
+	probes := 0
+	for range 1000 {
+		before := sp.period
+		sp.spin(&c)
+		if sp.period != before {
+			probes++
+		}
+	}
+	if probes < 4 || probes > 6 || sp.period < 512 {
+		t.Errorf("1000 failing waits: %d probes, period now %d; want about 5, period >= 512", probes, sp.period)
+	}
+	for range 10 * probeMax {
+		sp.spin(&c)
+	}
+	if sp.period != probeMax {
+		t.Errorf("period %d, want the cap %d", sp.period, probeMax)
+	}
+	sp.fails = sp.period - 1
 	// The next wait is a probe: a full spin, which here succeeds.
 	go func() { time.Sleep(time.Millisecond); c.avail.Store(1) }()
 	for !sp.spin(&c) {
 	}
-	if sp.limit != spinMax {
-		t.Errorf("after a success: budget %d, want %d", sp.limit, spinMax)
+	if sp.limit != spinMax || sp.period != probeEvery {
+		t.Errorf("after a success: budget %d, period %d; want %d, %d", sp.limit, sp.period, spinMax, probeEvery)
 	}
 }
