@@ -38,7 +38,7 @@ const (
 	flag1Off = 192
 	dataOff  = 4096
 	stop     = ^uint32(0)
-	spins    = 4000
+	spins    = 2048 // polls before yielding; as scripts/crosscheck/ref.c
 )
 
 // Shared is memory shared by the two processes of a reference
