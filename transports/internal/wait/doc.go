@@ -55,10 +55,13 @@
 //	signal   a real-time signal (sig.Wake) queued to the sleeping thread
 //
 // Spinning adapts: a spin that ended in success restores the full budget,
-// one that failed halves it, and at the minimum every 32nd wait probes
-// with a full spin. When both processes share a CPU no spin can succeed
-// (the peer cannot run), so the budget falls to its minimum within a few
-// waits and the spin strategy degenerates to sched_yield, which hands the
-// CPU to the peer, instead of burning its time slice. The first 64 polls
-// of a spin are back to back, later ones separated by PAUSE.
+// one that failed halves it, and at the minimum a wait now and then probes
+// with a full spin: every 32nd at first, half as often after each failed
+// probe (down to every 4096th), every 32nd again after a success. When
+// both processes share a CPU no spin can succeed (the peer cannot run), so
+// the budget falls to its minimum within a few waits, the probes grow rare,
+// and the spin strategy degenerates to sched_yield, which hands the CPU to
+// the peer, instead of burning its time slice. The first 64 polls of a
+// spin are back to back, later ones separated by PAUSE. (Package ring's
+// Recv makes its own first looks before a polling strategy's Wait.)
 package wait
