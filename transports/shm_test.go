@@ -407,3 +407,44 @@ func TestShmSignalMask(t *testing.T) {
 		t.Error("wake signal still blocked after Close on the waiting thread")
 	}
 }
+
+// TestShmNoAllocs: sending and receiving a message through any
+// shared-memory transport allocates nothing, copying or in place: the
+// hot path of every shared-memory figure.
+func TestShmNoAllocs(t *testing.T) {
+	for _, name := range shmNames(t) {
+		t.Run("transport="+name, func(t *testing.T) {
+			parent, peer := transporttest.Pair(t, name, transports.Options{MaxMessage: 4096})
+			msg, buf := make([]byte, 1000), make([]byte, 4096)
+			if a := testing.AllocsPerRun(200, func() {
+				if err := parent.Send(msg); err != nil {
+					t.Fatal(err)
+				}
+				if n, err := peer.Recv(buf); err != nil || n != len(msg) {
+					t.Fatal(n, err)
+				}
+			}); a != 0 {
+				t.Errorf("api=raw: %v allocations per message, want 0", a)
+			}
+			zp, zq := zcPair(t, name, 4096)
+			if a := testing.AllocsPerRun(200, func() {
+				b, err := zp.Borrow(1000)
+				if err != nil {
+					t.Fatal(err)
+				}
+				copy(b, msg)
+				if err := zp.Commit(1000); err != nil {
+					t.Fatal(err)
+				}
+				if v, err := zq.View(); err != nil || len(v) != 1000 {
+					t.Fatal(len(v), err)
+				}
+				if err := zq.Release(); err != nil {
+					t.Fatal(err)
+				}
+			}); a != 0 {
+				t.Errorf("api=zerocopy: %v allocations per message, want 0", a)
+			}
+		})
+	}
+}
