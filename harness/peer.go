@@ -221,20 +221,61 @@ func (p *peerState) runFunc(r request) response {
 	return resp
 }
 
+// A port is the peer's end of the data path, copying or zero-copy: recv
+// returns the next message (in the peer's buffer, or in place), echo sends
+// the message recv returned back and is done with it, done is done with it
+// without an echo.
+type port interface {
+	recv() ([]byte, error)
+	echo(msg []byte) error
+	done() error
+}
+
+// copyPort is the port of the copying APIs: Recv into the peer's buffer,
+// Send back from it.
+type copyPort struct {
+	conn transports.Conn
+	buf  []byte
+}
+
+func (c *copyPort) recv() ([]byte, error) {
+	n, err := c.conn.Recv(c.buf)
+	if err != nil {
+		return nil, fmt.Errorf("recv: %w", err)
+	}
+	return c.buf[:n], nil
+}
+
+func (c *copyPort) echo(msg []byte) error {
+	if err := c.conn.Send(msg); err != nil {
+		return fmt.Errorf("send: %w", err)
+	}
+	return nil
+}
+
+func (c *copyPort) done() error { return nil }
+
+// port returns the session's port: zero-copy (zerocopy.go) when the Conn
+// offers it, else copying.
+func (p *peerState) port() port {
+	if zc, ok := p.conn.(transports.ZeroCopyConn); ok {
+		return &zcPort{zc}
+	}
+	return &copyPort{p.conn, p.buf[:cap(p.buf)]}
+}
+
 // echo returns Count messages unchanged, whatever their size.
 func (p *peerState) echo(r request) (response, error) {
-	if zc, ok := p.conn.(transports.ZeroCopyConn); ok {
-		return p.zcEcho(zc, r) // zerocopy.go
-	}
 	var resp response
+	pt := p.port()
 	for i := 0; i < r.Count; i++ {
-		n, err := p.conn.Recv(p.buf)
+		msg, err := pt.recv()
 		if err != nil {
-			return resp, fmt.Errorf("message %d: recv: %w", i, err)
+			return resp, fmt.Errorf("message %d: %w", i, err)
 		}
 		resp.Received++
-		if err := p.conn.Send(p.buf[:n]); err != nil {
-			return resp, fmt.Errorf("message %d: send: %w", i, err)
+		if err := pt.echo(msg); err != nil {
+			return resp, fmt.Errorf("message %d: %w", i, err)
 		}
 	}
 	return resp, nil
@@ -243,27 +284,24 @@ func (p *peerState) echo(r request) (response, error) {
 // pingpong echoes Size-byte messages, checking length and sequence number,
 // until the end-flagged one (echoed too).
 func (p *peerState) pingpong(r request) (response, error) {
-	if zc, ok := p.conn.(transports.ZeroCopyConn); ok {
-		return p.zcPingpong(zc, r) // zerocopy.go
-	}
 	var resp response
-	buf := p.buf[:cap(p.buf)]
+	pt := p.port()
 	for seq := uint64(0); ; seq++ {
-		n, err := p.conn.Recv(buf)
+		msg, err := pt.recv()
 		if err != nil {
-			return resp, fmt.Errorf("message %d: recv: %w", seq, err)
+			return resp, fmt.Errorf("message %d: %w", seq, err)
 		}
-		msg := buf[:n]
 		want := seq
-		if n >= 8 && seqOf(msg)&endFlag != 0 {
+		if len(msg) >= 8 && seqOf(msg)&endFlag != 0 {
 			want |= endFlag
 		}
 		if err := verifyHead(msg, r.Size, want); err != nil {
+			pt.done()
 			return resp, err
 		}
 		resp.Received++
-		if err := p.conn.Send(msg); err != nil {
-			return resp, fmt.Errorf("message %d: send: %w", seq, err)
+		if err := pt.echo(msg); err != nil {
+			return resp, fmt.Errorf("message %d: %w", seq, err)
 		}
 		if want&endFlag != 0 {
 			return resp, nil
@@ -276,25 +314,25 @@ func (p *peerState) pingpong(r request) (response, error) {
 // transport it acknowledges every Window messages on the transport itself
 // (flow control) and counts gaps in the sequence as losses.
 func (p *peerState) stream(r request) (response, error) {
-	if zc, ok := p.conn.(transports.ZeroCopyConn); ok {
-		return p.zcStream(zc, r) // zerocopy.go
-	}
 	var resp response
+	pt := p.port()
+	if _, zc := pt.(*zcPort); zc && r.Window > 0 {
+		return resp, fmt.Errorf("zero-copy stream with a flow-control window of %d: lossy transports have no zero-copy path", r.Window)
+	}
 	pat := pattern(r.Seed, r.Size)
-	buf := p.buf[:cap(p.buf)]
 	var ack []byte
 	if r.Window > 0 {
 		ack = make([]byte, 8)
 	}
 	next, acked := uint64(0), uint64(0)
 	for {
-		n, err := p.conn.Recv(buf)
+		msg, err := pt.recv()
 		if err != nil {
-			return resp, fmt.Errorf("message %d: recv: %w", next, err)
+			return resp, fmt.Errorf("message %d: %w", next, err)
 		}
-		msg := buf[:n]
-		if n < 8 {
-			return resp, &VerifyError{next, fmt.Sprintf("length %d, want %d", n, r.Size)}
+		if len(msg) < 8 {
+			pt.done()
+			return resp, &VerifyError{next, fmt.Sprintf("length %d, want %d", len(msg), r.Size)}
 		}
 		seq := seqOf(msg)
 		end := seq&endFlag != 0
@@ -302,9 +340,14 @@ func (p *peerState) stream(r request) (response, error) {
 		if r.Window > 0 && num > next {
 			resp.Lost += int64(num - next) // a lossy transport dropped these
 		} else if num != next {
+			pt.done()
 			return resp, &VerifyError{next, fmt.Sprintf("sequence number %d, want %d (lost or reordered)", num, next)}
 		}
-		if err := verifyFull(msg, pat, r.Size, seq); err != nil {
+		err = verifyFull(msg, pat, r.Size, seq)
+		if derr := pt.done(); derr != nil && err == nil {
+			err = fmt.Errorf("message %d: %w", next, derr)
+		}
+		if err != nil {
 			return resp, err
 		}
 		resp.Received++

@@ -123,16 +123,33 @@ func (s *Session) checkSize() error {
 // pingpong sends a message, waits for the echo and verifies every byte of
 // it, once per loop iteration.
 func (s *Session) pingpong(l *looper) (*Result, error) {
-	if s.cfg.API == transports.ZeroCopy {
-		return s.zcPingpong(l) // zerocopy.go
+	newX, err := s.exchangeFor()
+	if err != nil {
+		return nil, err
 	}
 	r, err := s.startRun(PingPong, 0)
 	if err != nil {
 		return nil, err
 	}
-	x := &copyExchange{conn: s.conn, msg: append([]byte(nil), r.pat...), buf: make([]byte, s.cfg.MaxMessage), pat: r.pat}
+	x := newX(r.pat)
 	seq, err := pingLoop(l, x, r.hist, &s.progress)
 	return s.endPingPong(r, seq, err, x)
+}
+
+// exchangeFor checks that the session's API can run a workload and returns
+// the constructor of its exchange for a run's pattern: copying, or
+// zero-copy (zerocopy.go).
+func (s *Session) exchangeFor() (func(pat []byte) exchange, error) {
+	if s.cfg.API != transports.ZeroCopy {
+		return func(pat []byte) exchange {
+			return &copyExchange{conn: s.conn, msg: append([]byte(nil), pat...), buf: make([]byte, s.cfg.MaxMessage), pat: pat}
+		}, nil
+	}
+	zc, err := s.zeroCopyConn()
+	if err != nil {
+		return nil, err
+	}
+	return func(pat []byte) exchange { return &zcExchange{zc: zc, pat: pat} }, nil
 }
 
 // endPingPong ends a ping-pong run of either path: it reports a failure of
@@ -281,8 +298,9 @@ func streamWindow(size int) int { return max(1, min(64, (1<<19)/size)) }
 // verifies every byte of each. The timed region includes the drain: the
 // wait until the peer has received and checked the last message.
 func (s *Session) stream(l *looper) (*Result, error) {
-	if s.cfg.API == transports.ZeroCopy {
-		return s.zcStream(l) // zerocopy.go
+	newX, err := s.exchangeFor()
+	if err != nil {
+		return nil, err
 	}
 	size, conn := s.cfg.Size, s.conn
 	lossy := s.Limits().Lossy
@@ -296,16 +314,14 @@ func (s *Session) stream(l *looper) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	pat, hist, u0 := r.pat, r.hist, r.u0
-	msg := append([]byte(nil), pat...)
+	x, hist, u0 := newX(r.pat), r.hist, r.u0
 	var seq, acked uint64
 	var acksRead int64
 	prev := clock.Ticks()
 	for l.next() {
-		stamp(msg, seq)
-		if err := conn.Send(msg); err != nil {
+		if err := x.send(seq); err != nil {
 			s.stopWatchdog()
-			return nil, s.runError(Stream, seq, fmt.Errorf("send: %w", err))
+			return nil, s.runError(Stream, seq, err)
 		}
 		seq++
 		if window > 0 && seq%uint64(window) == 0 && seq >= 2*uint64(window) {
@@ -335,10 +351,9 @@ func (s *Session) stream(l *looper) (*Result, error) {
 	if l.b != nil {
 		l.b.StartTimer() // the drain belongs to the measurement
 	}
-	stamp(msg, seq|endFlag)
-	if err := conn.Send(msg); err != nil {
+	if err := x.send(seq | endFlag); err != nil {
 		s.stopWatchdog()
-		return nil, s.runError(Stream, seq, fmt.Errorf("send: %w", err))
+		return nil, s.runError(Stream, seq, err)
 	}
 	rep, err := s.Finish(Stream)
 	if l.b != nil {

@@ -34,7 +34,6 @@ import (
 	"fmt"
 	"github.com/ipcbench/ipcbench/internal/memcopy"
 
-	"github.com/ipcbench/ipcbench/harness/internal/clock"
 	"github.com/ipcbench/ipcbench/transports"
 )
 
@@ -94,161 +93,34 @@ func (x *zcExchange) check(seq uint64) error {
 	return err
 }
 
-// zcPingpong is pingpong for api=zerocopy.
-func (s *Session) zcPingpong(l *looper) (*Result, error) {
-	zc, err := s.zeroCopyConn()
+// zcPort is the peer's port of api=zerocopy: View in place; the echo is
+// copied into borrowed space (the two directions are two rings, so it
+// cannot be handed back in place); done is Release.
+type zcPort struct{ zc transports.ZeroCopyConn }
+
+func (z *zcPort) recv() ([]byte, error) {
+	v, err := z.zc.View()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("view: %w", err)
 	}
-	r, err := s.startRun(PingPong, 0)
-	if err != nil {
-		return nil, err
-	}
-	x := &zcExchange{zc: zc, pat: r.pat}
-	seq, err := pingLoop(l, x, r.hist, &s.progress)
-	return s.endPingPong(r, seq, err, x)
+	return v, nil
 }
 
-// zcStream is stream for api=zerocopy (reliable transports only: no flow
-// control window).
-func (s *Session) zcStream(l *looper) (*Result, error) {
-	zc, err := s.zeroCopyConn()
-	if err != nil {
-		return nil, err
-	}
-	r, err := s.startRun(Stream, 0)
-	if err != nil {
-		return nil, err
-	}
-	size, pat, hist, u0 := s.cfg.Size, r.pat, r.hist, r.u0
-	var seq uint64
-	prev := clock.Ticks()
-	for l.next() {
-		if err := zcSend(zc, pat, seq); err != nil {
-			s.stopWatchdog()
-			return nil, s.runError(Stream, seq, err)
-		}
-		seq++
-		now := clock.Ticks()
-		record(hist, now-prev)
-		prev = now
-		if seq%progressEvery == 0 {
-			s.progress.Store(seq)
-		}
-	}
-	if l.b != nil {
-		l.b.StartTimer() // the drain belongs to the measurement
-	}
-	if err := zcSend(zc, pat, seq|endFlag); err != nil {
-		s.stopWatchdog()
-		return nil, s.runError(Stream, seq, err)
-	}
-	rep, err := s.Finish(Stream)
-	if l.b != nil {
-		l.b.StopTimer()
-	}
-	if err != nil {
-		return nil, s.runError(Stream, seq, err)
-	}
-	if rep.Received != int64(seq)+1 || rep.Lost != 0 {
-		return nil, s.runError(Stream, seq, fmt.Errorf("peer accounted for %d messages (received %d, lost %d), parent sent %d", rep.Received+rep.Lost, rep.Received, rep.Lost, seq+1))
-	}
-	return &Result{Workload: Stream, Size: size, Ops: int64(seq), Hist: hist, NsPerTick: clock.NsPerTick(), Parent: readUsage().Sub(u0), Peer: rep.Usage}, nil
-}
-
-// zcEcho is the peer's echo through the zero-copy path: each viewed
-// message is copied into borrowed space, whatever its size.
-func (p *peerState) zcEcho(zc transports.ZeroCopyConn, r request) (response, error) {
-	var resp response
-	for i := 0; i < r.Count; i++ {
-		v, err := zc.View()
-		if err != nil {
-			return resp, fmt.Errorf("message %d: view: %w", i, err)
-		}
-		resp.Received++
-		if err := zcEchoOne(zc, v); err != nil {
-			return resp, fmt.Errorf("message %d: %w", i, err)
-		}
-	}
-	return resp, nil
-}
-
-// zcEchoOne copies the viewed message v into borrowed space, commits the
-// copy and releases v.
-func zcEchoOne(zc transports.ZeroCopyConn, v []byte) error {
-	b, err := zc.Borrow(len(v))
+func (z *zcPort) echo(v []byte) error {
+	b, err := z.zc.Borrow(len(v))
 	if err != nil {
 		return fmt.Errorf("borrow: %w", err)
 	}
 	memcopy.Copy(b, v)
-	if err := zc.Commit(len(v)); err != nil {
+	if err := z.zc.Commit(len(v)); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	if err := zc.Release(); err != nil {
+	return z.done()
+}
+
+func (z *zcPort) done() error {
+	if err := z.zc.Release(); err != nil {
 		return fmt.Errorf("release: %w", err)
 	}
 	return nil
-}
-
-// zcPingpong is the peer's pingpong through the zero-copy path: view,
-// check length and sequence number, echo by copying into borrowed space.
-func (p *peerState) zcPingpong(zc transports.ZeroCopyConn, r request) (response, error) {
-	var resp response
-	for seq := uint64(0); ; seq++ {
-		v, err := zc.View()
-		if err != nil {
-			return resp, fmt.Errorf("message %d: view: %w", seq, err)
-		}
-		want := seq
-		if len(v) >= 8 && seqOf(v)&endFlag != 0 {
-			want |= endFlag
-		}
-		if err := verifyHead(v, r.Size, want); err != nil {
-			zc.Release()
-			return resp, err
-		}
-		resp.Received++
-		if err := zcEchoOne(zc, v); err != nil {
-			return resp, fmt.Errorf("message %d: %w", seq, err)
-		}
-		if want&endFlag != 0 {
-			return resp, nil
-		}
-	}
-}
-
-// zcStream is the peer's stream through the zero-copy path: every byte
-// verified in place.
-func (p *peerState) zcStream(zc transports.ZeroCopyConn, r request) (response, error) {
-	var resp response
-	if r.Window > 0 {
-		return resp, fmt.Errorf("zero-copy stream with a flow-control window of %d: lossy transports have no zero-copy path", r.Window)
-	}
-	pat := pattern(r.Seed, r.Size)
-	for next := uint64(0); ; next++ {
-		v, err := zc.View()
-		if err != nil {
-			return resp, fmt.Errorf("message %d: view: %w", next, err)
-		}
-		if len(v) < 8 {
-			zc.Release()
-			return resp, &VerifyError{next, fmt.Sprintf("length %d, want %d", len(v), r.Size)}
-		}
-		seq := seqOf(v)
-		if num := seq &^ endFlag; num != next {
-			zc.Release()
-			return resp, &VerifyError{next, fmt.Sprintf("sequence number %d, want %d (lost or reordered)", num, next)}
-		}
-		err = verifyFull(v, pat, r.Size, seq)
-		if rerr := zc.Release(); rerr != nil && err == nil {
-			err = fmt.Errorf("message %d: release: %w", next, rerr)
-		}
-		if err != nil {
-			return resp, err
-		}
-		resp.Received++
-		if seq&endFlag != 0 {
-			return resp, nil
-		}
-	}
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/ipcbench/ipcbench/internal/benchtext"
 )
 
 // FuzzParse feeds arbitrary text to the results parser, then compares the
@@ -15,7 +17,7 @@ import (
 func FuzzParse(f *testing.F) {
 	for _, name := range []string{"old.txt", "new-slow.txt", "garbage.txt"} {
 		if b, err := os.ReadFile(filepath.Join("testdata", name)); err == nil {
-			f.Add(head(b, 3))
+			f.Add(benchtext.Head(b, 3))
 		}
 	}
 	f.Add([]byte("goos: linux\nBenchmarkPingPong/transport=pipe/api=raw/pin=same/size=64-2 10 1e308 ns/op -1 p99-ns\n"))
@@ -58,22 +60,4 @@ func hasNonFinite(r *Results) bool {
 		}
 	}
 	return false
-}
-
-// head is b up to its n-th benchmark line: small seeds keep the
-// fuzzer's minimisation of new inputs short.
-func head(b []byte, n int) []byte {
-	for i := 0; i < len(b); {
-		j := bytes.IndexByte(b[i:], '\n')
-		if j < 0 {
-			break
-		}
-		if bytes.HasPrefix(b[i:], []byte("Benchmark")) {
-			if n--; n == 0 {
-				return b[:i+j+1]
-			}
-		}
-		i += j + 1
-	}
-	return b
 }

@@ -199,7 +199,6 @@ var (
 	sideBlocking = side{"blocking shared memory", inClass(ClassBlocking), ""}
 	sideSpinning = side{"spinning shared memory", inClass(ClassSpinning), ""}
 	sideZeroCopy = side{"zero-copy shared memory", IsSharedMemory, APIZeroCopy}
-	sideAnySHM   = side{"shared memory", IsSharedMemory, ""}
 )
 
 func (r *Results) sidePoints(m metric, s side, size int, pin string) []point {
@@ -237,12 +236,6 @@ func (r *Results) duels(m metric, pin string, a, b side) []duel {
 		ds = append(ds, d)
 	}
 	return ds
-}
-
-// shmDuels compares, size by size at the main pin, the best shared-memory
-// transport (any wait, copying API) with the best kernel transport.
-func (r *Results) shmDuels(m metric) []duel {
-	return r.duels(m, r.mainPin(m.Bench), sideAnySHM, sideKernel)
 }
 
 // crossover returns the smallest size from which side A wins at every

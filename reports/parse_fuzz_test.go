@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/ipcbench/ipcbench/internal/benchtext"
 )
 
 // FuzzLoad feeds arbitrary text to the results parser and to what a
@@ -12,7 +14,7 @@ import (
 // Nothing may panic: malformed input ends as warnings or an error.
 func FuzzLoad(f *testing.F) {
 	if b, err := os.ReadFile(filepath.Join("testdata", "results.txt")); err == nil {
-		f.Add(head(b, 3))
+		f.Add(benchtext.Head(b, 3))
 	}
 	f.Add([]byte("kernel: 6.1\nBenchmarkPingPong/transport=pipe/api=raw/pin=split/size=64-2 1000 8120 ns/op 15.76 MB/s 7000 p50-ns\n"))
 	f.Add([]byte("BenchmarkStream/transport=udp/api=raw/pin=same/size=-1-2 1 NaN ns/op +Inf lost-%\n"))
@@ -34,22 +36,4 @@ func FuzzLoad(f *testing.F) {
 		}
 		Verdicts(res)
 	})
-}
-
-// head is b up to its n-th benchmark line: small seeds keep the
-// fuzzer's minimisation of new inputs short.
-func head(b []byte, n int) []byte {
-	for i := 0; i < len(b); {
-		j := bytes.IndexByte(b[i:], '\n')
-		if j < 0 {
-			break
-		}
-		if bytes.HasPrefix(b[i:], []byte("Benchmark")) {
-			if n--; n == 0 {
-				return b[:i+j+1]
-			}
-		}
-		i += j + 1
-	}
-	return b
 }

@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/montanaflynn/stats"
@@ -100,15 +99,4 @@ func (r *Results) Stat(k Key, unit string) (Summary, bool) {
 		return Summary{}, false
 	}
 	return Summarize(s.Values), true
-}
-
-// interval formats the summary's interval for tables.
-func (s Summary) interval(f func(float64) string) string {
-	if s.N == 1 {
-		return "n=1"
-	}
-	if s.CI {
-		return fmt.Sprintf("[%s, %s]", f(s.Lo), f(s.Hi))
-	}
-	return fmt.Sprintf("range [%s, %s]", f(s.Lo), f(s.Hi))
 }

@@ -120,12 +120,6 @@ func winWord(o Order) string {
 	return map[Order]string{Better: "wins", Worse: "loses", Tie: "not distinguishable"}[o]
 }
 
-// duelFigure writes one duel as a figure line.
-func duelFigure(m metric, d duel) string {
-	w := map[Order]string{Better: "shared memory wins", Worse: "shared memory loses", Tie: "not distinguishable"}[d.Outcome]
-	return fmt.Sprintf("%s at %s, pin=%s: %s vs %s (%s)", m.Name, SizeLabel(d.Size), d.Pin, pointFig(d.A, m.Format), pointFig(d.B, m.Format), w)
-}
-
 func measurable(ds []duel) []duel {
 	var out []duel
 	for _, d := range ds {
@@ -166,6 +160,21 @@ func (r *Results) claimPins() []string {
 // shmSides are the shared-memory classes judged against the kernel
 // transports, each on its own: like is compared with like.
 var shmSides = []side{sideSpinning, sideBlocking, sideZeroCopy}
+
+// endFigures returns the class figures of m at pin at the smallest and
+// the largest of sizes (one when they are the same size).
+func (r *Results) endFigures(m metric, pin string, sizes []int) []string {
+	var out []string
+	for i, size := range []int{sizes[0], sizes[len(sizes)-1]} {
+		if i == 1 && size == sizes[0] {
+			break
+		}
+		if f, ok := r.classFigure(m, pin, size); ok {
+			out = append(out, f)
+		}
+	}
+	return out
+}
 
 // classFigure writes, for one metric, pin and size, the best kernel
 // transport and the best of every shared-memory class with its outcome.
@@ -247,14 +256,7 @@ func judgeC1(r *Results) Verdict {
 			if len(sizes) == 0 {
 				continue
 			}
-			for _, size := range []int{sizes[0], sizes[len(sizes)-1]} {
-				if f, ok := r.classFigure(m, pin, size); ok {
-					v.Figures = append(v.Figures, f)
-				}
-				if sizes[0] == sizes[len(sizes)-1] {
-					break
-				}
-			}
+			v.Figures = append(v.Figures, r.endFigures(m, pin, sizes)...)
 			for _, size := range sizes {
 				won := false
 				measured := false
@@ -797,11 +799,7 @@ func judgeC10(r *Results) Verdict {
 		if len(sizes) == 0 {
 			continue
 		}
-		for _, size := range []int{sizes[0], sizes[len(sizes)-1]} {
-			if f, ok := r.classFigure(m, pin, size); ok {
-				v.Figures = append(v.Figures, f)
-			}
-		}
+		v.Figures = append(v.Figures, r.endFigures(m, pin, sizes)...)
 		for _, sd := range shmSides {
 			ds := measurable(r.duels(m, pin, sd, sideKernel))
 			if len(ds) == 0 {

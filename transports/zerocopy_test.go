@@ -182,6 +182,20 @@ func fillRing(t *testing.T, p transports.ZeroCopyConn, n int) (int, chan borrowR
 	return 0, nil
 }
 
+// awaitBorrowError waits up to 5 s for the blocked Borrow behind pending to
+// end with an error wrapping want, after what happened.
+func awaitBorrowError(t *testing.T, pending chan borrowResult, want error, what string) {
+	t.Helper()
+	select {
+	case r := <-pending:
+		if !errors.Is(r.err, want) {
+			t.Fatalf("borrow after %s: %v, want %v", what, r.err, want)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("%s did not end a blocked Borrow", what)
+	}
+}
+
 // TestZeroCopyHoldEverySlot: a receiver that holds its view and receives
 // no more blocks the sender's Borrow once the ring is full; nothing is
 // overwritten; the Borrow returns when space is released, or with
@@ -239,14 +253,7 @@ func TestZeroCopyHoldEverySlot(t *testing.T) {
 			// Fill again, then Interrupt ends the blocked Borrow.
 			_, pending = fillRing(t, p, size)
 			p.(transports.Interrupter).Interrupt()
-			select {
-			case r := <-pending:
-				if !errors.Is(r.err, transports.ErrInterrupted) {
-					t.Fatalf("borrow after Interrupt: %v, want ErrInterrupted", r.err)
-				}
-			case <-time.After(5 * time.Second):
-				t.Fatal("Interrupt did not end a blocked Borrow")
-			}
+			awaitBorrowError(t, pending, transports.ErrInterrupted, "Interrupt")
 		})
 	}
 }
@@ -262,14 +269,7 @@ func TestZeroCopyReceiverCloses(t *testing.T) {
 				t.Fatal(err)
 			}
 			q.Close()
-			select {
-			case r := <-pending:
-				if !errors.Is(r.err, transports.ErrPeerGone) {
-					t.Fatalf("borrow after the receiver closed: %v, want ErrPeerGone", r.err)
-				}
-			case <-time.After(5 * time.Second):
-				t.Fatal("the receiver's Close did not end a blocked Borrow")
-			}
+			awaitBorrowError(t, pending, transports.ErrPeerGone, "the receiver's Close")
 		})
 	}
 }

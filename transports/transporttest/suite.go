@@ -104,17 +104,30 @@ func echoAll(t *testing.T, s *harness.Session, msgs [][]byte, depth int) {
 		if err != nil {
 			t.Fatalf("recv echo of message %d: %v", got, err)
 		}
-		if want := msgs[got]; !bytes.Equal(buf[:n], want) {
-			t.Fatalf("echo of message %d: got %d bytes, want %d (first difference at %d)", got, n, len(want), firstDiff(buf[:n], want))
-		}
+		checkEcho(t, got, buf[:n], msgs[got])
 		got++
 	}
+	finishEcho(t, s, len(msgs))
+}
+
+// checkEcho fails t unless echo, the echo of message i, equals want.
+func checkEcho(t *testing.T, i int, echo, want []byte) {
+	t.Helper()
+	if !bytes.Equal(echo, want) {
+		t.Fatalf("echo of message %d: got %d bytes, want %d (first difference at %d)", i, len(echo), len(want), firstDiff(echo, want))
+	}
+}
+
+// finishEcho ends an echo workload and checks that the peer received n
+// messages.
+func finishEcho(t *testing.T, s *harness.Session, n int) {
+	t.Helper()
 	rep, err := s.Finish("echo")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Received != int64(len(msgs)) {
-		t.Fatalf("peer received %d messages, want %d", rep.Received, len(msgs))
+	if rep.Received != int64(n) {
+		t.Fatalf("peer received %d messages, want %d", rep.Received, n)
 	}
 }
 
@@ -152,9 +165,13 @@ func testOrdering(t *testing.T, name string, api transports.API, lim transports.
 	CheckLeaks(t)
 	capacity := min(lim.MaxMessage, 8192)
 	s := start(t, harness.Config{Transport: name, API: api, MaxMessage: capacity, Size: min(capacity, 64)})
-	r := rand.New(rand.NewPCG(3, 4))
-	// Mixed sizes back to back: boundaries must be kept, order too. Each
-	// message starts with its index where it has room.
+	echoAll(t, s, mixedMessages(rand.New(rand.NewPCG(3, 4)), capacity), 4)
+}
+
+// mixedMessages are 500 messages of mixed sizes up to capacity, to send
+// back to back: boundaries must be kept, order too. Each starts with its
+// index where it has room.
+func mixedMessages(r *rand.Rand, capacity int) [][]byte {
 	msgs := make([][]byte, 500)
 	for i := range msgs {
 		n := 1 + r.IntN(min(capacity, 600))
@@ -166,7 +183,7 @@ func testOrdering(t *testing.T, name string, api transports.API, lim transports.
 			msgs[i][0], msgs[i][1] = byte(i), byte(i>>8)
 		}
 	}
-	echoAll(t, s, msgs, 4)
+	return msgs
 }
 
 func testLimit(t *testing.T, name string, api transports.API, lim transports.Limits) {

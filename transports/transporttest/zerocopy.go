@@ -38,18 +38,7 @@ func testZeroCopy(t *testing.T, name string, api transports.API, lim transports.
 		capacity := min(lim.MaxMessage, 8192)
 		s := start(t, harness.Config{Transport: name, API: api, MaxMessage: capacity, Size: min(capacity, 64)})
 		zc := zeroCopyConn(t, s)
-		r := rand.New(rand.NewPCG(9, 10))
-		msgs := make([][]byte, 500)
-		for i := range msgs {
-			n := 1 + r.IntN(min(capacity, 600))
-			if i%50 == 0 {
-				n = capacity
-			}
-			msgs[i] = randomMessage(r, n)
-			if n >= 2 {
-				msgs[i][0], msgs[i][1] = byte(i), byte(i>>8)
-			}
-		}
+		msgs := mixedMessages(rand.New(rand.NewPCG(9, 10)), capacity)
 		// In place by default; every third message sent by copying,
 		// every fifth received by copying, every seventh borrowed at
 		// the full capacity and committed shorter.
@@ -198,28 +187,18 @@ func zcEchoAll(t *testing.T, s *harness.Session, zc transports.ZeroCopyConn, msg
 			if err != nil {
 				t.Fatalf("recv echo of message %d: %v", got, err)
 			}
-			if !bytes.Equal(buf[:n], want) {
-				t.Fatalf("echo of message %d: got %d bytes, want %d (first difference at %d)", got, n, len(want), firstDiff(buf[:n], want))
-			}
+			checkEcho(t, got, buf[:n], want)
 		} else {
 			v, err := zc.View()
 			if err != nil {
 				t.Fatalf("view echo of message %d: %v", got, err)
 			}
-			if !bytes.Equal(v, want) {
-				t.Fatalf("echo of message %d: got %d bytes, want %d (first difference at %d)", got, len(v), len(want), firstDiff(v, want))
-			}
+			checkEcho(t, got, v, want)
 			if err := zc.Release(); err != nil {
 				t.Fatalf("release echo of message %d: %v", got, err)
 			}
 		}
 		got++
 	}
-	rep, err := s.Finish("echo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.Received != int64(len(msgs)) {
-		t.Fatalf("peer received %d messages, want %d", rep.Received, len(msgs))
-	}
+	finishEcho(t, s, len(msgs))
 }

@@ -76,11 +76,11 @@ package ring
 import (
 	"errors"
 	"fmt"
-	"github.com/ipcbench/ipcbench/internal/memcopy"
 	"hash/crc32"
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/ipcbench/ipcbench/internal/memcopy"
 	"github.com/ipcbench/ipcbench/transports/internal/wait"
 )
 
@@ -400,7 +400,8 @@ func (p *Producer) Reserve(n int) ([]byte, error) {
 	// becomes visible. Zeroed now, before the payload is written, it
 	// leaves the cache line it shares with the payload's tail before
 	// Commit's publishing store, rather than behind it in the store
-	// buffer (a 64-byte round trip took 6 ns longer with it at Commit).
+	// buffer (in a minimal two-thread ring loop, 64-byte round trips took
+	// 142 ns with the zeroing after the payload, 135 ns before it).
 	// Commit zeroes again only if it publishes fewer bytes.
 	p.zeroed = p.nextOff(start, n)
 	*p.hdrAt(p.zeroed) = 0

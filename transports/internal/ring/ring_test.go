@@ -32,6 +32,18 @@ type pair struct {
 	ring, peer *Ring
 }
 
+// fits reports whether a reservation of size bytes fits now, by the
+// producer's own rule (Reserve's), so that no call blocks a test that
+// drives both sides from one goroutine.
+func (x *pair) fits(size int) bool {
+	rec := align8(recHeader + size)
+	need := rec + recHeader
+	if x.p.off+rec > x.ring.Cap() {
+		need += x.ring.Cap() - x.p.off
+	}
+	return x.p.pos+uint64(need)-x.c.pos <= uint64(x.ring.Cap())
+}
+
 // newPair makes a pair on the tightest geometry Open accepts (two
 // records), so that tests wrap as often as possible.
 func newPair(tb testing.TB, maxMsg int, strategy string) *pair {
@@ -498,23 +510,12 @@ func FuzzRing(f *testing.F) {
 			queue = queue[1:]
 			recvd++
 		}
-		// fits reports whether a record of size bytes fits now, by the
-		// producer's own rule, so that Send never blocks this single
-		// goroutine.
-		fits := func(size int) bool {
-			rec := align8(recHeader + size)
-			need := rec + recHeader
-			if x.p.off+rec > x.ring.Cap() {
-				need += x.ring.Cap() - x.p.off
-			}
-			return x.p.pos+uint64(need)-x.c.pos <= uint64(x.ring.Cap())
-		}
 		for i := 0; i+1 < len(data); i += 2 {
 			size := (int(data[i]&0x7f)<<8 | int(data[i+1])) * (maxMsg + 1) / (1 << 15)
 			if data[i] == 0xff && data[i+1] == 0xff {
 				size = maxMsg
 			}
-			for !fits(size) {
+			for !x.fits(size) {
 				if len(queue) == 0 {
 					t.Fatalf("a %d-byte message does not fit an empty ring", size)
 				}

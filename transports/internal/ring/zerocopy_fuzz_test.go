@@ -117,17 +117,6 @@ func FuzzZeroCopyMix(f *testing.F) {
 			queue = queue[1:]
 			recvd++
 		}
-		// fits reports whether a reservation of size bytes fits now, by
-		// the producer's own rule, so that no call blocks this single
-		// goroutine.
-		fits := func(size int) bool {
-			rec := align8(recHeader + size)
-			need := rec + recHeader
-			if x.p.off+rec > x.ring.Cap() {
-				need += x.ring.Cap() - x.p.off
-			}
-			return x.p.pos+uint64(need)-x.c.pos <= uint64(x.ring.Cap())
-		}
 		for i := 0; i+2 < len(data); i += 3 {
 			size := (int(data[i])<<8 | int(data[i+1])) * (maxMsg + 1) / (1 << 16)
 			flags := data[i+2]
@@ -135,7 +124,7 @@ func FuzzZeroCopyMix(f *testing.F) {
 			if flags&4 != 0 {
 				reserve = min(maxMsg, size+int(flags)*37)
 			}
-			for !fits(reserve) {
+			for !x.fits(reserve) {
 				if len(queue) == 0 {
 					t.Fatalf("a %d-byte reservation does not fit an empty ring", reserve)
 				}
@@ -255,12 +244,7 @@ func TestGeometry(t *testing.T) {
 			t.Fatalf("message %d: %v", i-1, err)
 		}
 		x.c.Release()
-		rec := align8(recHeader + maxMsg)
-		need := rec + recHeader
-		if x.p.off+rec > x.ring.Cap() {
-			need += x.ring.Cap() - x.p.off
-		}
-		if x.p.pos+uint64(need)-x.c.pos > uint64(x.ring.Cap()) {
+		if !x.fits(maxMsg) {
 			t.Fatalf("after message %d: the next one does not fit while one is in flight", i)
 		}
 	}

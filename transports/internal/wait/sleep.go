@@ -14,8 +14,8 @@ import (
 // two processes share a CPU every probe fails, and a full spin is tens of
 // microseconds during which the peer cannot run: so each failed probe
 // doubles the period, from probeEvery up to probeMax, and a success sets
-// it back. (With a fixed period of 32 the probes alone cost about 1.5 µs
-// a wait, 40 % of a 64-byte round trip at pin=same.)
+// it back. (With a fixed period of 32, shm-spin's 64-byte round trip at
+// pin=same took 5.84 µs; with the back-off, 2.73 µs: medians of 6.)
 type spinner struct {
 	limit, min, max uint32 // iterations (polls)
 	fails           uint32 // waits at min since the last probe
