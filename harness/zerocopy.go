@@ -3,8 +3,10 @@ package harness
 // Zero-copy workloads: api=zerocopy, on Conns that implement
 // transports.ZeroCopyConn (the shared-memory transports). The messages,
 // the sequence stamps, the verification and the errors are those of the
-// copy path (workload.go); only the way the bytes get into and out of the
-// channel differs. Per message, inside the timed region:
+// copy path (workload.go), and so are the loops: only the parent's
+// exchange (zcExchange) and the peer's port (zcPort) differ, in how the
+// bytes get into and out of the channel. Per message, inside the timed
+// region:
 //
 //	ping-pong, parent  Borrow; copy the pattern into the borrowed space
 //	                   and stamp the sequence number (the sender really
@@ -32,8 +34,8 @@ package harness
 
 import (
 	"fmt"
-	"github.com/ipcbench/ipcbench/internal/memcopy"
 
+	"github.com/ipcbench/ipcbench/internal/memcopy"
 	"github.com/ipcbench/ipcbench/transports"
 )
 
