@@ -458,7 +458,7 @@ func (p *Producer) publish(at int, h uint64) {
 		storeRelease(p.hdrAt(at), h)
 		return
 	}
-	atomic.StoreUint64(p.hdrAt(at), h)
+	storeSeqCst(p.hdrAt(at), h)
 	p.ev.Data.Notify()
 }
 
@@ -503,6 +503,15 @@ func (p *Producer) Close() {
 		p.ev.Data.Wake()
 	}
 }
+
+// storeSeqCst stores v at addr, sequentially consistent: no later load
+// passes it, which the sleeping-flag handshake of package wait needs (the
+// store publishes, the following load looks for a sleeper). It is a swap,
+// not atomic.StoreUint64: the same XCHG on amd64, but under the race
+// detector an atomic store to memory outside the Go heap (the shared
+// mapping) is a release store, a plain MOV that the load overtakes, and
+// wake-ups were lost (TestMappedPingPong).
+func storeSeqCst(addr *uint64, v uint64) { atomic.SwapUint64(addr, v) }
 
 func (p *Producer) hdrAt(off int) *uint64 { return (*uint64)(unsafe.Pointer(&p.data[off])) }
 
@@ -637,7 +646,7 @@ func (c *Consumer) advance(n int) {
 		storeRelease(c.tailp, c.pos)
 		return
 	}
-	atomic.StoreUint64(c.tailp, c.pos)
+	storeSeqCst(c.tailp, c.pos)
 	c.ev.Space.Notify()
 }
 

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/ipcbench/ipcbench/transports/internal/wait"
 )
@@ -448,6 +451,101 @@ func TestConcurrent(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestMappedPingPong bounces messages between two goroutines, each on its
+// own thread, through two rings in a shared mapping (as the transports
+// place them), with every strategy that sleeps, and fails if a round trip
+// makes no progress for 10 s: a lost wake-up. Run it with -race too. The
+// race detector leaves atomics on memory outside the Go heap to plain
+// instructions of their nominal order, and a Go atomic store there is then
+// a release store (a MOV on amd64) that a later load may pass: the
+// sleeping-flag handshake lost wake-ups that way (one test in a few
+// thousand under -race hung; never without).
+func TestMappedPingPong(t *testing.T) {
+	for _, s := range strategies {
+		if s == "spin" {
+			continue // never sleeps: nothing to lose
+		}
+		t.Run("wait="+s, func(t *testing.T) {
+			const maxMsg = 64
+			size := SizeFor(maxMsg, Records)
+			mem, err := unix.Mmap(-1, 0, 2*size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_ANONYMOUS)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { unix.Munmap(mem) })
+			ping := newPairOn(t, mem[:size], maxMsg, Records, s)
+			pong := newPairOn(t, mem[size:], maxMsg, Records, s)
+			n := 20000
+			if testing.Short() {
+				n = 5000
+			}
+			var progress atomic.Int64
+			errc := make(chan error, 1)
+			go func() { // the echoing side
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				buf := make([]byte, maxMsg)
+				for range n {
+					k, err := ping.c.Recv(buf)
+					if err == nil {
+						err = pong.p.Send(buf[:k])
+					}
+					if err != nil {
+						errc <- err
+						return
+					}
+				}
+				errc <- nil
+			}()
+			done := make(chan struct{})
+			var stalled atomic.Bool
+			go func() { // the watchdog
+				last := int64(-1)
+				for {
+					select {
+					case <-done:
+						return
+					case <-time.After(10 * time.Second):
+					}
+					if now := progress.Load(); now != last {
+						last = now
+						continue
+					}
+					stalled.Store(true)
+					for _, x := range []*pair{ping, pong} {
+						x.pstop.Store(true)
+						x.cstop.Store(true)
+						x.p.ev.Space.Wake()
+						x.c.ev.Data.Wake()
+					}
+					return
+				}
+			}()
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			msg, buf := make([]byte, maxMsg), make([]byte, maxMsg)
+			for i := range n {
+				fill(msg, uint64(i))
+				if err := ping.p.Send(msg); err != nil {
+					t.Fatalf("round trip %d: send: %v (stalled: %v)", i, err, stalled.Load())
+				}
+				k, err := pong.c.Recv(buf)
+				if err != nil {
+					t.Fatalf("round trip %d: recv: %v (stalled: %v, a lost wake-up)", i, err, stalled.Load())
+				}
+				if err := check(buf[:k], uint64(i)); err != nil {
+					t.Fatal(err)
+				}
+				progress.Store(int64(i))
+			}
+			close(done)
+			if err := <-errc; err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
 

@@ -19,7 +19,12 @@ func newPairFor(tb testing.TB, maxMsg, records int) *pair {
 // side of the named wait strategy.
 func newPairWith(tb testing.TB, maxMsg, records int, strategy string) *pair {
 	tb.Helper()
-	mem := alignedMem(SizeFor(maxMsg, records))
+	return newPairOn(tb, alignedMem(SizeFor(maxMsg, records)), maxMsg, records, strategy)
+}
+
+// newPairOn is newPairWith in mem (SizeFor(maxMsg, records) bytes).
+func newPairOn(tb testing.TB, mem []byte, maxMsg, records int, strategy string) *pair {
+	tb.Helper()
 	r, err := InitFor(mem, maxMsg, records)
 	if err != nil {
 		tb.Fatal(err)

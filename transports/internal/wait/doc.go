@@ -25,8 +25,12 @@
 //	waiter:   s = seq; sleeping = 1; if cond { sleeping = 0; done }; block(s)
 //	notifier: publish state; if sleeping != 0 && swap(sleeping, 0) == 1 { seq++; wake }
 //
-// With sequentially consistent atomics (Go's) either the waiter's re-check
-// sees the published state or the notifier sees the flag; a wake between
+// Both stores (the flag, the published state) must be sequentially
+// consistent, so that neither side's following load passes its store;
+// then either the waiter's re-check sees the published state or the
+// notifier sees the flag. They are swaps: Go's atomic stores are too in
+// a normal build (XCHG on amd64), but not under the race detector on
+// memory outside the Go heap, where they are plain release stores; a wake between
 // the waiter's re-check and its block is not lost because FUTEX_WAIT
 // compares seq, and eventfd, semaphores and queued real-time signals keep
 // the wake pending. The waiter reads seq before it raises the flag: a late

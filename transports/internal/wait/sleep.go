@@ -106,7 +106,11 @@ func (e *sleeper) Wait(c Cond) error {
 		// wake us: a lost wake-up (it hung TestConcurrent/wait=futex).
 		// Read first, the bump changes seq under the wait: EAGAIN.
 		seq := atomic.LoadUint32(&s.seq)
-		atomic.StoreUint32(&s.sleeping, 1)
+		// A swap, not a store: the flag must be visible before the
+		// Cond is read. Both are the same XCHG on amd64, but under the
+		// race detector an atomic store to shared (non-heap) memory is
+		// a plain MOV that the load can pass: a lost wake-up.
+		atomic.SwapUint32(&s.sleeping, 1)
 		if c.Ready() {
 			atomic.StoreUint32(&s.sleeping, 0)
 			return nil
