@@ -99,6 +99,7 @@ const (
 	Align = 8
 
 	pageSize   = 4096
+	lineSize   = 64
 	recHeader  = 8
 	dataFlag   = 1 << 32
 	wrapMarker = 1 << 33
@@ -560,10 +561,15 @@ func (c *Consumer) Peek() ([]byte, error) {
 		return c.data[c.off+recHeader : c.off+recHeader+c.view : c.off+recHeader+c.view], nil
 	}
 	for {
-		if !c.token && !c.counting && atomic.LoadUint64(c.hdrAt(c.off)) != 0 {
-			// Already there: what Wait would find at once, without
-			// its calls (only a counting event needs one per message).
-			c.token = true
+		if !c.token && !c.counting {
+			// Already there (or soon, for a polling strategy): what
+			// Wait would find at once, without its calls (only a
+			// counting event needs one per message).
+			h := atomic.LoadUint64(c.hdrAt(c.off))
+			if h == 0 && c.relaxed {
+				h = c.poll(c.off)
+			}
+			c.token = h != 0
 		}
 		if !c.token {
 			if err := c.ev.Data.Wait(c); err != nil {
@@ -666,8 +672,8 @@ func (c *Consumer) Recv(buf []byte) (int, error) {
 		for waited := false; ; waited = true {
 			off := c.off
 			h := atomic.LoadUint64(c.hdrAt(off))
-			for i := 0; h == 0 && c.relaxed && i < inlinePolls; i++ {
-				h = atomic.LoadUint64(c.hdrAt(off))
+			if h == 0 && c.relaxed {
+				h = c.poll(off)
 			}
 			if n := int(uint32(h)); h&^lenMask == dataFlag && n <= len(buf) && n <= c.maxMsg && off+recHeader+n <= c.cap {
 				memcopy.Copy(buf, c.data[off+recHeader:off+recHeader+n])
@@ -694,6 +700,32 @@ func (c *Consumer) Recv(buf []byte) (int, error) {
 		return n, err // check mode: changed while being copied
 	}
 	return n, nil
+}
+
+// poll looks at the header at off up to inlinePolls times, back to back,
+// and returns the last value read. Where touchAhead holds, each look also
+// reads the first word of the next cache line, which a record of more
+// than a few bytes continues into: its transfer then overlaps the header
+// line's instead of following it once the header is seen. Measured on the
+// 2-vCPU AMD EPYC guest, two-process ping-pong through the harness at
+// pin=split, interleaved rounds in the host's fast placement: 64 bytes
+// 150 -> 133 ns (medians of 6 and 7 rounds), 8 bytes 151 -> 143 ns (5).
+// Why the 8-byte case gains too is not established (the header line is
+// looked at half as often while the producer writes it).
+func (c *Consumer) poll(off int) uint64 {
+	var h uint64
+	if next := (off + lineSize) &^ (lineSize - 1); touchAhead && next+recHeader <= c.cap {
+		ahead := c.hdrAt(next)
+		for i := 0; h == 0 && i < inlinePolls; i++ {
+			_ = atomic.LoadUint64(ahead)
+			h = atomic.LoadUint64(c.hdrAt(off))
+		}
+		return h
+	}
+	for i := 0; h == 0 && i < inlinePolls; i++ {
+		h = atomic.LoadUint64(c.hdrAt(off))
+	}
+	return h
 }
 
 // Close marks the consuming side closed and wakes the producer, which

@@ -15,3 +15,6 @@ package ring
 // measured interleaved). Race builds use the atomic instead, so that the
 // race detector sees the synchronisation.
 func storeRelease(addr *uint64, v uint64) { *addr = v }
+
+// touchAhead is whether Consumer.poll also reads the next cache line.
+const touchAhead = true
