@@ -251,16 +251,20 @@ func TestSweep(t *testing.T) {
 	})
 
 	// Only this test's objects may be touched: other tests may be running.
+	// System V ids are matched within their kind (each kind numbers its
+	// own from 0: on a fresh machine this test's segment is shmid 0).
 	mine := func(it Item) bool {
+		ids := map[string][]int{KindSysvShm: {otherShm, openShm}, KindProcess: {peer.Process.Pid}}
 		for _, o := range []objects{dead, live} {
 			if strings.Contains(it.Name, fmt.Sprintf("ipcbench-%d-", o.PID)) {
 				return true
 			}
-			if slices.Contains([]int{o.SysvShm, o.SysvMsg, o.SysvSem, o.Orphan}, it.ID) && it.ID != 0 {
-				return true
-			}
+			ids[KindSysvShm] = append(ids[KindSysvShm], o.SysvShm)
+			ids[KindSysvMsg] = append(ids[KindSysvMsg], o.SysvMsg)
+			ids[KindSysvSem] = append(ids[KindSysvSem], o.SysvSem)
+			ids[KindProcess] = append(ids[KindProcess], o.Orphan)
 		}
-		return slices.Contains([]int{otherShm, openShm, peer.Process.Pid}, it.ID)
+		return slices.Contains(ids[it.Kind], it.ID)
 	}
 	waitOrphaned(t, dead.Orphan)
 
