@@ -14,11 +14,13 @@ RUN       ?= $(shell date +%Y%m%d-%H%M%S)
 OUT       ?= results/$(RUN)
 BASE      ?=
 IPCBENCH  := bin/ipcbench
+# The targets profile's rounds: fewer and shorter for QUICK=1.
+TARGETS_FLAGS ?= $(if $(QUICK),-count 6 -benchtime 50ms)
 export IPCBENCH_COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 # Packages whose tests can run under the race detector (it needs cgo).
 RACE_PKGS ?= ./harness/... ./transports/... ./reports/... ./regress/... ./bench/... ./cmd/... ./sweep/... ./internal/...
 
-.PHONY: help test race bench smoke report build lint fuzz baseline regress history history-append regress-selftest soak crosscheck clean
+.PHONY: help test race bench smoke report targets build lint fuzz baseline regress history history-append regress-selftest soak crosscheck clean
 
 help: ## list the targets
 	@echo "ipcbench make targets:"
@@ -40,14 +42,20 @@ bench: ## run the go test benchmarks into results/bench-<run>.txt (COUNT, BENCHT
 smoke: ## run every benchmark for a few iterations, so that none can rot
 	$(GO) test -run '^$$' -bench . -benchtime 5x -count 1 . -args -ipcbench.warmup=1ms
 
-report: build ## run the suite (or use RESULTS=file) and write charts + report into results/<run>/
+report: build ## run the suite and the targets' pairs (or use RESULTS=file) and write charts + report into results/<run>/
 	@mkdir -p $(OUT)
 ifdef RESULTS
 	$(IPCBENCH) report -o $(OUT) $(RESULTS)
 else
 	$(IPCBENCH) run -profile $(PROFILE) -o $(OUT)/results.txt
-	$(IPCBENCH) report -o $(OUT) $(OUT)/results.txt
+	$(IPCBENCH) run -profile targets $(TARGETS_FLAGS) -o $(OUT)/targets.txt
+	$(IPCBENCH) report -o $(OUT) -targets $(OUT)/targets.txt $(OUT)/results.txt
 endif
+
+targets: build ## run each speed target's two cases back to back, 12 rounds (about 40 s), and judge the targets
+	@mkdir -p $(OUT)
+	$(IPCBENCH) run -profile targets $(TARGETS_FLAGS) -o $(OUT)/targets.txt
+	$(IPCBENCH) targets $(OUT)/targets.txt
 
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

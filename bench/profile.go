@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ipcbench/ipcbench/internal/targets"
+	"github.com/ipcbench/ipcbench/transports"
 )
 
 // A Profile is a named choice of what to run and how long: what
@@ -20,6 +23,12 @@ type Profile struct {
 	Count     int
 	BenchTime time.Duration
 	Warmup    time.Duration
+	// Cases, when set, are the full case names ("PingPong/transport=…")
+	// to run, in this order, out of those Groups and Options generate.
+	Cases []string
+	// Alternate runs every second round in reverse order, so that each
+	// case runs as often just before its neighbour as just after it.
+	Alternate bool
 }
 
 // Profiles are the predefined profiles.
@@ -36,6 +45,17 @@ var Profiles = map[string]Profile{
 			Sizes:      []int{64, 65536, 1048576},
 		},
 		Count: 2, BenchTime: 50 * time.Millisecond, Warmup: 20 * time.Millisecond,
+	},
+	"targets": {
+		Name: "targets", Doc: "the cases of the issues' speed targets (internal/targets), each next to its reference, in alternating order; 12 rounds (about 1 minute)",
+		Groups: []string{"PingPong", "Stream", "Baseline", "Floor"},
+		Options: Options{
+			Transports: []string{"pipe", "unix-stream", "shm-spin", "shm-futex", "shm-hybrid"},
+			APIs:       []transports.API{transports.Raw, transports.ZeroCopy},
+			Sizes:      []int{64, 65536, 1048576},
+		},
+		Cases: targets.Cases(),
+		Count: 12, BenchTime: 100 * time.Millisecond, Warmup: 30 * time.Millisecond, Alternate: true,
 	},
 }
 

@@ -15,6 +15,9 @@ type Options struct {
 	Title string
 	// Source names the results file in the report; Results.Source if empty.
 	Source string
+	// Targets, if set, are the results the speed targets are judged on
+	// (a run of the targets profile); else the main results.
+	Targets *Results
 }
 
 // A Report is a built report: the document and the charts it shows.
@@ -156,6 +159,14 @@ func (rep *Report) document(res *Results, opts Options) []block {
 	// Floors and the harness's own cost.
 	add(heading{2, "Reference floors and the harness's own cost"})
 	add(floorBlocks(res)...)
+
+	// Speed targets, round by round.
+	add(heading{2, "Speed targets, round by round"})
+	if opts.Targets != nil {
+		add(targetBlocks(opts.Targets, opts.Targets.Source)...)
+	} else {
+		add(targetBlocks(res, opts.Source)...)
+	}
 
 	// Charts.
 	add(heading{2, "Charts"})

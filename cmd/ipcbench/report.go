@@ -24,8 +24,9 @@ func runReport(stdout, stderr io.Writer, args []string) error {
 	fs.SetOutput(stderr)
 	out := fs.String("o", "", "directory to write the report into (default: the results file's directory)")
 	title := fs.String("title", "", "report title (default \"ipcbench report\")")
+	tfile := fs.String("targets", "", "judge the speed targets on this results file (a run of -profile targets) instead of the main one")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ipcbench report [-o dir] [-title text] <results-file>")
+		fmt.Fprintln(stderr, "usage: ipcbench report [-o dir] [-title text] [-targets file] <results-file>")
 		fmt.Fprintln(stderr, "Reads Go benchmark format results (go test -bench or ipcbench run) and writes")
 		fmt.Fprintln(stderr, "PNG charts, report.md and report.html. It runs no benchmark.")
 		fs.PrintDefaults()
@@ -52,7 +53,17 @@ func runReport(stdout, stderr io.Writer, args []string) error {
 	for _, w := range res.Warnings {
 		fmt.Fprintf(stderr, "warning: %s\n", w)
 	}
-	paths, err := reports.Write(dir, res, reports.Options{Title: *title, Source: filepath.Base(path)})
+	opts := reports.Options{Title: *title, Source: filepath.Base(path)}
+	if *tfile != "" {
+		if opts.Targets, err = reports.LoadFile(*tfile); err != nil {
+			return err
+		}
+		opts.Targets.Source = filepath.Base(*tfile)
+		for _, w := range opts.Targets.Warnings {
+			fmt.Fprintf(stderr, "warning: %s: %s\n", *tfile, w)
+		}
+	}
+	paths, err := reports.Write(dir, res, opts)
 	if err != nil {
 		return err
 	}

@@ -45,3 +45,37 @@ func TestReportCommandErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestTargetsCommand runs `ipcbench targets` on a real default-profile run
+// (not paired: it must say so) and checks its usage errors; and `report
+// -targets` with a file that does not load.
+func TestTargetsCommand(t *testing.T) {
+	real := filepath.Join("..", "..", "reports", "testdata", "results.txt")
+	var out, errb bytes.Buffer
+	if code := run(&out, &errb, []string{"targets", real}); code != 0 {
+		t.Fatalf("exit %d, stderr: %s", code, errb.String())
+	}
+	if !strings.Contains(errb.String(), "not a run of -profile targets") {
+		t.Errorf("no warning about unpaired rounds: %q", errb.String())
+	}
+	for _, want := range []string{"shm-spin-floor", "harness-cost", "ROUNDS"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"targets"}, 2, "want exactly one results file"},
+		{[]string{"targets", "/nonexistent/results.txt"}, 1, "no such file"},
+		{[]string{"report", "-o", t.TempDir(), "-targets", "/nonexistent/t.txt", real}, 1, "no such file"},
+	} {
+		out.Reset()
+		errb.Reset()
+		if code := run(&out, &errb, c.args); code != c.code || !strings.Contains(errb.String(), c.msg) {
+			t.Errorf("%q: exit %d, stderr %q; want exit %d mentioning %q", c.args, code, errb.String(), c.code, c.msg)
+		}
+	}
+}

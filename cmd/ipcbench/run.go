@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -158,8 +159,13 @@ type namedCase struct {
 	bench.Case
 }
 
+// profileCases returns the cases of p whose name contains match: those
+// its groups and options generate or, when the profile lists its cases,
+// those of the list that they generate, in the list's order (a flag that
+// narrows the profile drops the others).
 func profileCases(p bench.Profile, match string) ([]namedCase, error) {
 	var out []namedCase
+	byName := map[string]namedCase{}
 	for _, g := range bench.Groups {
 		if p.Groups != nil && !contains(p.Groups, g.Name) {
 			continue
@@ -172,7 +178,17 @@ func profileCases(p bench.Profile, match string) ([]namedCase, error) {
 			full := g.Name + "/" + c.Name
 			if match == "" || strings.Contains(full, match) {
 				out = append(out, namedCase{full, c})
+				byName[full] = out[len(out)-1]
 			}
+		}
+	}
+	if p.Cases == nil {
+		return out, nil
+	}
+	out = out[:0]
+	for _, name := range p.Cases {
+		if c, ok := byName[name]; ok {
+			out = append(out, c)
 		}
 	}
 	return out, nil
@@ -217,7 +233,7 @@ func runCases(w, stderr io.Writer, p bench.Profile, cases []namedCase) error {
 	defer func() { bench.Problem = nil }()
 	skipped := map[string]bool{}
 	for round := 1; round <= p.Count; round++ {
-		for _, c := range runnable {
+		for _, c := range roundOrder(runnable, round, p.Alternate) {
 			if skipped[c.full] {
 				done++
 				continue
@@ -244,4 +260,15 @@ func runCases(w, stderr io.Writer, p bench.Profile, cases []namedCase) error {
 	}
 	fmt.Fprintf(stderr, "done: %d runs in %v, %d cases not measured\n", total, time.Since(start).Round(time.Second), failed)
 	return nil
+}
+
+// roundOrder is the order of cases in round (from 1): as given, or with
+// alternate reversed in even rounds.
+func roundOrder(cases []namedCase, round int, alternate bool) []namedCase {
+	if !alternate || round%2 == 1 {
+		return cases
+	}
+	r := slices.Clone(cases)
+	slices.Reverse(r)
+	return r
 }

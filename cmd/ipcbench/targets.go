@@ -1,0 +1,66 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/ipcbench/ipcbench/reports"
+)
+
+func init() {
+	commands["targets"] = command{
+		summary: "judge the issues' speed targets, round by round, on a results file (a run of -profile targets)",
+		run:     targetsCmd,
+	}
+}
+
+// targetsCmd implements `ipcbench targets <results-file>`: one line per
+// target with its median per-round ratio, interval and outcome. It
+// reports; it never fails on an outcome (timings of a shared machine are
+// no gate).
+func targetsCmd(stdout, stderr io.Writer, args []string) error {
+	fs := flag.NewFlagSet("targets", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: ipcbench targets <results-file>")
+		fmt.Fprintln(stderr, "Pairs run i of each target's two sides and prints the median ratio per round;")
+		fmt.Fprintln(stderr, "`ipcbench run -profile targets` runs the two sides back to back.")
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return &exitError{2, err}
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return &exitError{2, fmt.Errorf("want exactly one results file, got %d arguments", fs.NArg())}
+	}
+	res, err := reports.LoadFile(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	if p, _ := res.ConfigValue("ipcbench-profile"); p != "targets" {
+		fmt.Fprintf(stderr, "warning: %s is not a run of -profile targets: the two sides of a target may have run far apart\n", fs.Arg(0))
+	}
+	tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "TARGET\tISSUE\tBOUND\tMEDIAN RATIO\tINTERVAL\tROUNDS\tOUTCOME")
+	for _, t := range reports.Targets(res) {
+		bound := t.Target.Relation() + " " + strconv.FormatFloat(t.Target.Bound, 'g', -1, 64)
+		if !t.Summary.Valid() {
+			fmt.Fprintf(tw, "%s\t#%d\t%s\t—\t—\t0\t%s\n", t.Target.ID, t.Target.Issue, bound, t.Text())
+			continue
+		}
+		s := t.Summary
+		iv := fmt.Sprintf("%.3f–%.3f", s.Lo, s.Hi)
+		if !s.CI {
+			iv += " (min–max)"
+		}
+		fmt.Fprintf(tw, "%s\t#%d\t%s\t%.3f\t%s\t%d\t%s\n", t.Target.ID, t.Target.Issue, bound, s.Median, iv, s.N, t.Text())
+	}
+	return tw.Flush()
+}

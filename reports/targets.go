@@ -1,0 +1,189 @@
+package reports
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/ipcbench/ipcbench/internal/targets"
+)
+
+// Target outcomes.
+const (
+	TargetMet      = "met"
+	TargetMissed   = "missed"
+	TargetAtBound  = "at the bound" // the interval of the ratio contains the bound
+	TargetNotRun   = "not measured"
+	TargetUnpaired = "not paired"
+)
+
+// A TargetResult is one target (internal/targets) judged on one results
+// file: the ratio Num ÷ Den in each round, pairing the i-th result line of
+// one side with the i-th of the other.
+type TargetResult struct {
+	Target targets.Target
+	// Ratios are the per-round ratios, in file order.
+	Ratios []float64
+	// Summary summarises Ratios (median, interval).
+	Summary Summary
+	// Outcome is TargetMet (the whole interval of the median ratio
+	// satisfies the bound), TargetMissed (none of it does), TargetAtBound
+	// (it contains the bound), TargetNotRun (a side is absent) or
+	// TargetUnpaired (the sides have different numbers of runs).
+	Outcome string
+	// Why explains TargetNotRun and TargetUnpaired.
+	Why string
+}
+
+// MedianMet reports whether the median ratio satisfies the bound.
+func (t TargetResult) MedianMet() bool { return t.Summary.Valid() && t.Target.Met(t.Summary.Median) }
+
+// Text is the outcome in words: for TargetAtBound it says on which side
+// the median falls, for TargetNotRun and TargetUnpaired why.
+func (t TargetResult) Text() string {
+	switch t.Outcome {
+	case TargetAtBound:
+		if t.MedianMet() {
+			return TargetAtBound + " (the median meets it)"
+		}
+		return TargetAtBound + " (the median misses it)"
+	case TargetNotRun, TargetUnpaired:
+		return t.Outcome + ": " + t.Why
+	}
+	return t.Outcome
+}
+
+// ParseKey turns a benchmark name without "Benchmark" and the GOMAXPROCS
+// suffix ("PingPong/transport=pipe/api=raw/pin=split/size=64") into its
+// Key; keys may come in any order.
+func ParseKey(name string) (Key, error) {
+	parts := strings.Split(name, "/")
+	k := Key{Bench: parts[0], Size: NoSize}
+	for _, p := range parts[1:] {
+		key, v, ok := strings.Cut(p, "=")
+		if !ok {
+			return Key{}, fmt.Errorf("reports: %q: %q is not key=value", name, p)
+		}
+		switch key {
+		case "transport":
+			k.Transport = v
+		case "api":
+			k.API = v
+		case "pin":
+			k.Pin = v
+		case "op":
+			k.Op = v
+		case "kind":
+			k.Kind = v
+		case "size":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return Key{}, fmt.Errorf("reports: %q: bad size %q", name, v)
+			}
+			k.Size = n
+		default:
+			return Key{}, fmt.Errorf("reports: %q: unknown key %q", name, key)
+		}
+	}
+	return k, nil
+}
+
+// Targets judges every target of internal/targets on r.
+func Targets(r *Results) []TargetResult {
+	var out []TargetResult
+	for _, t := range targets.All {
+		out = append(out, judgeTarget(r, t))
+	}
+	return out
+}
+
+func judgeTarget(r *Results, t targets.Target) TargetResult {
+	tr := TargetResult{Target: t}
+	var sides [2]*Series
+	for i, name := range []string{t.Num, t.Den} {
+		k, err := ParseKey(name)
+		if err != nil {
+			tr.Outcome, tr.Why = TargetNotRun, err.Error()
+			return tr
+		}
+		if sides[i] = r.Get(k, t.Unit); sides[i] == nil || len(sides[i].Values) == 0 {
+			tr.Outcome, tr.Why = TargetNotRun, name+" is not in the results"
+			return tr
+		}
+	}
+	num, den := sides[0].Values, sides[1].Values
+	if len(num) != len(den) {
+		tr.Outcome, tr.Why = TargetUnpaired, fmt.Sprintf("%d runs of %s against %d of %s: rounds cannot be paired", len(num), t.Num, len(den), t.Den)
+		return tr
+	}
+	for i := range num {
+		if den[i] <= 0 {
+			tr.Outcome, tr.Why = TargetUnpaired, fmt.Sprintf("run %d of %s is %v %s", i+1, t.Den, den[i], t.Unit)
+			return tr
+		}
+		tr.Ratios = append(tr.Ratios, num[i]/den[i])
+	}
+	tr.Summary = Summarize(tr.Ratios)
+	lo, hi := t.Met(tr.Summary.Lo), t.Met(tr.Summary.Hi)
+	switch {
+	case lo && hi:
+		tr.Outcome = TargetMet
+	case !lo && !hi:
+		tr.Outcome = TargetMissed
+	default:
+		tr.Outcome = TargetAtBound
+	}
+	return tr
+}
+
+// pairedProfile is the profile that runs the two sides of each target
+// back to back.
+const pairedProfile = "targets"
+
+// targetBlocks is the report's section on the targets of r.
+func targetBlocks(r *Results, source string) []block {
+	results := Targets(r)
+	tb := table{Header: []string{"target (issue)", "ratio", "median ratio per round", "rounds", "outcome"}}
+	measured := 0
+	for _, t := range results {
+		row := []string{fmt.Sprintf("%s (#%d): %s", t.Target.ID, t.Target.Issue, t.Target.Doc),
+			fmt.Sprintf("%s ÷ %s (%s) %s %s", t.Target.Num, t.Target.Den, t.Target.Unit, t.Target.Relation(), strconv.FormatFloat(t.Target.Bound, 'g', -1, 64))}
+		if !t.Summary.Valid() {
+			tb.Rows = append(tb.Rows, append(row, "—", "—", t.Text()))
+			continue
+		}
+		measured++
+		s := t.Summary
+		tb.Rows = append(tb.Rows, append(row, fmt.Sprintf("%.3f%s", s.Median, ratioSpread(s)), strconv.Itoa(s.N), t.Text()))
+	}
+	if measured == 0 {
+		return []block{para{fmt.Sprintf("No target has both sides in %s: run `make targets` (ipcbench run -profile targets) for them.", source)}}
+	}
+	how := fmt.Sprintf("The two sides of each target ran back to back in every round (profile %q, every second round in reverse order), so each ratio compares two figures of one moment of the machine.", pairedProfile)
+	if p, _ := r.ConfigValue("ipcbench-profile"); p != pairedProfile {
+		how = fmt.Sprintf("These results are not from the %q profile (%s): the two sides of a target may have run minutes apart within a round, so the ratios carry the machine's drift between them. `make targets` runs each pair back to back.", pairedProfile, profileOr(p))
+	}
+	return []block{
+		para{fmt.Sprintf("The issues' speed targets as ratios within one round of %s: run i of one side divided by run i of the other, then the median over rounds. %s Outcome: met when the whole interval of the median ratio meets the bound, missed when none of it does, at the bound otherwise. Intervals: %s", source, how, intervalMethod())},
+		tb,
+	}
+}
+
+func profileOr(p string) string {
+	if p == "" {
+		return "no ipcbench-profile line"
+	}
+	return "profile " + p
+}
+
+// ratioSpread formats the interval of a ratio summary like spread does
+// for figures.
+func ratioSpread(s Summary) string {
+	if s.N < 2 {
+		return ""
+	}
+	if s.CI {
+		return fmt.Sprintf(" [%.3f–%.3f]", s.Lo, s.Hi)
+	}
+	return fmt.Sprintf(" [%.3f–%.3f]†", s.Lo, s.Hi)
+}
