@@ -42,8 +42,9 @@
 // pseudo-random pattern both processes derive from a seed. The receiver of
 // a stream checks every byte; in ping-pong the parent checks every byte of
 // the echo and the peer checks length and sequence number. The parent's
-// check of an echo, and the recording of its time, run after the next
-// message has gone out, while the peer handles it: each op's timed
-// interval still holds one check and one record, but they overlap the
-// round trip instead of lengthening it (pingLoop).
+// clock read, its check of an echo and the recording of its time run
+// after the next message has gone out, while the peer handles it: each
+// op's timed interval (from one clock read after a send to the next)
+// still holds one check and one record, but they overlap the round trip
+// instead of lengthening it (pingLoop).
 package harness
