@@ -46,8 +46,8 @@ var Profiles = map[string]Profile{
 		},
 		Count: 2, BenchTime: 50 * time.Millisecond, Warmup: 20 * time.Millisecond,
 	},
-	"targets": {
-		Name: "targets", Doc: "the cases of the issues' speed targets (internal/targets), each next to its reference, in alternating order; 12 rounds (about 1 minute)",
+	targets.Profile: {
+		Name: targets.Profile, Doc: "the cases of the issues' speed targets (internal/targets), each next to its reference where the list allows, in alternating order; 12 rounds (about 40 s)",
 		Groups: []string{"PingPong", "Stream", "Baseline", "Floor"},
 		Options: Options{
 			Transports: []string{"pipe", "unix-stream", "shm-spin", "shm-futex", "shm-hybrid"},

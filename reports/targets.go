@@ -136,9 +136,13 @@ func judgeTarget(r *Results, t targets.Target) TargetResult {
 	return tr
 }
 
-// pairedProfile is the profile that runs the two sides of each target
-// back to back.
-const pairedProfile = "targets"
+// PairedRun reports whether r was made by the targets profile, which runs
+// the two sides of each target back to back; in any other file they may
+// have run minutes apart within a round.
+func PairedRun(r *Results) bool {
+	p, _ := r.ConfigValue("ipcbench-profile")
+	return p == targets.Profile
+}
 
 // targetBlocks is the report's section on the targets of r.
 func targetBlocks(r *Results, source string) []block {
@@ -147,7 +151,7 @@ func targetBlocks(r *Results, source string) []block {
 	measured := 0
 	for _, t := range results {
 		row := []string{fmt.Sprintf("%s (#%d): %s", t.Target.ID, t.Target.Issue, t.Target.Doc),
-			fmt.Sprintf("%s ÷ %s (%s) %s %s", t.Target.Num, t.Target.Den, t.Target.Unit, t.Target.Relation(), strconv.FormatFloat(t.Target.Bound, 'g', -1, 64))}
+			fmt.Sprintf("%s ÷ %s (%s) %s", t.Target.Num, t.Target.Den, t.Target.Unit, t.Target.BoundText())}
 		if !t.Summary.Valid() {
 			tb.Rows = append(tb.Rows, append(row, "—", "—", t.Text()))
 			continue
@@ -159,9 +163,10 @@ func targetBlocks(r *Results, source string) []block {
 	if measured == 0 {
 		return []block{para{fmt.Sprintf("No target has both sides in %s: run `make targets` (ipcbench run -profile targets) for them.", source)}}
 	}
-	how := fmt.Sprintf("The two sides of each target ran back to back in every round (profile %q, every second round in reverse order), so each ratio compares two figures of one moment of the machine.", pairedProfile)
-	if p, _ := r.ConfigValue("ipcbench-profile"); p != pairedProfile {
-		how = fmt.Sprintf("These results are not from the %q profile (%s): the two sides of a target may have run minutes apart within a round, so the ratios carry the machine's drift between them. `make targets` runs each pair back to back.", pairedProfile, profileOr(p))
+	how := fmt.Sprintf("The two sides of each target ran close together in every round (profile %q: back to back where the list allows, every second round in reverse order), so each ratio compares two figures of one moment of the machine.", targets.Profile)
+	if !PairedRun(r) {
+		p, _ := r.ConfigValue("ipcbench-profile")
+		how = fmt.Sprintf("These results are not from the %q profile (%s): the two sides of a target may have run minutes apart within a round, so the ratios carry the machine's drift between them. `make targets` runs each pair back to back.", targets.Profile, profileOr(p))
 	}
 	return []block{
 		para{fmt.Sprintf("The issues' speed targets as ratios within one round of %s: run i of one side divided by run i of the other, then the median over rounds. %s Outcome: met when the whole interval of the median ratio meets the bound, missed when none of it does, at the bound otherwise. Intervals: %s", source, how, intervalMethod())},

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
 	"text/tabwriter"
 
 	"github.com/ipcbench/ipcbench/reports"
@@ -44,13 +43,13 @@ func targetsCmd(stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
-	if p, _ := res.ConfigValue("ipcbench-profile"); p != "targets" {
+	if !reports.PairedRun(res) {
 		fmt.Fprintf(stderr, "warning: %s is not a run of -profile targets: the two sides of a target may have run far apart\n", fs.Arg(0))
 	}
 	tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "TARGET\tISSUE\tBOUND\tMEDIAN RATIO\tINTERVAL\tROUNDS\tOUTCOME")
 	for _, t := range reports.Targets(res) {
-		bound := t.Target.Relation() + " " + strconv.FormatFloat(t.Target.Bound, 'g', -1, 64)
+		bound := t.Target.BoundText()
 		if !t.Summary.Valid() {
 			fmt.Fprintf(tw, "%s\t#%d\t%s\t—\t—\t0\t%s\n", t.Target.ID, t.Target.Issue, bound, t.Text())
 			continue

@@ -10,6 +10,13 @@
 // back, and judged by the median of those ratios.
 package targets
 
+import "strconv"
+
+// Profile is the name of the bench profile that runs the targets' cases
+// in pairs; a results file made by it says so in its ipcbench-profile
+// configuration line.
+const Profile = "targets"
+
 // A Target is a bound on the ratio Num ÷ Den of one unit.
 type Target struct {
 	// ID names the target in reports ("shm-spin-floor").
@@ -37,12 +44,13 @@ func (t Target) Met(ratio float64) bool {
 	return ratio >= t.Bound
 }
 
-// Relation is "≤" or "≥", for tables.
-func (t Target) Relation() string {
+// BoundText is the bound as tables show it: "≤ 2", "≥ 0.8".
+func (t Target) BoundText() string {
+	rel := "≥"
 	if t.AtMost {
-		return "≤"
+		rel = "≤"
 	}
-	return "≥"
+	return rel + " " + strconv.FormatFloat(t.Bound, 'g', -1, 64)
 }
 
 func pp(transport, pin string) string {

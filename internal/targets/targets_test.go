@@ -17,7 +17,7 @@ func TestMet(t *testing.T) {
 		{atLeast, 0.81, true}, {atLeast, 0.8, true}, {atLeast, 0.79, false},
 	} {
 		if got := c.t.Met(c.ratio); got != c.want {
-			t.Errorf("%s %v: Met(%v) = %v", c.t.Relation(), c.t.Bound, c.ratio, got)
+			t.Errorf("%s: Met(%v) = %v", c.t.BoundText(), c.ratio, got)
 		}
 	}
 }

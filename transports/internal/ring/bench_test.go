@@ -83,8 +83,8 @@ func BenchmarkRingPingPong(b *testing.B) {
 // BenchmarkRingOverCacheline measures the ratio the shm-spin target of
 // issue 3 is about (64-byte ring round trip ÷ cache-line round trip,
 // threads on CPUs 0 and 1) so that it holds still while the host moves
-// the virtual CPUs: the two loops alternate in slices of a few hundred
-// microseconds, each slice gives one ratio, and the metric is their
+// the virtual CPUs: the two loops alternate in slices of 2000 round trips
+// (0.2-2 ms), each slice gives one ratio, and the metric is their
 // median (with each loop's median time per round trip). Run it with
 // -benchtime 1x; one op is the whole alternation.
 func BenchmarkRingOverCacheline(b *testing.B) {
