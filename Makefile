@@ -82,7 +82,7 @@ history-append: ## append RESULTS=<file> to the history, keyed by commit
 regress-selftest: ## the CI check of the regression gate itself
 	scripts/ci-gate.sh
 
-crosscheck: ## ipcbench against minimal C versions of five cases (scripts/crosscheck/ref.c), interleaved, compared
+crosscheck: ## ipcbench against minimal C (scripts/crosscheck/ref.c) and plain Go (scripts/crosscheck/goref) versions of its cases, interleaved, compared run by run
 	scripts/crosscheck.sh
 
 clean: ## remove built binaries

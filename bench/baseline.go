@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ipcbench/ipcbench/harness"
+	"github.com/ipcbench/ipcbench/transports"
 	"golang.org/x/sys/unix"
 )
 
@@ -77,7 +78,7 @@ func RunRawPipe(b *testing.B, pin harness.Pin, size int) {
 	defer unix.Close(p2c[1])
 	defer unix.Close(c2p[0])
 	peerFiles := []*os.File{os.NewFile(uintptr(p2c[0]), "p2c-r"), os.NewFile(uintptr(c2p[1]), "c2p-w")}
-	fs, err := harness.StartFunc("rawpipe-echo", pin, peerFiles)
+	fs, err := harness.StartFunc("rawpipe-echo", pin, transports.Raw, peerFiles)
 	if err != nil {
 		fatal(b, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ipcbench/ipcbench/harness"
+	"github.com/ipcbench/ipcbench/transports"
 	"github.com/ipcbench/ipcbench/transports/reference"
 	"golang.org/x/sys/unix"
 )
@@ -126,7 +127,7 @@ func runShared(b *testing.B, fn string, pin harness.Pin, size int, step func(s *
 		fatal(b, err)
 	}
 	defer s.Close()
-	fs, err := harness.StartFunc(fn, pin, []*os.File{f})
+	fs, err := harness.StartFunc(fn, pin, transports.Raw, []*os.File{f})
 	if err != nil {
 		fatal(b, err)
 	}

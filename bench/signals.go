@@ -64,6 +64,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ipcbench/ipcbench/harness"
+	"github.com/ipcbench/ipcbench/transports"
 	"github.com/ipcbench/ipcbench/transports/signals"
 )
 
@@ -256,7 +257,7 @@ func RunSignalFlood(b *testing.B, kind string, pin harness.Pin) {
 	if kind != floodStandard && kind != floodRealtime {
 		fatal(b, fmt.Errorf("signal flood: unknown kind %q", kind))
 	}
-	fs, err := harness.StartFunc("signal-flood", pin, nil)
+	fs, err := harness.StartFunc("signal-flood", pin, transports.Raw, nil)
 	if err != nil {
 		fatal(b, err)
 	}
@@ -447,7 +448,7 @@ func RunSignalNotify(b *testing.B, api string, pin harness.Pin) {
 	if api != "raw" && api != "runtime" {
 		fatal(b, fmt.Errorf("signal notify: unknown api %q", api))
 	}
-	fs, err := harness.StartFunc("signal-notify", pin, nil)
+	fs, err := harness.StartFunc("signal-notify", pin, transports.API(api), nil)
 	if err != nil {
 		fatal(b, err)
 	}

@@ -42,10 +42,14 @@ var DefaultSizes = []int{64, 1024, 4096, 65536, 1048576}
 // DefaultPins are the placements the default suite measures.
 var DefaultPins = []harness.Pin{harness.PinSplit, harness.PinSame}
 
+// DefaultRuntimePins are the default placements of api=runtime: also
+// pin=none, what a Go service that nobody placed gets.
+var DefaultRuntimePins = []harness.Pin{harness.PinSplit, harness.PinSame, harness.PinNone}
+
 // Flags of the test binary (go test -args -ipcbench.pins=…), so the suite
 // can be narrowed without editing code; -bench regexps narrow it too.
 var (
-	pinsFlag   = flag.String("ipcbench.pins", "split,same", "comma-separated placements to measure (split, same, none)")
+	pinsFlag   = flag.String("ipcbench.pins", "", "comma-separated placements to measure (split, same, none; default: split and same, and none too for api=runtime)")
 	sizesFlag  = flag.String("ipcbench.sizes", "", "comma-separated message sizes in bytes (default: 64,1024,4096,65536,1048576)")
 	warmupFlag = flag.Duration("ipcbench.warmup", 100*time.Millisecond, "warm-up time per benchmark before measuring")
 )
@@ -68,7 +72,7 @@ func (c Cell) Name() string {
 type Options struct {
 	Transports []string         // nil: all registered
 	APIs       []transports.API // nil: all each transport has
-	Pins       []harness.Pin    // nil: DefaultPins
+	Pins       []harness.Pin    // nil: DefaultPins (DefaultRuntimePins for api=runtime)
 	Sizes      []int            // nil: DefaultSizes
 }
 
@@ -76,6 +80,9 @@ type Options struct {
 func FlagOptions() (Options, error) {
 	var o Options
 	for _, p := range strings.Split(*pinsFlag, ",") {
+		if *pinsFlag == "" {
+			break
+		}
 		pin, err := harness.ParsePin(strings.TrimSpace(p))
 		if err != nil {
 			return o, fmt.Errorf("-ipcbench.pins: %w", err)
@@ -114,10 +121,6 @@ func Cells(workload string, o Options) ([]Cell, error) {
 	if names == nil {
 		names = transports.Names()
 	}
-	pins := o.Pins
-	if pins == nil {
-		pins = DefaultPins
-	}
 	sizes := o.Sizes
 	if sizes == nil {
 		sizes = DefaultSizes
@@ -141,6 +144,14 @@ func Cells(workload string, o Options) ([]Cell, error) {
 			}
 			if lim < minInt(sizes) {
 				tsizes = []int{lim}
+			}
+			pins := o.Pins
+			switch {
+			case pins != nil:
+			case api == transports.Runtime:
+				pins = DefaultRuntimePins
+			default:
+				pins = DefaultPins
 			}
 			for _, pin := range pins {
 				for _, size := range tsizes {

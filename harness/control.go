@@ -33,7 +33,7 @@ type request struct {
 
 	// attach
 	Spec *transports.Spec `json:"spec,omitempty"`
-	CPU  int              `json:"cpu"`
+	CPU  int              `json:"cpu"` // the CPU the peer was started on (-1: none)
 
 	// workloads
 	Count  int    `json:"count,omitempty"`  // echo: messages to echo
@@ -43,6 +43,7 @@ type request struct {
 
 	// func
 	Func string          `json:"func,omitempty"`
+	API  transports.API  `json:"api,omitempty"` // raw: run locked to a thread; runtime: not
 	Args json.RawMessage `json:"args,omitempty"`
 }
 
@@ -54,6 +55,7 @@ type response struct {
 	Reply map[string]string `json:"reply,omitempty"`
 	PID   int               `json:"pid,omitempty"`
 	TID   int               `json:"tid,omitempty"`
+	Procs int               `json:"procs,omitempty"` // the peer's GOMAXPROCS
 
 	// workloads
 	Received int64           `json:"received,omitempty"`

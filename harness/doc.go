@@ -13,8 +13,8 @@
 // File descriptor 3 of the peer is a SOCK_SEQPACKET control channel; the
 // transport's descriptors follow at 4, 5, …. Every control message is one
 // JSON packet. The parent sends "attach" with the transport Spec and the
-// CPU to pin to; the peer attaches, pins its thread and answers "ready"
-// (or an error) within a deadline. Then the parent sends one workload at a
+// CPU of its placement; the peer attaches, applies its half of the
+// placement and answers "ready" (or an error) within a deadline. Then the parent sends one workload at a
 // time (echo, pingpong, stream, or a registered peer function) and the peer
 // answers with a report: messages seen, losses, its own CPU time and
 // context switches.
@@ -30,10 +30,34 @@
 //
 // # Placement
 //
-// Pin chooses where the two processes run: PinSplit puts the parent's and
-// the peer's data threads on different CPUs, PinSame on one CPU, PinNone
-// leaves it to the scheduler. Only the threads that move messages are
-// pinned (runtime.LockOSThread, then sched_setaffinity on that thread).
+// Pin chooses where the two processes run: PinSplit on different CPUs,
+// PinSame on one CPU, PinNone where the scheduler puts them. What a pin
+// confines depends on the API, and both scopes are placements a user can
+// set:
+//
+//   - api=runtime: each process as a whole, every thread, as `taskset -c`
+//     or a cpuset confines a Go service. The peer is started from a thread
+//     bound to its CPU, so its runtime starts under that mask and picks
+//     GOMAXPROCS from it; the parent binds every one of its threads for the
+//     session (as `taskset -a -p` does) and has the runtime pick GOMAXPROCS
+//     again (runtime.SetDefaultGOMAXPROCS, unless the GOMAXPROCS variable
+//     set it). The data goroutine of each process is an ordinary goroutine,
+//     never locked to a thread.
+//   - api=raw and api=zerocopy: the data thread of each process, locked
+//     (runtime.LockOSThread) and bound (sched_setaffinity) by the program
+//     itself, as a latency-tuned program pins its hot thread; the
+//     runtime's other threads (sysmon, GC workers, idle Ms) keep the mask
+//     the process started with. This scope measures the mechanism as a
+//     single-threaded C program gets it, which make crosscheck compares;
+//     confined as a whole, a raw Go process at pin=same would share its
+//     one CPU with its runtime's threads as well.
+//
+// Peer functions (floors, baselines, signal experiments) are placed the
+// same way for the API they are started with. A process has one
+// process-wide placement at a time: a second session that needs another
+// CPU while one is confined fails with an error. The results' config lines
+// say which scope each API has (pin-scope) and the GOMAXPROCS each process
+// gets at each pin (gomaxprocs-pin-*, measured by starting a peer).
 //
 // # Messages
 //

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ipcbench/ipcbench/harness/internal/clock"
+	"github.com/ipcbench/ipcbench/transports"
 	"golang.org/x/sys/unix"
 )
 
@@ -46,6 +47,10 @@ func Environment(withGoTest bool) []ConfigLine {
 	if p, err := Place(PinSame); err == nil {
 		add("cpu-pin-same", fmt.Sprint(p.Parent))
 	}
+	add("pin-scope", "api=runtime: each process as a whole (every thread, as taskset), the data goroutine not locked; api=raw and api=zerocopy: the data thread of each process (LockOSThread + sched_setaffinity), the other runtime threads unconfined")
+	for _, pin := range Pins {
+		add("gomaxprocs-pin-"+string(pin), fmt.Sprintf("api=runtime %s; api=raw %s", probeProcs(pin, transports.Runtime), probeProcs(pin, transports.Raw)))
+	}
 	for _, kv := range []struct{ key, path string }{
 		{"mq-msgsize-max", "/proc/sys/fs/mqueue/msgsize_max"},
 		{"mq-msg-max", "/proc/sys/fs/mqueue/msg_max"},
@@ -80,6 +85,32 @@ func WriteConfig(w io.Writer, withGoTest bool) {
 	for _, u := range []string{"sent/op", "received/op"} {
 		fmt.Fprintf(w, "Unit %s better=higher\n", u)
 	}
+}
+
+// probeProcs measures the GOMAXPROCS that each process of a session of
+// api at pin gets, placed as such a session is: this process, and a peer.
+func probeProcs(pin Pin, api transports.API) string {
+	fs, err := StartFunc(procsFunc, pin, api, nil)
+	if err != nil {
+		return "unknown (" + err.Error() + ")"
+	}
+	defer fs.Close()
+	parent := runtime.GOMAXPROCS(0)
+	if err := fs.Begin(nil); err != nil {
+		return "unknown (" + err.Error() + ")"
+	}
+	var peer int
+	if _, _, err := fs.Finish(&peer); err != nil {
+		return "unknown (" + err.Error() + ")"
+	}
+	return fmt.Sprintf("parent=%d peer=%d", parent, peer)
+}
+
+// procsFunc is the peer function that reports the peer's GOMAXPROCS.
+const procsFunc = "harness-gomaxprocs"
+
+func init() {
+	RegisterPeerFunc(procsFunc, func(*PeerContext) (any, error) { return runtime.GOMAXPROCS(0), nil })
 }
 
 func readTrim(path string) string {

@@ -4,14 +4,19 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+
+	"github.com/ipcbench/ipcbench/transports"
 )
 
 // FuncSession runs a registered PeerFunc in a peer process while the
-// calling goroutine, locked to its thread and pinned per the placement,
-// does the parent's half. It is for measurements that are not transport
-// workloads: reference floors, the bare-pipe baseline, signal floods.
+// calling goroutine does the parent's half, placed like a Session of the
+// same API (processScope): api=raw pins the two halves' locked threads,
+// api=runtime confines both processes and locks nothing. It is for
+// measurements that are not transport workloads: reference floors, the
+// bare-pipe baseline, signal experiments.
 type FuncSession struct {
 	name    string
+	api     transports.API
 	peer    *Peer
 	place   Placement
 	restore func()
@@ -19,35 +24,35 @@ type FuncSession struct {
 }
 
 // StartFunc spawns a peer that will run the PeerFunc registered as name
-// with files at fd 4, 5, …; the caller's copies of files are closed. The
-// function starts when Begin is called.
-func StartFunc(name string, pin Pin, files []*os.File) (*FuncSession, error) {
-	place, err := Place(pin)
-	if err != nil {
+// with files at fd 4, 5, …; the caller's copies of files are closed. api
+// is transports.Raw (locked threads) or transports.Runtime (ordinary
+// goroutines). The function starts when Begin is called.
+func StartFunc(name string, pin Pin, api transports.API, files []*os.File) (_ *FuncSession, err error) {
+	defer func() {
 		for _, f := range files {
 			f.Close()
 		}
-		return nil, err
+	}()
+	if api != transports.Raw && api != transports.Runtime {
+		return nil, fmt.Errorf("peer function %s: api %q: want raw or runtime", name, api)
 	}
-	restore, err := pinThread(place.Parent)
+	pl, err := Place(pin)
 	if err != nil {
-		for _, f := range files {
-			f.Close()
-		}
 		return nil, err
 	}
-	p, err := spawn(name, files)
-	for _, f := range files {
-		f.Close()
+	restore, err := place(pl.Parent, api)
+	if err != nil {
+		return nil, err
 	}
+	p, err := spawn(name, files, peerCPU(pl, api))
 	if err != nil {
 		restore()
 		return nil, err
 	}
-	return &FuncSession{name: name, peer: p, place: place, restore: restore}, nil
+	return &FuncSession{name: name, api: api, peer: p, place: pl, restore: restore}, nil
 }
 
-// Placement is where the two threads run.
+// Placement is where the two processes run.
 func (f *FuncSession) Placement() Placement { return f.place }
 
 // Peer is the peer process.
@@ -61,7 +66,7 @@ func (f *FuncSession) Begin(args any) error {
 		return err
 	}
 	f.usage0 = readUsage()
-	if err := f.peer.ctl.send(request{Op: "func", Func: f.name, Args: b, CPU: f.place.Peer}); err != nil {
+	if err := f.peer.ctl.send(request{Op: "func", Func: f.name, Args: b, CPU: f.place.Peer, API: f.api}); err != nil {
 		return f.peer.fail("func", err)
 	}
 	return nil
@@ -93,7 +98,7 @@ func (f *FuncSession) Finish(result any) (parent, peer Usage, err error) {
 	return parent, r.Usage, nil
 }
 
-// Close ends the peer and unpins the calling thread.
+// Close ends the peer and undoes the placement.
 func (f *FuncSession) Close() error {
 	f.peer.Close()
 	if f.restore != nil {

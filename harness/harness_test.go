@@ -3,7 +3,9 @@ package harness_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -167,7 +169,7 @@ func TestWorkloadSizeMinimum(t *testing.T) {
 
 func TestPeerFunc(t *testing.T) {
 	transporttest.CheckLeaks(t)
-	fs, err := harness.StartFunc("test-add", harness.PinNone, nil)
+	fs, err := harness.StartFunc("test-add", harness.PinNone, transports.Raw, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +185,7 @@ func TestPeerFunc(t *testing.T) {
 
 func TestPeerFuncError(t *testing.T) {
 	transporttest.CheckLeaks(t)
-	fs, err := harness.StartFunc("test-fail", harness.PinNone, nil)
+	fs, err := harness.StartFunc("test-fail", harness.PinNone, transports.Raw, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +202,7 @@ func TestPeerFuncError(t *testing.T) {
 
 func TestUnknownPeerFunc(t *testing.T) {
 	transporttest.CheckLeaks(t)
-	fs, err := harness.StartFunc("no-such-func", harness.PinNone, nil)
+	fs, err := harness.StartFunc("no-such-func", harness.PinNone, transports.Raw, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,3 +234,124 @@ func TestPlacement(t *testing.T) {
 }
 
 func jsonDecode(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// threadCPUs returns the Cpus_allowed_list of every thread of pid.
+func threadCPUs(t *testing.T, pid int) map[string]string {
+	t.Helper()
+	dir := fmt.Sprintf("/proc/%d/task", pid)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, e := range ents {
+		b, err := os.ReadFile(dir + "/" + e.Name() + "/status")
+		if err != nil {
+			continue // the thread exited
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "Cpus_allowed_list:"); ok {
+				out[e.Name()] = strings.TrimSpace(v)
+			}
+		}
+	}
+	return out
+}
+
+// TestPlacementScopes: with api=runtime a pinned session confines every
+// thread of both processes to its CPU, as taskset does, and each runtime
+// picks GOMAXPROCS from its mask; with api=raw only the data thread of
+// each process is bound and the other threads keep the start mask. Close
+// gives the parent its masks and GOMAXPROCS back.
+func TestPlacementScopes(t *testing.T) {
+	transporttest.CheckLeaks(t)
+	pid := os.Getpid()
+	startCPUs := threadCPUs(t, pid)[fmt.Sprint(pid)]
+	startProcs := runtime.GOMAXPROCS(0)
+	for _, pin := range []harness.Pin{harness.PinSplit, harness.PinSame} {
+		pl, err := harness.Place(pin)
+		if err != nil {
+			t.Logf("pin=%s: %v", pin, err)
+			continue
+		}
+		for _, api := range []transports.API{transports.Raw, transports.Runtime} {
+			t.Run(fmt.Sprintf("pin=%s/api=%s", pin, api), func(t *testing.T) {
+				s, err := harness.Start(harness.Config{Transport: "pipe", API: api, Pin: pin, Size: 64})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer s.Close()
+				if err := s.Warmup(harness.PingPong, time.Second, 100); err != nil {
+					t.Fatal(err)
+				}
+				dataTID := map[int]string{pid: fmt.Sprint(unix.Gettid()), s.Peer().PID(): fmt.Sprint(s.PeerTID())}
+				for side, want := range map[int]int{pid: pl.Parent, s.Peer().PID(): pl.Peer} {
+					threads := threadCPUs(t, side)
+					if got := threads[dataTID[side]]; api == transports.Raw && got != fmt.Sprint(want) {
+						t.Errorf("process %d: data thread %s runs on CPUs %q, want %d", side, dataTID[side], got, want)
+					}
+					for tid, got := range threads {
+						switch {
+						case api == transports.Runtime && got != fmt.Sprint(want):
+							t.Errorf("process %d thread %s runs on CPUs %s, want %d", side, tid, got, want)
+						case api == transports.Raw && tid != dataTID[side] && got != startCPUs:
+							t.Errorf("process %d: thread %s (not the data thread) runs on CPUs %s, want %s", side, tid, got, startCPUs)
+						}
+					}
+				}
+				wantProcs := startProcs
+				if api == transports.Runtime {
+					wantProcs = 1
+				}
+				if os.Getenv("GOMAXPROCS") == "" {
+					if got := runtime.GOMAXPROCS(0); got != wantProcs {
+						t.Errorf("parent GOMAXPROCS %d, want %d", got, wantProcs)
+					}
+					if got := s.PeerProcs(); got != wantProcs {
+						t.Errorf("peer GOMAXPROCS %d, want %d", got, wantProcs)
+					}
+				}
+				s.Close()
+				for tid, got := range threadCPUs(t, pid) {
+					if got != startCPUs {
+						t.Errorf("after Close thread %s runs on CPUs %s, want %s", tid, got, startCPUs)
+					}
+				}
+				if got := runtime.GOMAXPROCS(0); got != startProcs {
+					t.Errorf("after Close GOMAXPROCS %d, want %d", got, startProcs)
+				}
+			})
+		}
+	}
+}
+
+// TestPlacementOneAtATime: a process has one placement at a time; a
+// second session that needs another CPU fails cleanly and leaves the
+// first one working.
+func TestPlacementOneAtATime(t *testing.T) {
+	transporttest.CheckLeaks(t)
+	split, err := harness.Place(harness.PinSplit)
+	if err != nil {
+		t.Skip(err)
+	}
+	same, _ := harness.Place(harness.PinSame)
+	if split.Parent == same.Parent {
+		t.Skip("split and same put the parent on one CPU")
+	}
+	a, err := harness.Start(harness.Config{Transport: "pipe", API: transports.Runtime, Pin: harness.PinSplit, Size: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := harness.Start(harness.Config{Transport: "pipe", API: transports.Runtime, Pin: harness.PinSame, Size: 64})
+	if err == nil {
+		b.Close()
+		t.Fatal("a second placement started while the first was confined")
+	}
+	if !strings.Contains(err.Error(), "one placement at a time") {
+		t.Fatalf("got %v, want an error naming the rule", err)
+	}
+	if err := a.Warmup(harness.PingPong, time.Second, 100); err != nil {
+		t.Fatalf("the first session after the refused second: %v", err)
+	}
+}

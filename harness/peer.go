@@ -20,8 +20,9 @@ func IsPeer() bool { return os.Getenv(roleEnv) != "" }
 // A PeerFunc is a program the peer runs on request, for measurements that
 // are not a transport workload (reference floors, signal floods). args are
 // the parent's JSON arguments; files are the descriptors the parent handed
-// over (fd 4, 5, …); the result is sent back as JSON. The PeerFunc runs on
-// a locked OS thread pinned as the parent asked.
+// over (fd 4, 5, …); the result is sent back as JSON. For api=raw the
+// PeerFunc runs on a locked OS thread pinned as the parent asked; for
+// api=runtime as an ordinary goroutine in a process confined to its CPU.
 type PeerFunc func(pc *PeerContext) (result any, err error)
 
 // PeerContext is what a PeerFunc gets.
@@ -67,9 +68,11 @@ func PeerMain() int {
 		return 2
 	}
 	// Requests are read on the main goroutine, locked to the main thread
-	// (pinned when asked); a second goroutine watches nothing: end of file
-	// on the control channel is seen by the next read, and a peer blocked in
-	// a transport call is killed by the parent or by Pdeathsig.
+	// (pinned for the thread scope) until a request for api=runtime unlocks
+	// it (a peer serves one session; spawn started the process confined);
+	// a second goroutine watches nothing: end of file on the control
+	// channel is seen by the next read, and a peer blocked in a transport
+	// call is killed by the parent or by Pdeathsig.
 	runtime.LockOSThread()
 	c := newCtl(ctlFD)
 	nfiles, err := strconv.Atoi(os.Getenv(filesEnv))
@@ -110,12 +113,13 @@ func PeerMain() int {
 
 // peerState is what the peer holds between requests.
 type peerState struct {
-	ctl     *ctl
-	files   []*os.File
-	conn    transports.Conn
-	name    string
-	restore func()
-	buf     []byte
+	ctl      *ctl
+	files    []*os.File
+	conn     transports.Conn
+	name     string
+	restore  func() // undoes the thread scope's pinning
+	unlocked bool   // the main goroutine was unlocked for api=runtime
+	buf      []byte
 }
 
 func (p *peerState) closeConn() {
@@ -157,7 +161,33 @@ func (p *peerState) serve(r request) response {
 	return resp
 }
 
-func (p *peerState) pin(cpu int) error {
+// placeFor applies the peer's half of the placement for api: for the
+// process scope it checks that the process runs where the parent started
+// it and unlocks the main goroutine (once: a peer serves one session); for
+// the thread scope it binds the main goroutine's locked thread to cpu.
+func (p *peerState) placeFor(cpu int, api transports.API) error {
+	if processScope(api) {
+		if p.restore != nil {
+			return errors.New("peer placement: api=runtime after a pinned thread")
+		}
+		if cpu >= 0 {
+			set, err := threadMask()
+			if err != nil {
+				return fmt.Errorf("sched_getaffinity: %w", err)
+			}
+			if want := cpuMask(cpu); set != want {
+				return fmt.Errorf("peer placement: started with %d CPUs in its mask, want CPU %d alone", set.Count(), cpu)
+			}
+		}
+		if !p.unlocked {
+			runtime.UnlockOSThread()
+			p.unlocked = true
+		}
+		return nil
+	}
+	if p.unlocked {
+		return errors.New("peer placement: a pinned thread after api=runtime")
+	}
 	if p.restore != nil {
 		p.restore()
 		p.restore = nil
@@ -174,7 +204,7 @@ func (p *peerState) attach(r request) response {
 	if r.Spec == nil {
 		return errResponse(errors.New("attach without a spec"))
 	}
-	if err := p.pin(r.CPU); err != nil {
+	if err := p.placeFor(r.CPU, r.Spec.API); err != nil {
 		return errResponse(err)
 	}
 	info, err := transports.Lookup(r.Spec.Transport)
@@ -187,7 +217,7 @@ func (p *peerState) attach(r request) response {
 	}
 	p.conn, p.name = conn, r.Spec.Transport
 	p.buf = make([]byte, r.Spec.MaxMessage)
-	resp := response{PID: os.Getpid(), TID: unix.Gettid()}
+	resp := response{PID: os.Getpid(), TID: unix.Gettid(), Procs: runtime.GOMAXPROCS(0)}
 	if rp, ok := conn.(transports.Replier); ok {
 		resp.Reply = rp.Reply()
 	}
@@ -201,7 +231,7 @@ func (p *peerState) runFunc(r request) response {
 	if !ok {
 		return errResponse(fmt.Errorf("unknown peer function %q", r.Func))
 	}
-	if err := p.pin(r.CPU); err != nil {
+	if err := p.placeFor(r.CPU, r.API); err != nil {
 		return errResponse(err)
 	}
 	start := readUsage()

@@ -48,8 +48,12 @@ func (e *RunError) Error() string {
 func (e *RunError) Unwrap() error { return e.Err }
 
 // Session is a channel of one transport between this process and a peer
-// process, with the calling goroutine locked to its (pinned) thread. It
-// must be used, and closed, by the goroutine that started it.
+// process, placed per Config.Pin in the scope of its API (processScope):
+// with api=runtime both processes are confined to their CPUs and the
+// calling goroutine stays an ordinary goroutine; with api=raw and
+// api=zerocopy the calling goroutine is locked to its OS thread, bound to
+// the parent's CPU, until Close. A Session must be used, and closed, by
+// the goroutine that started it.
 type Session struct {
 	cfg     Config
 	info    transports.Info
@@ -58,8 +62,10 @@ type Session struct {
 	peer    *Peer
 	restore func()
 
-	reply map[string]string
-	spec  transports.Spec
+	reply     map[string]string
+	spec      transports.Spec
+	peerProcs int
+	peerTID   int
 
 	progress atomic.Uint64
 	stopWD   chan struct{}
@@ -71,8 +77,7 @@ type Session struct {
 
 // Start creates the transport, spawns the peer, hands it the channel and
 // waits for its handshake. On any error everything made so far is
-// released. The caller's goroutine stays locked to its OS thread (pinned
-// per cfg.Pin) until Close.
+// released. The placement holds until Close.
 func Start(cfg Config) (_ *Session, err error) {
 	info, err := transports.Lookup(cfg.Transport)
 	if err != nil {
@@ -100,12 +105,12 @@ func Start(cfg Config) (_ *Session, err error) {
 	if _, err := info.Capacity(opts); err != nil {
 		return nil, err
 	}
-	place, err := Place(cfg.Pin)
+	pl, err := Place(cfg.Pin)
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{cfg: cfg, info: info, place: place}
-	s.restore, err = pinThread(place.Parent)
+	s := &Session{cfg: cfg, info: info, place: pl}
+	s.restore, err = place(pl.Parent, cfg.API)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +125,7 @@ func Start(cfg Config) (_ *Session, err error) {
 	}
 	s.conn = conn
 	trackSession(s)
-	s.peer, err = spawn(cfg.Transport, ep.Files)
+	s.peer, err = spawn(cfg.Transport, ep.Files, peerCPU(pl, cfg.API))
 	for _, f := range ep.Files {
 		f.Close() // the peer has its copies; ours would hide its death
 	}
@@ -133,11 +138,11 @@ func Start(cfg Config) (_ *Session, err error) {
 	spec := ep.Spec
 	spec.Transport, spec.API, spec.MaxMessage = cfg.Transport, cfg.API, cfg.MaxMessage
 	s.spec = spec
-	resp, err := s.peer.request(request{Op: "attach", Spec: &spec, CPU: place.Peer}, HandshakeTimeout)
+	resp, err := s.peer.request(request{Op: "attach", Spec: &spec, CPU: pl.Peer}, HandshakeTimeout)
 	if err != nil {
 		return nil, err
 	}
-	s.reply = resp.Reply
+	s.reply, s.peerProcs, s.peerTID = resp.Reply, resp.Procs, resp.TID
 	if cn, ok := conn.(transports.Connector); ok {
 		if err := cn.Connect(resp.Reply); err != nil {
 			return nil, fmt.Errorf("%s: connect: %w", cfg.Transport, err)
@@ -159,14 +164,21 @@ func (s *Session) Spec() transports.Spec { return s.spec }
 // Config is the session's configuration, with defaults filled in.
 func (s *Session) Config() Config { return s.cfg }
 
-// Placement is where the two data threads run.
+// Placement is where the two processes run.
 func (s *Session) Placement() Placement { return s.place }
+
+// PeerProcs is the peer's GOMAXPROCS, as its runtime chose it.
+func (s *Session) PeerProcs() int { return s.peerProcs }
+
+// PeerTID is the thread the peer attached on: its data thread for a
+// locking API.
+func (s *Session) PeerTID() int { return s.peerTID }
 
 // Limits are the transport's limits for the session's API.
 func (s *Session) Limits() transports.Limits { return s.info.Limits(s.cfg.API) }
 
-// Close ends the peer, removes the transport's kernel objects and unpins
-// the calling thread. It is idempotent and safe after any failure.
+// Close ends the peer, removes the transport's kernel objects and undoes
+// the placement (the process's or the thread's mask, the thread lock). It is idempotent and safe after any failure.
 func (s *Session) Close() error {
 	var err error
 	s.closeOnce.Do(func() {

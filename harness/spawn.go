@@ -64,7 +64,10 @@ type Peer struct {
 
 // spawner runs exec on one goroutine locked to a thread that never exits,
 // because Pdeathsig fires when the thread that forked the child exits, not
-// the process (go.dev/issue/27505).
+// the process (go.dev/issue/27505). The child inherits that thread's CPU
+// mask, so the spawner binds its thread to the peer's CPU for the fork:
+// the peer starts confined, as under `taskset -c CPU`, and its runtime
+// chooses GOMAXPROCS from that mask.
 var spawnReq = make(chan func())
 
 func init() {
@@ -77,8 +80,9 @@ func init() {
 }
 
 // spawn starts the peer: the running binary with the role in the
-// environment, the control channel at fd 3 and files at 4, 5, ….
-func spawn(name string, files []*os.File) (*Peer, error) {
+// environment, the control channel at fd 3 and files at 4, 5, …, confined
+// to cpu (-1: the mask this process started with).
+func spawn(name string, files []*os.File, cpu int) (*Peer, error) {
 	parentCtl, peerCtl, err := ctlPair()
 	if err != nil {
 		return nil, err
@@ -103,7 +107,7 @@ func spawn(name string, files []*os.File) (*Peer, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	p.cmd = cmd
 	done := make(chan error)
-	spawnReq <- func() { done <- cmd.Start() }
+	spawnReq <- func() { done <- startOn(cmd, cpu) }
 	if err := <-done; err != nil {
 		parentCtl.close()
 		return nil, &PeerError{Transport: name, Stage: "start", Err: err}
@@ -116,6 +120,22 @@ func spawn(name string, files []*os.File) (*Peer, error) {
 		unregisterChild(p)
 	}()
 	return p, nil
+}
+
+// startOn starts cmd from the calling (locked) thread with the thread's
+// mask set to cpu's for the fork, and gives the thread its mask back.
+func startOn(cmd *exec.Cmd, cpu int) error {
+	before, err := threadMask()
+	if err != nil {
+		return fmt.Errorf("sched_getaffinity: %w", err)
+	}
+	set := cpuMask(cpu)
+	if err := unix.SchedSetaffinity(0, &set); err != nil {
+		return fmt.Errorf("bind the spawning thread to CPU %d: sched_setaffinity: %w", cpu, err)
+	}
+	err = cmd.Start()
+	_ = unix.SchedSetaffinity(0, &before) // a mask the thread had: cannot be refused
+	return err
 }
 
 // readLoop forwards control responses until the peer's end closes.

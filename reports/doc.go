@@ -19,6 +19,10 @@
 //   - charts.go: gonum.org/v1/plot charts rendered to PNG with the legend
 //     beside the data.
 //   - verdict.go: one rule per claim C1–C10 of seed/CLAIMS.md.
+//   - paired.go, targets.go: ratios of runs made in pairs, run i of one
+//     side divided by run i of the other (PairRatios, one pairing for
+//     both): the speed targets, and ComparePaired for two files
+//     (ipcbench compare -paired).
 //   - report.go, render.go: the report as Markdown and offline HTML;
 //     Write puts report.md, report.html and the PNGs in a directory.
 package reports

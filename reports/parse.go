@@ -58,7 +58,9 @@ type Key struct {
 }
 
 // String returns the key in benchmark-name form, without the GOMAXPROCS
-// suffix, e.g. "PingPong/transport=pipe/api=raw/pin=split/size=64".
+// suffix, e.g. "PingPong/transport=pipe/api=raw/pin=split/size=64", its
+// keys in the suite's order ("Floor/op=cacheline/pin=split/size=64": op
+// and kind, which no group has with a transport, come first).
 func (k Key) String() string {
 	var b strings.Builder
 	b.WriteString(k.Bench)
@@ -67,11 +69,11 @@ func (k Key) String() string {
 			b.WriteString("/" + name + "=" + v)
 		}
 	}
+	add("op", k.Op)
+	add("kind", k.Kind)
 	add("transport", k.Transport)
 	add("api", k.API)
 	add("pin", k.Pin)
-	add("op", k.Op)
-	add("kind", k.Kind)
 	if k.Size != NoSize {
 		add("size", strconv.Itoa(k.Size))
 	}

@@ -156,6 +156,12 @@ func (rep *Report) document(res *Results, opts Options) []block {
 		add(para{"Crossover (the best shared-memory transport of each class against the best kernel transport, size by size; a tie is not a win):"}, list{items})
 	}
 
+	// The Go runtime path.
+	if b := runtimeBlocks(res); len(b) > 0 {
+		add(heading{2, "The Go runtime path at every placement"})
+		add(b...)
+	}
+
 	// Floors and the harness's own cost.
 	add(heading{2, "Reference floors and the harness's own cost"})
 	add(floorBlocks(res)...)
@@ -290,6 +296,77 @@ func fastestTable(r *Results, pin string, cm metric) table {
 		})
 	}
 	return t
+}
+
+// runtimeBlocks is the section on api=runtime: its round trip at each
+// placement with api=raw beside it, at the smallest size and at 64 KiB.
+func runtimeBlocks(r *Results) []block {
+	var sizes []int
+	if s, ok := r.smallestSize(BenchPingPong); ok {
+		sizes = append(sizes, s)
+	}
+	if s := 65536; len(sizes) == 0 || sizes[0] != s {
+		sizes = append(sizes, s)
+	}
+	pins := []string{"split", "same", "none"}
+	// pin=none is measured for api=runtime only: no ratio column.
+	withRaw := map[string]bool{"split": true, "same": true}
+	hdr := []string{"transport", "size"}
+	for _, pin := range pins {
+		hdr = append(hdr, "pin="+pin+" runtime")
+		if withRaw[pin] {
+			hdr = append(hdr, "pin="+pin+" runtime ÷ raw")
+		}
+	}
+	t := table{Header: hdr}
+	for _, tr := range r.Transports(BenchPingPong) {
+		for _, size := range sizes {
+			row := []string{tr, SizeLabel(size)}
+			any := false
+			for _, pin := range pins {
+				k := Key{Bench: BenchPingPong, Transport: tr, API: "runtime", Pin: pin, Size: size}
+				rt, ok := r.Stat(k, UnitP50)
+				if !ok {
+					row = append(row, "—")
+					if withRaw[pin] {
+						row = append(row, "—")
+					}
+					continue
+				}
+				any = true
+				row = append(row, fmtNs(rt.Median)+spread(rt))
+				if !withRaw[pin] {
+					continue
+				}
+				raw := r.Get(Key{Bench: BenchPingPong, Transport: tr, API: "raw", Pin: pin, Size: size}, UnitP50)
+				ratios, err := PairRatios(r.Get(k, UnitP50).Values, valuesOf(raw))
+				if raw == nil || err != nil {
+					row = append(row, "—")
+					continue
+				}
+				rs := Summarize(ratios)
+				row = append(row, fmt.Sprintf("%.2f%s", rs.Median, ratioSpread(rs)))
+			}
+			if any {
+				t.Rows = append(t.Rows, row)
+			}
+		}
+	}
+	if len(t.Rows) == 0 {
+		return nil
+	}
+	return []block{
+		para{"api=runtime is what a Go program gets: os.File and net.Conn on the runtime's poller, the data goroutine an ordinary goroutine. Its pin confines each process as a whole (every thread, as taskset does; GOMAXPROCS as the runtime picks it for that mask: the gomaxprocs-pin-* lines under Environment), and pin=none is a Go service that nobody placed. api=raw pins only the data thread of each process (the pin-scope line). Figures: the p50 round trip, median over runs; runtime ÷ raw is run i of one divided by run i of the other (the same round), median of those ratios [interval]; — = not measured."},
+		t,
+	}
+}
+
+// valuesOf is s's values, nil for no series.
+func valuesOf(s *Series) []float64 {
+	if s == nil {
+		return nil
+	}
+	return s.Values
 }
 
 // floorBlocks writes the reference floors (BenchmarkFloor) and the

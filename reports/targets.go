@@ -111,18 +111,12 @@ func judgeTarget(r *Results, t targets.Target) TargetResult {
 			return tr
 		}
 	}
-	num, den := sides[0].Values, sides[1].Values
-	if len(num) != len(den) {
-		tr.Outcome, tr.Why = TargetUnpaired, fmt.Sprintf("%d runs of %s against %d of %s: rounds cannot be paired", len(num), t.Num, len(den), t.Den)
+	ratios, err := PairRatios(sides[0].Values, sides[1].Values)
+	if err != nil {
+		tr.Outcome, tr.Why = TargetUnpaired, describePairError(err, t.Num, t.Den, t.Unit)
 		return tr
 	}
-	for i := range num {
-		if den[i] <= 0 {
-			tr.Outcome, tr.Why = TargetUnpaired, fmt.Sprintf("run %d of %s is %v %s", i+1, t.Den, den[i], t.Unit)
-			return tr
-		}
-		tr.Ratios = append(tr.Ratios, num[i]/den[i])
-	}
+	tr.Ratios = ratios
 	tr.Summary = Summarize(tr.Ratios)
 	lo, hi := t.Met(tr.Summary.Lo), t.Met(tr.Summary.Hi)
 	switch {

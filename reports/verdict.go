@@ -140,17 +140,33 @@ func sizesWhere(ds []duel, o Order) []int {
 	return out
 }
 
-// claimPins returns the pins of PingPong and Stream results, split first.
+// claimPins returns the pins of PingPong and Stream results at which as
+// many transports ran as at any pin, split first.
 func (r *Results) claimPins() []string {
-	have := map[string]bool{}
+	// A placement counts when as many transports ran at it as at any
+	// other: the default suite measures pin=none for api=runtime only,
+	// which is no ground for ranking every transport.
+	have := map[string]map[string]bool{}
 	for _, b := range []string{BenchPingPong, BenchStream} {
-		for _, p := range r.pins(b) {
-			have[p] = true
+		for _, k := range r.Keys(b) {
+			if have[k.Pin] == nil {
+				have[k.Pin] = map[string]bool{}
+			}
+			have[k.Pin][k.Transport] = true
+		}
+	}
+	most := 0
+	for _, ts := range have {
+		most = max(most, len(ts))
+	}
+	for p, ts := range have {
+		if len(ts) < most {
+			delete(have, p)
 		}
 	}
 	var out []string
 	for _, p := range pinPreference {
-		if have[p] {
+		if have[p] != nil {
 			out = append(out, p)
 		}
 	}

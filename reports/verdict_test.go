@@ -221,3 +221,36 @@ func TestReportSaysWhatIsMissing(t *testing.T) {
 		t.Errorf("charts drawn %d, missing %d", len(rep.Charts), len(rep.Missing))
 	}
 }
+
+// TestClaimPins: a placement at which fewer transports ran than at the
+// others (the default suite's pin=none, api=runtime only) is not one the
+// verdicts and rankings are computed at; when every placement has the
+// same transports, all count.
+func TestClaimPins(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		lines []string
+		want  []string
+	}{
+		{"none has fewer", []string{
+			"BenchmarkPingPong/transport=pipe/api=raw/pin=split/size=64-2 10 100 ns/op",
+			"BenchmarkPingPong/transport=shm-spin/api=raw/pin=split/size=64-2 10 100 ns/op",
+			"BenchmarkPingPong/transport=pipe/api=raw/pin=same/size=64-2 10 100 ns/op",
+			"BenchmarkPingPong/transport=shm-spin/api=raw/pin=same/size=64-2 10 100 ns/op",
+			"BenchmarkPingPong/transport=pipe/api=runtime/pin=none/size=64-2 10 100 ns/op",
+		}, []string{"split", "same"}},
+		{"runtime only, every pin", []string{
+			"BenchmarkPingPong/transport=pipe/api=runtime/pin=split/size=64-2 10 100 ns/op",
+			"BenchmarkPingPong/transport=pipe/api=runtime/pin=same/size=64-2 10 100 ns/op",
+			"BenchmarkPingPong/transport=pipe/api=runtime/pin=none/size=64-2 10 100 ns/op",
+		}, []string{"split", "none", "same"}},
+	} {
+		r, err := Load(strings.NewReader(strings.Join(tc.lines, "\n") + "\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.claimPins(); strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("%s: claimPins %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

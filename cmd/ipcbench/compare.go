@@ -5,13 +5,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
+	"text/tabwriter"
 
 	"github.com/ipcbench/ipcbench/regress"
+	"github.com/ipcbench/ipcbench/reports"
 )
 
 func init() {
 	commands["compare"] = command{
-		summary: "compare two results files; exit 0 ok, 1 regression, 2 unusable input",
+		summary: "compare two results files; exit 0 ok, 1 regression, 2 unusable input (-paired: run-by-run ratios, a report)",
 		run:     runCompare,
 	}
 	commands["fingerprint"] = command{
@@ -48,8 +51,11 @@ func runCompare(stdout, stderr io.Writer, args []string) error {
 	fs.BoolVar(&th.IgnoreMachine, "ignore-machine", false, "gate even when the machine fingerprints differ")
 	confirmNew := fs.String("confirm-new", "", "second, independent `results` of the new side: a regression fails the gate only if it shows in this comparison too")
 	confirmOld := fs.String("confirm-old", "", "second `results` of the old side for -confirm-new (default: the old file)")
+	paired := fs.Bool("paired", false, "instead of the gate: pair run i of new with run i of old and report the median ratio new/old per benchmark and unit (runs made in pairs, as scripts/crosscheck.sh makes them); exit 0 whatever the outcome")
+	units := fs.String("units", "", "with -paired: comma-separated `units` to pair (default ns/op)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: ipcbench compare [flags] <old-results> <new-results>")
+		fmt.Fprintln(stderr, "       ipcbench compare -paired [-units ns/op,p50-ns] <old-results> <new-results>")
 		fmt.Fprintln(stderr, "Default thresholds: ns/op 10%, MB/s 10%, cpu-ns/op 15%, p99-ns 30%.")
 		fs.PrintDefaults()
 	}
@@ -62,6 +68,21 @@ func runCompare(stdout, stderr io.Writer, args []string) error {
 	if fs.NArg() != 2 {
 		fs.Usage()
 		return usageErr("want two results files, got %d arguments", fs.NArg())
+	}
+	var gateFlags []string // set flags that only the gate reads
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name != "paired" && f.Name != "units" {
+			gateFlags = append(gateFlags, "-"+f.Name)
+		}
+	})
+	if *paired {
+		if len(gateFlags) > 0 {
+			return usageErr("-paired is a report, not the gate: it takes no %s", strings.Join(gateFlags, ", "))
+		}
+		return runPaired(stdout, stderr, fs.Arg(0), fs.Arg(1), *units)
+	}
+	if *units != "" {
+		return usageErr("-units needs -paired (the gate's units are set by -threshold)")
 	}
 	if th.Alpha <= 0 || th.Alpha >= 1 {
 		return usageErr("-alpha %g: want 0 < alpha < 1", th.Alpha)
@@ -101,6 +122,83 @@ func runCompare(stdout, stderr io.Writer, args []string) error {
 		return &exitError{code: 1, err: fmt.Errorf("significant regression in %d metric(s)", len(rep.Regressions()))}
 	}
 	return nil
+}
+
+// runPaired is `ipcbench compare -paired [-units list] <old> <new>`: for
+// each benchmark in both files and each unit, the ratios new_i/old_i of
+// the i-th runs (reports.ComparePaired), their median, interval and
+// outcome. It is a report: any outcome exits 0; unreadable input, no
+// benchmark in both files or nothing to pair exits 2.
+func runPaired(stdout, stderr io.Writer, oldPath, newPath, unitList string) error {
+	units := []string{reports.UnitNsOp}
+	if unitList != "" {
+		units = nil
+		for _, u := range strings.Split(unitList, ",") {
+			if u = strings.TrimSpace(u); u == "" {
+				return usageErr("-units %q: empty unit", unitList)
+			}
+			units = append(units, u)
+		}
+	}
+	old, err := reports.LoadFile(oldPath)
+	if err != nil {
+		return usageErr("old: %v", err)
+	}
+	new, err := reports.LoadFile(newPath)
+	if err != nil {
+		return usageErr("new: %v", err)
+	}
+	for _, r := range []*reports.Results{old, new} {
+		for _, w := range r.Warnings {
+			fmt.Fprintf(stderr, "warning: %s: %s\n", r.Source, w)
+		}
+	}
+	common, onlyOld, onlyNew := keyOverlap(old, new)
+	if common == 0 {
+		return usageErr("nothing to pair: no benchmark is in both %s and %s", oldPath, newPath)
+	}
+	rows := reports.ComparePaired(old, new, units)
+	if len(rows) == 0 {
+		return usageErr("nothing to pair: none of the units %s is in the %d benchmark(s) common to both files", strings.Join(units, ", "), common)
+	}
+	fmt.Fprintf(stdout, "paired: run i of %s (new) ÷ run i of %s (old), median over the runs; interval: %.0f %% confidence interval of the median from %d runs on, min–max below\n",
+		newPath, oldPath, 100*(1-reports.Alpha), reports.MinCISamples)
+	if onlyOld+onlyNew > 0 {
+		fmt.Fprintf(stdout, "not paired: %d benchmark(s) only in old, %d only in new\n", onlyOld, onlyNew)
+	}
+	tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "BENCHMARK\tUNIT\tNEW/OLD\tINTERVAL\tRUNS\tOUTCOME")
+	for _, p := range rows {
+		if !p.Summary.Valid() {
+			fmt.Fprintf(tw, "%s\t%s\t—\t—\t0\t%s\n", p.Key, p.Unit, p.Text())
+			continue
+		}
+		s := p.Summary
+		iv := fmt.Sprintf("%.3f–%.3f", s.Lo, s.Hi)
+		if !s.CI {
+			iv += " (min–max)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.3f\t%s\t%d\t%s\n", p.Key, p.Unit, s.Median, iv, s.N, p.Text())
+	}
+	return tw.Flush()
+}
+
+// keyOverlap counts the benchmark keys in both results, in old only and
+// in new only.
+func keyOverlap(old, new *reports.Results) (common, onlyOld, onlyNew int) {
+	inOld := map[reports.Key]bool{}
+	for _, k := range old.Keys("") {
+		inOld[k] = true
+	}
+	for _, k := range new.Keys("") {
+		if inOld[k] {
+			common++
+			delete(inOld, k)
+		} else {
+			onlyNew++
+		}
+	}
+	return common, len(inOld), onlyNew
 }
 
 // runFingerprint is `ipcbench fingerprint [-v] <results>`: it prints the

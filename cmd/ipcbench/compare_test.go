@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -132,6 +133,61 @@ func TestCompareSubprocess(t *testing.T) {
 		}
 		if code != tc.code {
 			t.Errorf("%s: exit %d, want %d", tc.new, code, tc.code)
+		}
+	}
+}
+
+// TestComparePaired checks `compare -paired`: a report that exits 0
+// whatever the outcome, 2 on unusable input or flags.
+func TestComparePaired(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, lines ...string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	const b = "BenchmarkPingPong/transport=pipe/api=runtime/pin=split/size=64"
+	var oldLines, slowLines []string
+	for i, ns := range []int{100, 500, 100, 500, 100, 500} {
+		oldLines = append(oldLines, fmt.Sprintf("%s-1 100 %d ns/op %d p50-ns", b, ns, ns-i))
+		slowLines = append(slowLines, fmt.Sprintf("%s-2 100 %d ns/op", b, ns*5/4))
+	}
+	old := write("old.txt", oldLines...)
+	slow := write("slow.txt", slowLines...)
+	few := write("few.txt", slowLines[:2]...)
+	other := write("other.txt", "BenchmarkPingPong/transport=tcp/api=runtime/pin=split/size=64-2 100 100 ns/op")
+	for _, tc := range []struct {
+		args []string
+		code int
+		want []string // in stdout+stderr
+	}{
+		{[]string{"-paired", old, slow}, 0, []string{"NEW/OLD", "PingPong/transport=pipe/api=runtime/pin=split/size=64", "1.250", "slower", "old.txt (old)"}},
+		{[]string{"-paired", old, old}, 0, []string{"1.000", "not distinguishable"}},
+		{[]string{"-paired", slow, old}, 0, []string{"0.800", "faster"}},
+		{[]string{"-paired", "-units", "ns/op,p50-ns", old, slow}, 0, []string{"slower", "p50-ns", "not measured: p50-ns is not in the new file"}},
+		{[]string{"-paired", old, few}, 0, []string{"not paired: 2 runs of new against 6 of old"}},
+		{[]string{"-paired", old, other}, 2, []string{"no benchmark is in both"}},
+		{[]string{"-paired", "-units", "MB/s", old, slow}, 2, []string{"none of the units MB/s"}},
+		{[]string{"-paired", "-units", "ns/op,", old, slow}, 2, []string{"empty unit"}},
+		{[]string{"-paired", old}, 2, []string{"want two results files"}},
+		{[]string{"-paired", old, td + "garbage.txt"}, 2, []string{"no benchmark results"}},
+		{[]string{"-paired", filepath.Join(dir, "nope.txt"), old}, 2, []string{"nope.txt"}},
+		{[]string{"-paired", "-threshold", "ns/op=5%", old, slow}, 2, []string{"takes no -threshold"}},
+		{[]string{"-paired", "-confirm-new", slow, old, slow}, 2, []string{"takes no -confirm-new"}},
+		{[]string{"-units", "ns/op", old, slow}, 2, []string{"-units needs -paired"}},
+	} {
+		var out, errb bytes.Buffer
+		code := run(&out, &errb, append([]string{"compare"}, tc.args...))
+		all := out.String() + errb.String()
+		for _, w := range tc.want {
+			if !strings.Contains(all, w) {
+				t.Errorf("compare %v: output lacks %q:\n%s", tc.args, w, all)
+			}
+		}
+		if code != tc.code {
+			t.Errorf("compare %v: exit %d, want %d\n%s", tc.args, code, tc.code, all)
 		}
 	}
 }

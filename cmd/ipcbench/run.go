@@ -31,7 +31,7 @@ func runCmd(stdout, stderr io.Writer, args []string) error {
 	groups := fs.String("groups", "", "comma-separated benchmark groups (default: the profile's; all: "+groupNames()+")")
 	trs := fs.String("transports", "", "comma-separated transports (default: the profile's)")
 	apis := fs.String("apis", "", "comma-separated apis: raw, runtime, zerocopy (default: each transport's)")
-	pins := fs.String("pins", "", "comma-separated placements: split, same, none (default: split,same)")
+	pins := fs.String("pins", "", "comma-separated placements: split, same, none (default: split,same, and none too for api=runtime)")
 	sizes := fs.String("sizes", "", "comma-separated message sizes in bytes (default: the profile's)")
 	count := fs.Int("count", 0, "repetitions, interleaved round by round (default: the profile's)")
 	benchtime := fs.Duration("benchtime", 0, "measuring time per case and round (default: the profile's)")
