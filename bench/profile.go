@@ -34,7 +34,7 @@ type Profile struct {
 // Profiles are the predefined profiles.
 var Profiles = map[string]Profile{
 	"default": {
-		Name: "default", Doc: "every transport, api, size and both default placements; 3 rounds (about 6 minutes on 2 cores: 2439 runs in 6 min 13 s on 2026-11-30)",
+		Name: "default", Doc: "every transport, api, size and both default placements (and pin=none for api=runtime); 3 rounds (about 7 minutes on 2 cores: 2655 runs in 6 min 32 s on 2026-12-01)",
 		Count: 3, BenchTime: 80 * time.Millisecond, Warmup: 30 * time.Millisecond,
 	},
 	"quick": {

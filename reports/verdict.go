@@ -360,7 +360,7 @@ func judgeC2(r *Results) Verdict {
 	var others []string
 	semsSeen := false
 	var prices []string
-	for _, pin := range r.pins(BenchPingPong) {
+	for _, pin := range r.claimPins() {
 		pts := filter(r.atPin(BenchPingPong, UnitNsOp, size, pin), IsSharedMemory)
 		sems := filter(pts, func(t string) bool { return contains(semTransports, t) })
 		if len(sems) == 0 {
@@ -443,7 +443,7 @@ func judgeC3(r *Results) Verdict {
 	v.Figures = append(v.Figures, fmt.Sprintf("payload: one sigqueue value, %s (the only size the signal transport carries)", SizeLabel(sizes[len(sizes)-1])))
 	other, okO := r.smallestSize(BenchPingPong)
 	var okPins, slowPins []string
-	for _, pin := range r.pins(BenchPingPong) {
+	for _, pin := range r.claimPins() {
 		k, ok := r.primaryKey(BenchPingPong, "signal", size, pin, UnitNsOp)
 		if !ok {
 			continue
@@ -712,7 +712,7 @@ func judgeC8(r *Results) Verdict {
 	}
 	var v Verdict
 	var faster, notFaster []string
-	for _, pin := range r.pins(BenchPingPong) {
+	for _, pin := range r.claimPins() {
 		pts := r.atPin(BenchPingPong, UnitNsOp, size, pin)
 		unix, _, ok1 := best(filter(pts, func(t string) bool { return strings.HasPrefix(t, "unix-") }), true)
 		inet, _, ok2 := best(filter(pts, func(t string) bool { return t == "tcp" || t == "udp" }), true)
@@ -810,7 +810,7 @@ func judgeC10(r *Results) Verdict {
 	var v Verdict
 	var holds, fails []group
 	any := false
-	for _, pin := range r.pins(m.Bench) {
+	for _, pin := range r.claimPins() {
 		sizes := r.mainSizes(m.Bench)
 		if len(sizes) == 0 {
 			continue
