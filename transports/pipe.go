@@ -4,7 +4,7 @@ package transports
 // parent), made with pipe2(O_CLOEXEC). The parent keeps the write end of
 // the first and the read end of the second; the other two ends are the
 // Endpoint's Files, which the peer inherits. Messages are framed (a 4-byte
-// length, see internal/frame) and each one is copied twice: into the pipe
+// length, padded to 64 bytes above 2 KiB: see internal/frame) and each one is copied twice: into the pipe
 // buffer by write, out of it by read. The pipe buffer is 64 KiB by default
 // (F_SETPIPE_SZ can grow it up to /proc/sys/fs/pipe-max-size; ipcbench
 // leaves the default, as most programs do), so larger messages move in

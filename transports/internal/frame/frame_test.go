@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -271,6 +272,7 @@ func FuzzReader(f *testing.F) {
 	f.Add(encode(f, []byte("hello"), nil, pattern(300, 1)), uint8(3), uint16(16), uint16(400))
 	f.Add([]byte{4, 0, 0, 0, 1, 2}, uint8(1), uint16(8), uint16(8))
 	f.Add([]byte{0xff, 0xff, 0xff, 0x7f}, uint8(2), uint16(0), uint16(1))
+	f.Add(encode(f, pattern(3000, 2), []byte("x")), uint8(50), uint16(13), uint16(3000))
 	f.Fuzz(func(t *testing.T, data []byte, chunk uint8, rbuf, pbuf uint16) {
 		const max = 1 << 16
 		r := NewReader(chunkReader(data, int(chunk)+1), max, int(rbuf))
@@ -292,13 +294,26 @@ func FuzzReader(f *testing.F) {
 				return
 			}
 			l := int(binary.LittleEndian.Uint32(rest))
+			hdr := HeaderSize
+			if l > smallFrame {
+				hdr = LargeHeaderSize
+			}
+			padBad := false
+			for _, b := range rest[min(HeaderSize, len(rest)):min(hdr, len(rest))] {
+				padBad = padBad || b != 0
+			}
 			switch {
-			case l > max:
+			case l > max, l <= max && padBad:
 				if !errors.Is(err, ErrCorrupt) {
 					t.Fatalf("frame %d: length %d: got %v, want ErrCorrupt", i, l, err)
 				}
 				return
-			case len(rest)-HeaderSize < l:
+			case len(rest) < hdr:
+				if err != io.ErrUnexpectedEOF {
+					t.Fatalf("frame %d: partial header of %d bytes: got %v", i, hdr, err)
+				}
+				return
+			case len(rest)-hdr < l:
 				if l > len(p) && errors.Is(err, io.ErrShortBuffer) {
 					// Reported before the payload is complete: the end of
 					// stream shows on the next call.
@@ -316,11 +331,35 @@ func FuzzReader(f *testing.F) {
 					t.Fatalf("frame %d: %d bytes into %d: got %v", i, l, len(p), err)
 				}
 			default:
-				if err != nil || n != l || !bytes.Equal(p[:n], rest[HeaderSize:HeaderSize+l]) {
+				if err != nil || n != l || !bytes.Equal(p[:n], rest[hdr:hdr+l]) {
 					t.Fatalf("frame %d: got n=%d err=%v, want %d bytes", i, n, err, l)
 				}
 			}
-			rest = rest[HeaderSize+l:]
+			rest = rest[hdr+l:]
 		}
 	})
+}
+
+// TestLargeHeader: a frame of more than smallFrame bytes has a 64-byte
+// header (the length, then zeros), a smaller one a 4-byte header; a
+// non-zero padding byte is a corrupt stream.
+func TestLargeHeader(t *testing.T) {
+	for _, tc := range []struct{ size, hdr int }{{smallFrame, HeaderSize}, {smallFrame + 1, LargeHeaderSize}, {65536, LargeHeaderSize}} {
+		b := encode(t, pattern(tc.size, 1))
+		if len(b) != tc.hdr+tc.size {
+			t.Fatalf("%d-byte frame: %d bytes on the wire, want a %d-byte header", tc.size, len(b), tc.hdr)
+		}
+		if got := int(binary.LittleEndian.Uint32(b)); got != tc.size {
+			t.Fatalf("%d-byte frame: length %d", tc.size, got)
+		}
+		if !bytes.Equal(b[HeaderSize:tc.hdr], make([]byte, tc.hdr-HeaderSize)) || !bytes.Equal(b[tc.hdr:], pattern(tc.size, 1)) {
+			t.Fatalf("%d-byte frame: padding or payload wrong", tc.size)
+		}
+	}
+	b := encode(t, pattern(4096, 1))
+	b[HeaderSize+10] = 1
+	r := NewReader(chunkReader(b, 7), 0, 0)
+	if _, err := r.ReadFrame(make([]byte, 4096)); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "padding") {
+		t.Fatalf("non-zero padding: got %v, want ErrCorrupt naming the padding", err)
+	}
 }
