@@ -18,7 +18,7 @@ IPCBENCH  := bin/ipcbench
 TARGETS_FLAGS ?= $(if $(QUICK),-count 6 -benchtime 50ms)
 export IPCBENCH_COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 # Packages whose tests can run under the race detector (it needs cgo).
-RACE_PKGS ?= ./harness/... ./transports/... ./reports/... ./regress/... ./bench/... ./cmd/... ./sweep/... ./internal/...
+RACE_PKGS ?= ./harness/... ./transports/... ./conformance/... ./reports/... ./regress/... ./bench/... ./cmd/... ./sweep/... ./internal/...
 
 .PHONY: help test race bench smoke report targets build lint fuzz baseline regress history history-append regress-selftest soak crosscheck clean
 
@@ -89,4 +89,4 @@ clean: ## remove built binaries
 	rm -rf bin
 
 soak: ## push SOAK messages (default 10 million) through every transport, each verified
-	IPCBENCH_SOAK=$${SOAK:-10000000} $(GO) test -count=1 -timeout 0 -run '^TestSoak$$' -v ./transports/ | grep -E '^(=== RUN|---|\s+soak_test|ok|FAIL|PASS)'
+	IPCBENCH_SOAK=$${SOAK:-10000000} $(GO) test -count=1 -timeout 0 -run '^TestSoak$$' -v ./conformance/ | grep -E '^(=== RUN|---|\s+soak_test|ok|FAIL|PASS)'

@@ -83,12 +83,6 @@ func Start(cfg Config) (_ *Session, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.API == "" {
-		cfg.API = info.APIs[0]
-	}
-	if err := info.CheckAPI(cfg.API); err != nil {
-		return nil, err
-	}
 	if cfg.Pin == "" {
 		cfg.Pin = PinNone
 	}
@@ -98,12 +92,13 @@ func Start(cfg Config) (_ *Session, err error) {
 	if cfg.HangTimeout == 0 {
 		cfg.HangTimeout = DefaultHangTimeout
 	}
+	opts, err := info.Resolve(transports.Options{API: cfg.API, MaxMessage: cfg.MaxMessage})
+	if err != nil {
+		return nil, err
+	}
+	cfg.API, cfg.MaxMessage = opts.API, opts.MaxMessage
 	if cfg.Size > cfg.MaxMessage {
 		return nil, fmt.Errorf("%s: size %d exceeds the channel capacity %d", cfg.Transport, cfg.Size, cfg.MaxMessage)
-	}
-	opts := transports.Options{API: cfg.API, MaxMessage: cfg.MaxMessage}
-	if _, err := info.Capacity(opts); err != nil {
-		return nil, err
 	}
 	pl, err := Place(cfg.Pin)
 	if err != nil {

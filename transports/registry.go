@@ -103,10 +103,11 @@ func (info Info) CheckAPI(api API) error {
 	return fmt.Errorf("%s: %w %q (valid: %s)", info.Name, ErrUnsupportedAPI, api, strings.Join(valid, ", "))
 }
 
-// Resolve is the first step of every Create: it fills in the default API
-// (the first of info.APIs) when opts.API is empty, checks that the API is
-// supported, and resolves the channel capacity (see Capacity). It returns
-// opts with both filled in.
+// Resolve is the first step of every Create, and of any caller that sets
+// up a channel and needs to know its API and capacity before Create (the
+// harness): it fills in the default API (the first of info.APIs) when
+// opts.API is empty, checks that the API is supported, and resolves the
+// channel capacity (see Capacity). It returns opts with both filled in.
 func (info Info) Resolve(opts Options) (Options, error) {
 	if opts.API == "" {
 		opts.API = info.APIs[0]

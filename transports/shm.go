@@ -173,16 +173,10 @@ func (t *shmTransport) Create(opts Options) (_ Conn, _ Endpoint, err error) {
 	if err != nil {
 		return nil, Endpoint{}, err
 	}
-	if opts.API == "" {
-		opts.API = Raw
-	}
-	if err := info.CheckAPI(opts.API); err != nil {
+	if opts, err = info.Resolve(opts); err != nil {
 		return nil, Endpoint{}, err
 	}
-	capacity, err := info.Capacity(opts)
-	if err != nil {
-		return nil, Endpoint{}, err
-	}
+	capacity := opts.MaxMessage
 	rs := ring.Size(capacity)
 	size := 2 * rs
 	c := &shmConn{name: t.name, capacity: capacity, lim: info.Limits(opts.API), owner: true}

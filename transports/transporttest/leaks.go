@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Snapshot is the set of kernel objects and process resources a test can
@@ -156,7 +157,7 @@ func CheckLeaks(t testing.TB) {
 			if left = Take().Diff(before); len(left) == 0 {
 				return
 			}
-			waitABit()
+			time.Sleep(50 * time.Millisecond)
 		}
 		for _, l := range left {
 			t.Errorf("left behind: %s", l)

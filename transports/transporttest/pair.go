@@ -1,5 +1,7 @@
-// Package transporttest holds the conformance suite that every registered
-// transport runs, and helpers for testing transports.
+// Package transporttest holds helpers for testing transports that need no
+// peer process: Pair, a channel with both ends in the test's process, and
+// the leak checker (CheckLeaks). The real-peer conformance suite, which
+// needs the harness, is package conformance.
 package transporttest
 
 import (
@@ -11,8 +13,9 @@ import (
 
 // Pair creates a channel of the named transport and attaches its other end
 // in this same process. It is for unit tests of a transport's logic; the
-// conformance suite (Run) uses a real peer process instead. Both Conns are
-// closed, and the files handed over released, when the test ends.
+// conformance suite (package conformance) uses a real peer process
+// instead. Both Conns are closed, and the files handed over released, when
+// the test ends.
 func Pair(tb testing.TB, name string, opts transports.Options) (parent, peer transports.Conn) {
 	tb.Helper()
 	info, err := transports.Lookup(name)

@@ -1,4 +1,4 @@
-package transporttest
+package conformance
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/ipcbench/ipcbench/harness"
 	"github.com/ipcbench/ipcbench/transports"
+	"github.com/ipcbench/ipcbench/transports/transporttest"
 )
 
 // testZeroCopy is the conformance suite's zero-copy part, for transports
@@ -23,7 +24,7 @@ import (
 // and that nothing is left behind.
 func testZeroCopy(t *testing.T, name string, api transports.API, lim transports.Limits) {
 	t.Run("delivery", func(t *testing.T) {
-		CheckLeaks(t)
+		transporttest.CheckLeaks(t)
 		s := start(t, harness.Config{Transport: name, API: api, MaxMessage: lim.MaxMessage, Size: min(lim.MaxMessage, 64)})
 		zc := zeroCopyConn(t, s)
 		r := rand.New(rand.NewPCG(7, 8))
@@ -34,7 +35,7 @@ func testZeroCopy(t *testing.T, name string, api transports.API, lim transports.
 		zcEchoAll(t, s, zc, msgs, 1, func(int) mode { return mode{} })
 	})
 	t.Run("ordering", func(t *testing.T) {
-		CheckLeaks(t)
+		transporttest.CheckLeaks(t)
 		capacity := min(lim.MaxMessage, 8192)
 		s := start(t, harness.Config{Transport: name, API: api, MaxMessage: capacity, Size: min(capacity, 64)})
 		zc := zeroCopyConn(t, s)
@@ -47,7 +48,7 @@ func testZeroCopy(t *testing.T, name string, api transports.API, lim transports.
 		})
 	})
 	t.Run("workloads", func(t *testing.T) {
-		CheckLeaks(t)
+		transporttest.CheckLeaks(t)
 		for _, size := range sizesUpTo(min(lim.MaxMessage, 1<<20), harness.MinWorkloadSize, 64, 4096, 65536) {
 			s := start(t, harness.Config{Transport: name, API: api, Size: size})
 			zeroCopyConn(t, s)
@@ -64,7 +65,7 @@ func testZeroCopy(t *testing.T, name string, api transports.API, lim transports.
 		}
 	})
 	t.Run("misuse", func(t *testing.T) {
-		CheckLeaks(t)
+		transporttest.CheckLeaks(t)
 		s := start(t, harness.Config{Transport: name, API: api, MaxMessage: 4096, Size: 64})
 		zc := zeroCopyConn(t, s)
 		misuse := func(what string, err error) {

@@ -1,4 +1,4 @@
-package transports_test
+package conformance_test
 
 import (
 	"errors"

@@ -1,13 +1,15 @@
-package transports_test
+package conformance_test
 
 import (
 	"os"
 	"testing"
 
+	"github.com/ipcbench/ipcbench/conformance"
 	"github.com/ipcbench/ipcbench/harness"
-	"github.com/ipcbench/ipcbench/transports/transporttest"
 )
 
+// TestMain runs the peer's side when the harness re-executes this test
+// binary as a peer, and the tests otherwise.
 func TestMain(m *testing.M) {
 	if harness.IsPeer() {
 		os.Exit(harness.PeerMain())
@@ -17,4 +19,4 @@ func TestMain(m *testing.M) {
 
 // TestConformance runs every registered transport through the conformance
 // suite with a real peer process.
-func TestConformance(t *testing.T) { transporttest.RunAll(t) }
+func TestConformance(t *testing.T) { conformance.RunAll(t) }

@@ -1,4 +1,11 @@
-package transporttest
+// Package conformance is the conformance suite that every registered
+// transport and API runs through a real peer process started by the
+// harness: delivery, integrity, ordering, the message-size limit, a killed
+// or stopped peer, the zero-copy path, and nothing left behind. It sits
+// above the harness so that the transport layer (transports/...) needs no
+// process management; in-process helpers for transport tests (Pair, the
+// leak checker) are in transports/transporttest.
+package conformance
 
 import (
 	"bytes"
@@ -12,9 +19,8 @@ import (
 
 	"github.com/ipcbench/ipcbench/harness"
 	"github.com/ipcbench/ipcbench/transports"
+	"github.com/ipcbench/ipcbench/transports/transporttest"
 )
-
-func waitABit() { time.Sleep(50 * time.Millisecond) }
 
 // RunAll runs the conformance suite for every registered transport and
 // API, each as a subtest "transport=<name>/api=<api>".
@@ -151,7 +157,7 @@ func sizesUpTo(limit int, sizes ...int) []int {
 }
 
 func testDelivery(t *testing.T, name string, api transports.API, lim transports.Limits) {
-	CheckLeaks(t)
+	transporttest.CheckLeaks(t)
 	s := start(t, harness.Config{Transport: name, API: api, MaxMessage: lim.MaxMessage, Size: min(lim.MaxMessage, 64)})
 	r := rand.New(rand.NewPCG(1, 2))
 	var msgs [][]byte
@@ -162,7 +168,7 @@ func testDelivery(t *testing.T, name string, api transports.API, lim transports.
 }
 
 func testOrdering(t *testing.T, name string, api transports.API, lim transports.Limits) {
-	CheckLeaks(t)
+	transporttest.CheckLeaks(t)
 	capacity := min(lim.MaxMessage, 8192)
 	s := start(t, harness.Config{Transport: name, API: api, MaxMessage: capacity, Size: min(capacity, 64)})
 	echoAll(t, s, mixedMessages(rand.New(rand.NewPCG(3, 4)), capacity), 4)
@@ -187,7 +193,7 @@ func mixedMessages(r *rand.Rand, capacity int) [][]byte {
 }
 
 func testLimit(t *testing.T, name string, api transports.API, lim transports.Limits) {
-	CheckLeaks(t)
+	transporttest.CheckLeaks(t)
 	s := start(t, harness.Config{Transport: name, API: api, MaxMessage: lim.MaxMessage, Size: min(lim.MaxMessage, 64)})
 	over := make([]byte, lim.MaxMessage+1)
 	err := s.Conn().Send(over)
@@ -209,7 +215,7 @@ func testLimit(t *testing.T, name string, api transports.API, lim transports.Lim
 // or stops (SIGSTOP) the peer in the middle: the workload must end with an
 // error that names the transport and the message within a few seconds.
 func testPeerFault(t *testing.T, name string, api transports.API, workload string, sig syscall.Signal) {
-	CheckLeaks(t)
+	transporttest.CheckLeaks(t)
 	const hang = 700 * time.Millisecond
 	s := start(t, harness.Config{Transport: name, API: api, Size: harness.MinWorkloadSize, HangTimeout: hang})
 	timer := time.AfterFunc(100*time.Millisecond, func() { s.Peer().Signal(sig) })
