@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ipcbench/ipcbench/harness"
+	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/transports"
 	"golang.org/x/sys/unix"
 )
@@ -112,8 +113,8 @@ func RunRawPipe(b *testing.B, pin harness.Pin, size int) {
 	}
 	b.SetBytes(int64(2 * size))
 	both := parent.Add(peer)
-	b.ReportMetric(float64(both.CPUNS())/float64(b.N), "cpu-ns/op")
-	b.ReportMetric(float64(both.CtxSw())/float64(b.N), "ctxsw/op")
+	b.ReportMetric(float64(both.CPUNS())/float64(b.N), results.UnitCPU)
+	b.ReportMetric(float64(both.CtxSw())/float64(b.N), results.UnitCtxsw)
 }
 
 // baselineCases are BenchmarkBaseline: op=rawpipe at each pin, 64 B, and

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ipcbench/ipcbench/harness"
+	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/transports"
 	"github.com/ipcbench/ipcbench/transports/reference"
 	"golang.org/x/sys/unix"
@@ -154,6 +155,6 @@ func runShared(b *testing.B, fn string, pin harness.Pin, size int, step func(s *
 		fatal(b, err)
 	}
 	both := parent.Add(peer)
-	b.ReportMetric(float64(both.CPUNS())/float64(b.N), "cpu-ns/op")
-	b.ReportMetric(float64(both.CtxSw())/float64(b.N), "ctxsw/op")
+	b.ReportMetric(float64(both.CPUNS())/float64(b.N), results.UnitCPU)
+	b.ReportMetric(float64(both.CtxSw())/float64(b.N), results.UnitCtxsw)
 }

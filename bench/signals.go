@@ -64,6 +64,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ipcbench/ipcbench/harness"
+	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/transports"
 	"github.com/ipcbench/ipcbench/transports/signals"
 )
@@ -302,17 +303,17 @@ func RunSignalFlood(b *testing.B, kind string, pin harness.Pin) {
 	}
 	lost := accepted - uint64(res.Received)
 	n := float64(sent)
-	b.ReportMetric(1, "sent/op")
-	b.ReportMetric(float64(res.Received)/n, "received/op")
+	b.ReportMetric(1, results.UnitSent)
+	b.ReportMetric(float64(res.Received)/n, results.UnitRecv)
 	if kind == floodRealtime {
-		b.ReportMetric(float64(refused)/n, "refused/op")
+		b.ReportMetric(float64(refused)/n, results.UnitRefused)
 	}
-	b.ReportMetric(float64(lost)/n, "lost/op")
+	b.ReportMetric(float64(lost)/n, results.UnitLost)
 	pct := 0.0
 	if accepted > 0 {
 		pct = 100 * float64(lost) / float64(accepted)
 	}
-	b.ReportMetric(pct, "lost-%")
+	b.ReportMetric(pct, results.UnitLostPct)
 }
 
 // sendEnd queues the end marker, carrying the number of accepted flood
@@ -565,7 +566,7 @@ func RunSignalNotify(b *testing.B, api string, pin harness.Pin) {
 		fatal(b, fmt.Errorf("signal notify: peer answered %d notifications, want %d", res.Echoed, want))
 	}
 	both := parent.Add(peer)
-	b.ReportMetric(float64(both.CPUNS())/float64(ops), "cpu-ns/op")
-	b.ReportMetric(float64(both.CtxSw())/float64(ops), "ctxsw/op")
+	b.ReportMetric(float64(both.CPUNS())/float64(ops), results.UnitCPU)
+	b.ReportMetric(float64(both.CtxSw())/float64(ops), results.UnitCtxsw)
 	runtime.KeepAlive(fs)
 }

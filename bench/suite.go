@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/ipcbench/ipcbench/harness"
+	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/transports"
 )
 
@@ -65,7 +66,7 @@ type Cell struct {
 
 // Name is the sub-benchmark name: the keys in fixed order, size last.
 func (c Cell) Name() string {
-	return fmt.Sprintf("transport=%s/api=%s/pin=%s/size=%d", c.Transport, c.API, c.Pin, c.Size)
+	return results.Key{Transport: c.Transport, API: string(c.API), Pin: string(c.Pin), Size: c.Size}.SubName()
 }
 
 // Options narrow the matrix.

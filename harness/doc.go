@@ -58,6 +58,9 @@
 // CPU while one is confined fails with an error. The results' config lines
 // say which scope each API has (pin-scope) and the GOMAXPROCS each process
 // gets at each pin (gomaxprocs-pin-*, measured by starting a peer).
+// WriteConfig writes them, a catalogue line for every registered transport
+// (Catalogue) and the Unit lines through package results, which owns the
+// format; Result.Report names its metrics with the units of results.
 //
 // # Messages
 //

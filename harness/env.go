@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ipcbench/ipcbench/harness/internal/clock"
+	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/transports"
 	"golang.org/x/sys/unix"
 )
@@ -69,22 +70,34 @@ func Environment(withGoTest bool) []ConfigLine {
 	return lines
 }
 
-// WriteConfig writes Environment as benchmark-format config lines, and
-// the Unit lines that tell benchstat which direction is better.
+// WriteConfig writes Environment as benchmark-format config lines, the
+// catalogue lines that describe every registered transport for the
+// reports (Catalogue), and the Unit lines that tell benchstat which
+// direction is better.
 func WriteConfig(w io.Writer, withGoTest bool) {
 	for _, l := range Environment(withGoTest) {
-		v := l.Value
-		if v == "" {
-			v = "unknown"
+		results.WriteConfig(w, l.Key, l.Value)
+	}
+	results.WriteCatalogue(w, Catalogue())
+	results.WriteUnits(w)
+}
+
+// Catalogue describes every registered transport as the results file
+// carries it (family, wait class, order; transports.Info), by name.
+func Catalogue() []results.Transport {
+	var out []results.Transport
+	for _, name := range transports.Names() {
+		info, err := transports.Lookup(name)
+		if err != nil {
+			continue
 		}
-		fmt.Fprintf(w, "%s: %s\n", l.Key, v)
+		wait := results.WaitSleep
+		if info.Wait == transports.WaitSpin {
+			wait = results.WaitSpin
+		}
+		out = append(out, results.Transport{Name: name, Family: info.Family, Wait: wait, Order: info.Order})
 	}
-	for _, u := range []string{"p50-ns", "p90-ns", "p99-ns", "p999-ns", "max-ns", "cpu-ns/op", "ctxsw/op", "lost-%", "lost/op", "refused/op"} {
-		fmt.Fprintf(w, "Unit %s better=lower\n", u)
-	}
-	for _, u := range []string{"sent/op", "received/op"} {
-		fmt.Fprintf(w, "Unit %s better=higher\n", u)
-	}
+	return out
 }
 
 // probeProcs measures the GOMAXPROCS that each process of a session of

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ipcbench/ipcbench/harness/internal/clock"
+	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/transports"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -402,15 +403,15 @@ func (r *Result) Report(b *testing.B) {
 	for _, q := range []struct {
 		unit string
 		q    float64
-	}{{"p50-ns", 50}, {"p90-ns", 90}, {"p99-ns", 99}, {"p999-ns", 99.9}} {
+	}{{results.UnitP50, 50}, {results.UnitP90, 90}, {results.UnitP99, 99}, {results.UnitP999, 99.9}} {
 		b.ReportMetric(float64(r.Hist.ValueAtQuantile(q.q))*r.NsPerTick, q.unit)
 	}
-	b.ReportMetric(float64(r.Hist.Max())*r.NsPerTick, "max-ns")
+	b.ReportMetric(float64(r.Hist.Max())*r.NsPerTick, results.UnitMax)
 	ops := float64(max(r.Ops, 1))
 	both := r.Parent.Add(r.Peer)
-	b.ReportMetric(float64(both.CPUNS())/ops, "cpu-ns/op")
-	b.ReportMetric(float64(both.CtxSw())/ops, "ctxsw/op")
+	b.ReportMetric(float64(both.CPUNS())/ops, results.UnitCPU)
+	b.ReportMetric(float64(both.CtxSw())/ops, results.UnitCtxsw)
 	if r.Lossy && r.Workload == Stream {
-		b.ReportMetric(100*float64(r.Lost)/float64(r.Ops+1), "lost-%")
+		b.ReportMetric(100*float64(r.Lost)/float64(r.Ops+1), results.UnitLostPct)
 	}
 }

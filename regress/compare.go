@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ipcbench/ipcbench/results"
 	"golang.org/x/perf/benchmath"
 )
 
@@ -54,10 +55,10 @@ func DefaultThresholds() Thresholds {
 		Confidence: 0.95,
 		MinSamples: 5,
 		Metrics: []Metric{
-			{Unit: "sec/op", Threshold: 0.10},
-			{Unit: "p99-sec", Threshold: 0.30},
-			{Unit: "B/s", Threshold: 0.10},
-			{Unit: "cpu-sec/op", Threshold: 0.15},
+			{Unit: TidyUnit(results.UnitNsOp), Threshold: 0.10},
+			{Unit: TidyUnit(results.UnitP99), Threshold: 0.30},
+			{Unit: TidyUnit(results.UnitMBs), Threshold: 0.10},
+			{Unit: TidyUnit(results.UnitCPU), Threshold: 0.15},
 		},
 	}
 }

@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/perf/benchfmt"
+	"github.com/ipcbench/ipcbench/results"
 	"golang.org/x/perf/benchunit"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -78,43 +78,36 @@ func LoadHistory(path string) (*History, error) {
 		return nil, err
 	}
 	defer f.Close()
-	h := &History{Samples: map[string]map[string]map[int][]float64{}}
-	index := map[string]int{}
-	br := benchfmt.NewReader(f, path)
-	for br.Scan() {
-		res, ok := br.Result().(*benchfmt.Result)
-		if !ok {
-			continue
-		}
-		c := res.GetConfig("commit")
-		if c == "" {
-			c = "unknown"
-		}
-		ci, ok := index[c]
-		if !ok {
-			ci = len(h.Commits)
-			index[c] = ci
-			h.Commits = append(h.Commits, c)
-		}
-		key := BenchmarkKey(res.Name)
-		units, ok := h.Samples[key]
-		if !ok {
-			units = map[string]map[int][]float64{}
-			h.Samples[key] = units
-			h.Benchmarks = append(h.Benchmarks, key)
-		}
-		for _, v := range res.Values {
-			if units[v.Unit] == nil {
-				units[v.Unit] = map[int][]float64{}
-			}
-			units[v.Unit][ci] = append(units[v.Unit][ci], v.Value)
-		}
-	}
-	if err := br.Err(); err != nil {
+	file, err := results.ReadBy(f, path, "commit")
+	if err != nil {
 		return nil, err
 	}
-	if len(h.Benchmarks) == 0 {
-		return nil, fmt.Errorf("%s: %w", path, ErrNoResults)
+	commit := func(group string) string {
+		if group == "" {
+			return "unknown"
+		}
+		return group
+	}
+	h := &History{Benchmarks: file.Names, Samples: map[string]map[string]map[int][]float64{}}
+	index := map[string]int{}
+	for _, g := range file.Groups {
+		c := commit(g)
+		if _, ok := index[c]; !ok {
+			index[c] = len(h.Commits)
+			h.Commits = append(h.Commits, c)
+		}
+	}
+	for _, b := range file.Names {
+		h.Samples[b] = map[string]map[int][]float64{}
+	}
+	for _, s := range file.Series {
+		ci := index[commit(s.Group)]
+		unit, vs := tidy(s)
+		units := h.Samples[s.Name]
+		if units[unit] == nil {
+			units[unit] = map[int][]float64{}
+		}
+		units[unit][ci] = append(units[unit][ci], vs...)
 	}
 	return h, nil
 }
@@ -158,7 +151,8 @@ func (h *History) Chart(w io.Writer, unit string, match func(string) bool, width
 	p.Legend.Left = true
 	minV, maxV := math.Inf(1), math.Inf(-1)
 	for i, b := range names {
-		pts := errPoints{}
+		var xy plotter.XYs
+		var ye plotter.YErrors
 		idx := make([]int, 0, len(h.Samples[b][unit]))
 		for ci := range h.Samples[b][unit] {
 			idx = append(idx, ci)
@@ -167,11 +161,11 @@ func (h *History) Chart(w io.Writer, unit string, match func(string) bool, width
 		for _, ci := range idx {
 			vs := h.Samples[b][unit][ci]
 			m, lo, hi := median(vs)/sc.Factor, minOf(vs)/sc.Factor, maxOf(vs)/sc.Factor
-			pts.xys = append(pts.xys, plotter.XY{X: float64(ci), Y: m})
-			pts.errs = append(pts.errs, struct{ Low, High float64 }{m - lo, hi - m})
+			xy = append(xy, plotter.XY{X: float64(ci), Y: m})
+			ye = append(ye, struct{ Low, High float64 }{m - lo, hi - m})
 			minV, maxV = math.Min(minV, lo), math.Max(maxV, hi)
 		}
-		line, scatter, err := plotter.NewLinePoints(pts.xys)
+		line, scatter, err := plotter.NewLinePoints(xy)
 		if err != nil {
 			return nil, err
 		}
@@ -179,7 +173,10 @@ func (h *History) Chart(w io.Writer, unit string, match func(string) bool, width
 		line.Dashes = plotutil.Dashes(i / 7)
 		scatter.Color = plotutil.Color(i)
 		scatter.Shape = plotutil.Shape(i)
-		bars, err := plotter.NewYErrorBars(pts)
+		bars, err := plotter.NewYErrorBars(struct {
+			plotter.XYs
+			plotter.YErrors
+		}{xy, ye})
 		if err != nil {
 			return nil, err
 		}
@@ -191,7 +188,7 @@ func (h *History) Chart(w io.Writer, unit string, match func(string) bool, width
 	frac := math.Min(0.6, (float64(len(names))*14+12)/(height.Points()-60))
 	if minV > 0 && maxV/minV > 20 {
 		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = logTicks{}
+		p.Y.Tick.Marker = logScaleTicks{}
 		lo, hi := math.Log10(minV), math.Log10(maxV)
 		p.Y.Min = math.Pow(10, lo-0.02*(hi-lo))
 		p.Y.Max = math.Pow(10, hi+(hi-lo)*frac/(1-frac))
@@ -225,11 +222,12 @@ func (h *History) Chart(w io.Writer, unit string, match func(string) bool, width
 	return names, err
 }
 
-// logTicks labels 1, 2 and 5 of every decade (plot.LogTicks labels only
+// logScaleTicks marks a plot.LogScale axis (values in data units) at 1 to
+// 9 of every decade and labels 1, 2 and 5 (plot.LogTicks labels only
 // powers of ten, too few when the data spans one or two decades).
-type logTicks struct{}
+type logScaleTicks struct{}
 
-func (logTicks) Ticks(min, max float64) []plot.Tick {
+func (logScaleTicks) Ticks(min, max float64) []plot.Tick {
 	var ticks []plot.Tick
 	for e := math.Floor(math.Log10(min)); e <= math.Ceil(math.Log10(max)); e++ {
 		d := math.Pow(10, e)
@@ -247,15 +245,6 @@ func (logTicks) Ticks(min, max float64) []plot.Tick {
 	}
 	return ticks
 }
-
-type errPoints struct {
-	xys  plotter.XYs
-	errs plotter.YErrors
-}
-
-func (e errPoints) Len() int                        { return len(e.xys) }
-func (e errPoints) XY(i int) (float64, float64)     { return e.xys[i].X, e.xys[i].Y }
-func (e errPoints) YError(i int) (float64, float64) { return e.errs[i].Low, e.errs[i].High }
 
 func scaledUnit(unit, prefix string) string {
 	switch {

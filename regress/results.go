@@ -1,23 +1,23 @@
 package regress
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"strings"
 
+	"github.com/ipcbench/ipcbench/results"
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchunit"
 )
 
 // ErrNoResults is returned by Parse and Load for input that holds no
-// benchmark result line: such a file cannot be compared.
-var ErrNoResults = errors.New("no benchmark results")
+// benchmark result line: such a file cannot be compared. It is
+// results.ErrNoResults.
+var ErrNoResults = results.ErrNoResults
 
 // Results holds the samples of one results file (Go benchmark format):
 // for each benchmark, every value of every unit, one per result line.
@@ -50,82 +50,53 @@ func Load(path string) (*Results, error) {
 	return Parse(f, path)
 }
 
-// Parse reads Go benchmark format from r. Malformed lines are skipped and
-// listed in Warnings; input without any result line gives ErrNoResults.
+// Parse reads Go benchmark format from r with results.Read. Malformed
+// lines and non-finite values are skipped and listed in Warnings; input
+// without any result line gives ErrNoResults.
 func Parse(r io.Reader, name string) (*Results, error) {
-	res := &Results{
-		Name:    name,
-		Samples: map[string]map[string][]float64{},
-		Config:  map[string][]string{},
+	f, err := results.Read(r, name)
+	if errors.Is(err, ErrNoResults) {
+		return nil, err
 	}
-	br := benchfmt.NewReader(r, name)
-	for br.Scan() {
-		switch rec := br.Result().(type) {
-		case *benchfmt.SyntaxError:
-			res.Warnings = append(res.Warnings, rec.Error())
-		case *benchfmt.Result:
-			for _, c := range rec.Config {
-				if c.File {
-					res.addConfig(c.Key, string(c.Value))
-				}
-			}
-			key := BenchmarkKey(rec.Name)
-			units, ok := res.Samples[key]
-			if !ok {
-				units = map[string][]float64{}
-				res.Samples[key] = units
-				res.Benchmarks = append(res.Benchmarks, key)
-			}
-			for _, v := range rec.Values {
-				// benchmath's U test never returns on NaN, and an
-				// infinite value is no measurement: skip both, say so.
-				if math.IsNaN(v.Value) || math.IsInf(v.Value, 0) {
-					res.Warnings = append(res.Warnings, fmt.Sprintf("%s: %s %v is not a finite number: sample skipped", rec.Name.Full(), v.Unit, v.Value))
-					continue
-				}
-				units[v.Unit] = append(units[v.Unit], v.Value)
-			}
-		}
-	}
-	if err := br.Err(); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	res.Units = br.Units()
-	if len(res.Benchmarks) == 0 {
-		return nil, fmt.Errorf("%s: %w", name, ErrNoResults)
+	res := &Results{
+		Name:       name,
+		Benchmarks: f.Names,
+		Samples:    map[string]map[string][]float64{},
+		Config:     map[string][]string{},
+		Units:      f.Units,
+		Warnings:   f.Warnings,
+	}
+	for _, c := range f.Config {
+		res.Config[c.Key] = c.Values
+	}
+	for _, b := range f.Names {
+		res.Samples[b] = map[string][]float64{}
+	}
+	for _, s := range f.Series {
+		unit, vs := tidy(s)
+		res.Samples[s.Name][unit] = append(res.Samples[s.Name][unit], vs...)
 	}
 	return res, nil
 }
 
-func (r *Results) addConfig(key, value string) {
-	for _, v := range r.Config[key] {
-		if v == value {
-			return
-		}
+// tidy returns the series' values in the unit benchfmt tidies its unit to
+// (ns/op → sec/op, MB/s → B/s).
+func tidy(s *results.Series) (string, []float64) {
+	unit := TidyUnit(s.Unit)
+	vs := make([]float64, len(s.Values))
+	for i, v := range s.Values {
+		vs[i], _ = benchunit.Tidy(v, s.Unit)
 	}
-	r.Config[key] = append(r.Config[key], value)
+	return unit, vs
 }
 
 // ConfigValue returns the configuration value of key, "" when absent, and
 // the values joined with " | " when the file holds several.
 func (r *Results) ConfigValue(key string) string {
 	return strings.Join(r.Config[key], " | ")
-}
-
-// BenchmarkKey turns a full benchmark name into the key results are
-// matched by: without the "Benchmark" prefix and the -GOMAXPROCS suffix
-// (GOMAXPROCS is compared through the config lines instead).
-func BenchmarkKey(name benchfmt.Name) string {
-	base, parts := name.Parts()
-	var b strings.Builder
-	b.Write(bytes.TrimPrefix(base, []byte("Benchmark")))
-	for _, p := range parts {
-		if len(p) > 0 && p[0] == '-' {
-			continue
-		}
-		b.Write(p)
-	}
-	return b.String()
 }
 
 // TidyUnit returns the unit benchfmt stores a unit as ("ns/op" → "sec/op",

@@ -5,6 +5,8 @@ import (
 	"math"
 	"sort"
 	"strings"
+
+	"github.com/ipcbench/ipcbench/results"
 )
 
 // Variant preferences: when one figure per transport is needed, the
@@ -57,23 +59,26 @@ const (
 	ClassSpinning = "spinning" // shared memory, spinning waits
 )
 
-// WaitClass returns the class of transport: ClassKernel, ClassBlocking or
-// ClassSpinning.
-func WaitClass(transport string) string {
-	if !IsSharedMemory(transport) {
+// WaitClass returns the class of transport as the results describe it:
+// ClassKernel, ClassBlocking or ClassSpinning.
+func (r *Results) WaitClass(transport string) string {
+	t := r.transport(transport)
+	switch {
+	case t.Family != "shm":
 		return ClassKernel
-	}
-	if strings.HasSuffix(transport, "-spin") || strings.HasSuffix(transport, "-hybrid") {
+	case t.Wait == results.WaitSpin:
 		return ClassSpinning
+	default:
+		return ClassBlocking
 	}
-	return ClassBlocking
 }
 
-func inClass(class string) func(string) bool {
-	return func(t string) bool { return WaitClass(t) == class }
+// inClass returns a filter that keeps the transports of class.
+func (r *Results) inClass(class string) func(string) bool {
+	return func(t string) bool { return r.WaitClass(t) == class }
 }
 
-func notSpinning(t string) bool { return WaitClass(t) != ClassSpinning }
+func (r *Results) notSpinning(t string) bool { return r.WaitClass(t) != ClassSpinning }
 
 // A point is one transport's figure at one size.
 type point struct {
@@ -170,17 +175,17 @@ type metric struct {
 }
 
 var (
-	metricLatency    = metric{"round-trip latency", BenchPingPong, UnitNsOp, true, fmtNs}
-	metricThroughput = metric{"throughput", BenchStream, UnitMBs, false, fmtMBs}
-	metricCPUStream  = metric{"CPU per message", BenchStream, UnitCPU, true, fmtNs}
-	metricCPUPing    = metric{"CPU per round trip", BenchPingPong, UnitCPU, true, fmtNs}
+	metricLatency    = metric{"round-trip latency", results.BenchPingPong, results.UnitNsOp, true, fmtNs}
+	metricThroughput = metric{"throughput", results.BenchStream, results.UnitMBs, false, fmtMBs}
+	metricCPUStream  = metric{"CPU per message", results.BenchStream, results.UnitCPU, true, fmtNs}
+	metricCPUPing    = metric{"CPU per round trip", results.BenchPingPong, results.UnitCPU, true, fmtNs}
 )
 
 // cpuMetric returns the CPU-cost metric: per streamed message if the run
 // has Stream CPU figures, else per round trip.
 func (r *Results) cpuMetric() metric {
 	for _, s := range r.Series {
-		if s.Key.Bench == BenchStream && s.Unit == UnitCPU {
+		if s.Key.Bench == results.BenchStream && s.Unit == results.UnitCPU {
 			return metricCPUStream
 		}
 	}
@@ -189,17 +194,27 @@ func (r *Results) cpuMetric() metric {
 
 // A side of a duel: which transports, through which API.
 type side struct {
-	Name string            // "spinning shared memory", "zero-copy shared memory", …
-	Keep func(string) bool // transports on this side
-	API  string            // "" = primary variant (raw, else runtime); else exactly this API
+	Name string                      // "spinning shared memory", "zero-copy shared memory", …
+	Keep func(*Results, string) bool // transports on this side, as the results describe them
+	API  string                      // "" = primary variant (raw, else runtime); else exactly this API
 }
 
 var (
-	sideKernel   = side{"kernel transports", inClass(ClassKernel), ""}
-	sideBlocking = side{"blocking shared memory", inClass(ClassBlocking), ""}
-	sideSpinning = side{"spinning shared memory", inClass(ClassSpinning), ""}
-	sideZeroCopy = side{"zero-copy shared memory", IsSharedMemory, APIZeroCopy}
+	sideKernel   = side{"kernel transports", classIs(ClassKernel), ""}
+	sideBlocking = side{"blocking shared memory", classIs(ClassBlocking), ""}
+	sideSpinning = side{"spinning shared memory", classIs(ClassSpinning), ""}
+	sideZeroCopy = side{"zero-copy shared memory", (*Results).IsSharedMemory, APIZeroCopy}
 )
+
+// classIs is the Keep of the side of one class.
+func classIs(class string) func(*Results, string) bool {
+	return func(r *Results, t string) bool { return r.WaitClass(t) == class }
+}
+
+// keeps returns the side's filter for the transports of r.
+func (s side) keeps(r *Results) func(string) bool {
+	return func(t string) bool { return s.Keep(r, t) }
+}
 
 func (r *Results) sidePoints(m metric, s side, size int, pin string) []point {
 	var pts []point
@@ -208,7 +223,7 @@ func (r *Results) sidePoints(m metric, s side, size int, pin string) []point {
 	} else {
 		pts = r.atAPI(m.Bench, m.Unit, size, pin, s.API)
 	}
-	return filter(pts, s.Keep)
+	return filter(pts, s.keeps(r))
 }
 
 // A duel compares the best transport of side A (shared memory of one

@@ -6,9 +6,11 @@ import (
 	"image/color"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/ipcbench/ipcbench/results"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -164,12 +166,16 @@ var familyTitles = map[string]string{
 
 // addTransportLegend adds the transports to the legend grouped under
 // family headings, in palette order.
-func addTransportLegend(c *Chart, ts []string, thumbs map[string][]plot.Thumbnailer) {
+func addTransportLegend(r *Results, c *Chart, ts []string, thumbs map[string][]plot.Thumbnailer) {
 	fam := ""
 	for _, t := range ts {
-		if f := Family(t); f != fam {
+		if f := r.Family(t); f != fam {
 			fam = f
-			c.legend.Add(familyTitles[f] + ":")
+			title, ok := familyTitles[f]
+			if !ok {
+				title = f
+			}
+			c.legend.Add(title + ":")
 		}
 		c.legend.Add(t, thumbs[t]...)
 	}
@@ -197,7 +203,7 @@ func (a axisScale) setAxis(ax *plot.Axis, label string) {
 	ax.Label.Text = label
 	if a.log {
 		ax.Label.Text += ", log scale"
-		ax.Tick.Marker = logTicks{}
+		ax.Tick.Marker = log10Ticks{}
 	} else {
 		ax.Tick.Marker = linTicks{}
 	}
@@ -225,10 +231,12 @@ func (linTicks) Ticks(min, max float64) []plot.Tick {
 	return ticks
 }
 
-// logTicks labels a log10-transformed axis in data units.
-type logTicks struct{}
+// log10Ticks marks an axis that plots log10 of the data (axisScale) at 1
+// to 9 of every decade and labels them in data units: 1 of each decade,
+// and 2 and 5 as well when the axis spans under three decades.
+type log10Ticks struct{}
 
-func (logTicks) Ticks(min, max float64) []plot.Tick {
+func (log10Ticks) Ticks(min, max float64) []plot.Tick {
 	dense := max-min < 3
 	var ticks []plot.Tick
 	for e := math.Floor(min); e <= math.Ceil(max); e++ {
@@ -283,11 +291,6 @@ func dodge(i, n int) float64 {
 	return math.Pow(1.035, float64(i)-float64(n-1)/2)
 }
 
-type errPoints struct {
-	plotter.XYs
-	plotter.YErrors
-}
-
 func refLine(xs []float64, ys []float64) (*plotter.Line, error) {
 	xy := make(plotter.XYs, len(xs))
 	for i := range xs {
@@ -302,12 +305,12 @@ func refLine(xs []float64, ys []float64) (*plotter.Line, error) {
 }
 
 func buildLatency(r *Results, c *Chart) error {
-	ts := r.Transports(BenchPingPong)
-	sizes := r.Sizes(BenchPingPong, "")
+	ts := r.Transports(results.BenchPingPong)
+	sizes := r.Sizes(results.BenchPingPong, "")
 	if len(ts) == 0 || len(sizes) == 0 {
 		return noData("no BenchmarkPingPong results with a /size")
 	}
-	pin := r.mainPin(BenchPingPong)
+	pin := r.mainPin(results.BenchPingPong)
 	p := c.plot
 	p.Title.Text += ", pin=" + pin
 	sizeAxis(&p.X, sizes)
@@ -319,11 +322,11 @@ func buildLatency(r *Results, c *Chart) error {
 		var xy plotter.XYs
 		var ye plotter.YErrors
 		for _, size := range sizes {
-			k, ok := r.primaryKey(BenchPingPong, t, size, pin, UnitNsOp)
+			k, ok := r.primaryKey(results.BenchPingPong, t, size, pin, results.UnitNsOp)
 			if !ok {
 				continue
 			}
-			med, _ := r.Stat(k, UnitNsOp)
+			med, _ := r.Stat(k, results.UnitNsOp)
 			if med.Median <= 0 {
 				continue
 			}
@@ -331,7 +334,7 @@ func buildLatency(r *Results, c *Chart) error {
 			y := math.Log10(med.Median / 1e3)
 			xy = append(xy, plotter.XY{X: x, Y: y})
 			hi := 0.0
-			if p99, ok := r.Stat(k, UnitP99); ok && p99.Median > med.Median {
+			if p99, ok := r.Stat(k, results.UnitP99); ok && p99.Median > med.Median {
 				hi = math.Log10(p99.Median/1e3) - y
 			}
 			ye = append(ye, struct{ Low, High float64 }{0, hi})
@@ -344,7 +347,10 @@ func buildLatency(r *Results, c *Chart) error {
 			return err
 		}
 		l.LineStyle, s.GlyphStyle = lineStyle(t), glyphStyle(t)
-		eb, err := plotter.NewYErrorBars(errPoints{xy, ye})
+		eb, err := plotter.NewYErrorBars(struct {
+			plotter.XYs
+			plotter.YErrors
+		}{xy, ye})
 		if err != nil {
 			return err
 		}
@@ -354,9 +360,9 @@ func buildLatency(r *Results, c *Chart) error {
 		thumbs[t] = []plot.Thumbnailer{l, s}
 		drawnTs = append(drawnTs, t)
 	}
-	addTransportLegend(c, drawnTs, thumbs)
+	addTransportLegend(r, c, drawnTs, thumbs)
 	c.Caption = fmt.Sprintf("BenchmarkPingPong, pin=%s, api=raw where the transport has it (zero-copy has its own chart). Each point is the median round trip over the runs; the whisker rises to the median p99. Points at one size are spread sideways a little so whiskers do not overlap.", pin)
-	floor, fk, ok := r.floor("cacheline", pin, UnitNsOp)
+	floor, fk, ok := r.floor("cacheline", pin, results.UnitNsOp)
 	if ok && floor.Median > 0 {
 		y := math.Log10(floor.Median / 1e3)
 		l, err := refLine([]float64{math.Log10(float64(sizes[0]) * 0.8), math.Log10(float64(sizes[len(sizes)-1]) * 1.25)}, []float64{y, y})
@@ -377,7 +383,7 @@ func buildLatency(r *Results, c *Chart) error {
 // pin, by preference, if op lacks it) at its smallest size, and the key.
 func (r *Results) floor(op, pin, unit string) (Summary, Key, bool) {
 	for _, p := range append([]string{pin}, pinPreference...) {
-		for _, k := range r.Keys(BenchFloor) {
+		for _, k := range r.Keys(results.BenchFloor) {
 			if k.Op == op && k.Pin == p {
 				if s, ok := r.Stat(k, unit); ok {
 					return s, k, true
@@ -389,12 +395,12 @@ func (r *Results) floor(op, pin, unit string) (Summary, Key, bool) {
 }
 
 func buildThroughput(r *Results, c *Chart) error {
-	ts := r.Transports(BenchStream)
-	sizes := r.Sizes(BenchStream, "")
+	ts := r.Transports(results.BenchStream)
+	sizes := r.Sizes(results.BenchStream, "")
 	if len(ts) == 0 || len(sizes) == 0 {
 		return noData("no BenchmarkStream results")
 	}
-	pin := r.mainPin(BenchStream)
+	pin := r.mainPin(results.BenchStream)
 	type line struct {
 		t  string
 		xy plotter.XYs
@@ -404,11 +410,11 @@ func buildThroughput(r *Results, c *Chart) error {
 	for _, t := range ts {
 		var xy plotter.XYs
 		for _, size := range sizes {
-			k, ok := r.primaryKey(BenchStream, t, size, pin, UnitMBs)
+			k, ok := r.primaryKey(results.BenchStream, t, size, pin, results.UnitMBs)
 			if !ok {
 				continue
 			}
-			s, _ := r.Stat(k, UnitMBs)
+			s, _ := r.Stat(k, results.UnitMBs)
 			if s.Median <= 0 {
 				continue
 			}
@@ -432,9 +438,9 @@ func buildThroughput(r *Results, c *Chart) error {
 		{op: "copyloop", pin: pin, label: "copy loop, 2 processes, pin=" + pin},
 	}
 	for i := range refs {
-		for _, size := range r.Sizes(BenchFloor, "") {
-			k := Key{Bench: BenchFloor, Op: refs[i].op, Pin: refs[i].pin, Size: size}
-			if s, ok := r.Stat(k, UnitMBs); ok && s.Median > 0 {
+		for _, size := range r.Sizes(results.BenchFloor, "") {
+			k := Key{Bench: results.BenchFloor, Op: refs[i].op, Pin: refs[i].pin, Size: size}
+			if s, ok := r.Stat(k, results.UnitMBs); ok && s.Median > 0 {
 				refs[i].xs = append(refs[i].xs, math.Log10(float64(size)))
 				refs[i].ys = append(refs[i].ys, s.Median)
 				all = append(all, s.Median)
@@ -465,7 +471,7 @@ func buildThroughput(r *Results, c *Chart) error {
 		thumbs[ln.t] = []plot.Thumbnailer{l, s}
 		drawnTs = append(drawnTs, ln.t)
 	}
-	addTransportLegend(c, drawnTs, thumbs)
+	addTransportLegend(r, c, drawnTs, thumbs)
 	c.Caption = fmt.Sprintf("BenchmarkStream, pin=%s, api=raw where the transport has it (zero-copy is not drawn here): bytes delivered and verified per second, median of runs.", pin)
 	var drawn []string
 	for i, ref := range refs {
@@ -490,12 +496,12 @@ func buildThroughput(r *Results, c *Chart) error {
 		c.legend.Add(ref.label, l)
 		drawn = append(drawn, ref.op)
 	}
-	if contains(drawn, "memcpy") {
+	if slices.Contains(drawn, "memcpy") {
 		c.Caption += " The dotted black line is memcpy bandwidth on one core (BenchmarkFloor/op=memcpy), the ceiling for any copy."
 	} else {
 		c.Caption += " No memcpy reference in these results (BenchmarkFloor/op=memcpy)."
 	}
-	if contains(drawn, "copyloop") {
+	if slices.Contains(drawn, "copyloop") {
 		c.Caption += fmt.Sprintf(" The grey dash-dot line is the copy loop (BenchmarkFloor/op=copyloop, pin=%s): the shortest two-process stream through one shared mapping, the ceiling for a copying shared-memory transport.", pin)
 	} else {
 		c.Caption += fmt.Sprintf(" No copy-loop reference at pin=%s in these results (BenchmarkFloor/op=copyloop).", pin)
@@ -518,7 +524,7 @@ func (r *Results) smallestSize(bench string) (int, bool) {
 }
 
 func buildCPU(r *Results, c *Chart) error {
-	size, ok := r.smallestSize(BenchPingPong)
+	size, ok := r.smallestSize(results.BenchPingPong)
 	if !ok {
 		return noData("no BenchmarkPingPong results")
 	}
@@ -528,8 +534,8 @@ func buildCPU(r *Results, c *Chart) error {
 	}
 	var pts []pt
 	var all []float64
-	for _, p := range r.at(BenchPingPong, UnitNsOp, size) {
-		cpu, ok := r.Stat(p.Key, UnitCPU)
+	for _, p := range r.at(results.BenchPingPong, results.UnitNsOp, size) {
+		cpu, ok := r.Stat(p.Key, results.UnitCPU)
 		if !ok || cpu.Median <= 0 || p.Sum.Median <= 0 {
 			continue
 		}
@@ -541,7 +547,7 @@ func buildCPU(r *Results, c *Chart) error {
 	}
 	sc := axisScale{log: spansDecades(all)}
 	p := c.plot
-	p.Title.Text = fmt.Sprintf("CPU cost against latency, %s round trip, pin=%s", SizeLabel(size), r.mainPin(BenchPingPong))
+	p.Title.Text = fmt.Sprintf("CPU cost against latency, %s round trip, pin=%s", SizeLabel(size), r.mainPin(results.BenchPingPong))
 	sc.setAxis(&p.X, "round-trip time (µs): median of runs")
 	sc.setAxis(&p.Y, "CPU time of both processes per round trip (µs)")
 	p.Add(plotter.NewGrid())
@@ -561,7 +567,7 @@ func buildCPU(r *Results, c *Chart) error {
 		lo = math.Min(lo, math.Min(q.x, q.y/2))
 		hi = math.Max(hi, math.Max(q.x, q.y))
 	}
-	addTransportLegend(c, drawnTs, thumbs)
+	addTransportLegend(r, c, drawnTs, thumbs)
 	one, err := refLine([]float64{sc.f(lo), sc.f(hi)}, []float64{sc.f(lo), sc.f(hi)})
 	if err != nil {
 		return err
@@ -576,25 +582,25 @@ func buildCPU(r *Results, c *Chart) error {
 	c.legend.Add("reference:")
 	c.legend.Add("CPU = wall time (1 CPU busy)", one)
 	c.legend.Add("CPU = 2 × wall time (2 CPUs busy)", two)
-	c.Caption = fmt.Sprintf("BenchmarkPingPong at %s, pin=%s: each transport is one point: its median round trip and the CPU time both processes used for it (user + system). On the dotted line one CPU is busy for the whole round trip; on the dashed grey line both are; below the dotted line the processes sleep while they wait.", SizeLabel(size), r.mainPin(BenchPingPong))
+	c.Caption = fmt.Sprintf("BenchmarkPingPong at %s, pin=%s: each transport is one point: its median round trip and the CPU time both processes used for it (user + system). On the dotted line one CPU is busy for the whole round trip; on the dashed grey line both are; below the dotted line the processes sleep while they wait.", SizeLabel(size), r.mainPin(results.BenchPingPong))
 	return nil
 }
 
 var ladderUnits = []struct{ unit, label string }{
-	{UnitP50, "p50"}, {UnitP90, "p90"}, {UnitP99, "p99"}, {UnitP999, "p99.9"}, {UnitMax, "max"},
+	{results.UnitP50, "p50"}, {results.UnitP90, "p90"}, {results.UnitP99, "p99"}, {results.UnitP999, "p99.9"}, {results.UnitMax, "max"},
 }
 
 func buildLadder(r *Results, c *Chart) error {
-	size, ok := r.smallestSize(BenchPingPong)
+	size, ok := r.smallestSize(results.BenchPingPong)
 	if !ok {
 		return noData("no BenchmarkPingPong results")
 	}
-	pts := r.at(BenchPingPong, UnitP50, size)
+	pts := r.at(results.BenchPingPong, results.UnitP50, size)
 	if len(pts) == 0 {
 		return noData("no percentile metrics (p50-ns …) in BenchmarkPingPong at %s", SizeLabel(size))
 	}
 	p := c.plot
-	p.Title.Text = fmt.Sprintf("Round-trip latency percentiles at %s, pin=%s", SizeLabel(size), r.mainPin(BenchPingPong))
+	p.Title.Text = fmt.Sprintf("Round-trip latency percentiles at %s, pin=%s", SizeLabel(size), r.mainPin(results.BenchPingPong))
 	var names []string
 	for _, u := range ladderUnits {
 		names = append(names, u.label)
@@ -624,8 +630,8 @@ func buildLadder(r *Results, c *Chart) error {
 		thumbs[pt.Transport] = []plot.Thumbnailer{l, s}
 		drawnTs = append(drawnTs, pt.Transport)
 	}
-	addTransportLegend(c, drawnTs, thumbs)
-	c.Caption = fmt.Sprintf("BenchmarkPingPong at %s, pin=%s: the p50, p90, p99, p99.9 and maximum of the round trips of each run (median over runs). A steep right end is a long tail.", SizeLabel(size), r.mainPin(BenchPingPong))
+	addTransportLegend(r, c, drawnTs, thumbs)
+	c.Caption = fmt.Sprintf("BenchmarkPingPong at %s, pin=%s: the p50, p90, p99, p99.9 and maximum of the round trips of each run (median over runs). A steep right end is a long tail.", SizeLabel(size), r.mainPin(results.BenchPingPong))
 	return nil
 }
 
@@ -702,15 +708,15 @@ func drawPairs(c *Chart, rows []pairRow, aName, bName, xLabel string) error {
 }
 
 func buildAPI(r *Results, c *Chart) error {
-	size, ok := r.smallestSize(BenchPingPong)
+	size, ok := r.smallestSize(results.BenchPingPong)
 	if !ok {
 		return noData("no BenchmarkPingPong results")
 	}
-	pin := r.mainPin(BenchPingPong)
+	pin := r.mainPin(results.BenchPingPong)
 	var rows []pairRow
-	for _, t := range r.Transports(BenchPingPong) {
-		raw, ok1 := r.Stat(Key{Bench: BenchPingPong, Transport: t, API: "raw", Pin: pin, Size: size}, UnitNsOp)
-		rt, ok2 := r.Stat(Key{Bench: BenchPingPong, Transport: t, API: "runtime", Pin: pin, Size: size}, UnitNsOp)
+	for _, t := range r.Transports(results.BenchPingPong) {
+		raw, ok1 := r.Stat(Key{Bench: results.BenchPingPong, Transport: t, API: "raw", Pin: pin, Size: size}, results.UnitNsOp)
+		rt, ok2 := r.Stat(Key{Bench: results.BenchPingPong, Transport: t, API: "runtime", Pin: pin, Size: size}, results.UnitNsOp)
 		if ok1 && ok2 {
 			rows = append(rows, pairRow{t, raw, rt})
 		}
@@ -727,15 +733,15 @@ func buildAPI(r *Results, c *Chart) error {
 }
 
 func buildPin(r *Results, c *Chart) error {
-	size, ok := r.smallestSize(BenchPingPong)
+	size, ok := r.smallestSize(results.BenchPingPong)
 	if !ok {
 		return noData("no BenchmarkPingPong results")
 	}
 	var rows []pairRow
-	for _, t := range r.Transports(BenchPingPong) {
+	for _, t := range r.Transports(results.BenchPingPong) {
 		for _, api := range apiPreference {
-			split, ok1 := r.Stat(Key{Bench: BenchPingPong, Transport: t, API: api, Pin: "split", Size: size}, UnitNsOp)
-			same, ok2 := r.Stat(Key{Bench: BenchPingPong, Transport: t, API: api, Pin: "same", Size: size}, UnitNsOp)
+			split, ok1 := r.Stat(Key{Bench: results.BenchPingPong, Transport: t, API: api, Pin: "split", Size: size}, results.UnitNsOp)
+			same, ok2 := r.Stat(Key{Bench: results.BenchPingPong, Transport: t, API: api, Pin: "same", Size: size}, results.UnitNsOp)
 			if ok1 && ok2 {
 				rows = append(rows, pairRow{t, split, same})
 				break
@@ -766,7 +772,7 @@ func buildSignals(r *Results, c *Chart) error {
 		if !ok {
 			continue
 		}
-		s, ok := r.Stat(key, UnitLostPct)
+		s, ok := r.Stat(key, results.UnitLostPct)
 		if !ok {
 			continue
 		}
@@ -827,9 +833,9 @@ func buildSignals(r *Results, c *Chart) error {
 // buildZeroCopy sets, per shared-memory transport, the round trip of its
 // copying API against api=zerocopy at the largest size both measured.
 func buildZeroCopy(r *Results, c *Chart) error {
-	pin := r.mainPin(BenchPingPong)
+	pin := r.mainPin(results.BenchPingPong)
 	size := 0
-	for _, k := range r.Keys(BenchPingPong) {
+	for _, k := range r.Keys(results.BenchPingPong) {
 		if k.API == APIZeroCopy && k.Pin == pin && k.Size > size {
 			size = k.Size
 		}
@@ -838,13 +844,13 @@ func buildZeroCopy(r *Results, c *Chart) error {
 		return noData("no api=zerocopy results in BenchmarkPingPong at pin=%s", pin)
 	}
 	var rows []pairRow
-	for _, t := range r.Transports(BenchPingPong) {
-		zc, ok1 := r.Stat(Key{Bench: BenchPingPong, Transport: t, API: APIZeroCopy, Pin: pin, Size: size}, UnitNsOp)
-		k, ok2 := r.primaryKey(BenchPingPong, t, size, pin, UnitNsOp)
+	for _, t := range r.Transports(results.BenchPingPong) {
+		zc, ok1 := r.Stat(Key{Bench: results.BenchPingPong, Transport: t, API: APIZeroCopy, Pin: pin, Size: size}, results.UnitNsOp)
+		k, ok2 := r.primaryKey(results.BenchPingPong, t, size, pin, results.UnitNsOp)
 		if !ok1 || !ok2 {
 			continue
 		}
-		cp, _ := r.Stat(k, UnitNsOp)
+		cp, _ := r.Stat(k, results.UnitNsOp)
 		rows = append(rows, pairRow{t, cp, zc})
 	}
 	if len(rows) == 0 {

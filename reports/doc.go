@@ -4,18 +4,20 @@
 //
 // The pipeline, one file per step:
 //
-//   - parse.go: Load reads results with golang.org/x/perf/benchfmt and
-//     splits names with a benchproc projection (.name, /transport, /api,
-//     /pin, /op, /kind, /size); samples are grouped per configuration and
-//     unit (units kept as written: ns/op, MB/s, p99-ns, cpu-ns/op, …);
-//     config lines are kept for the environment section; syntax errors
-//     become Results.Warnings. Package regress may reuse Load and Results.
+//   - parse.go: Load reads results with package results (the one reader
+//     of the format: keys, units, config lines, the transport catalogue)
+//     and indexes the samples by Key and unit (units kept as written:
+//     ns/op, MB/s, p99-ns, cpu-ns/op, …); config lines are kept for the
+//     environment section; syntax errors become Results.Warnings.
 //   - stats.go: medians and quartiles with github.com/montanaflynn/stats
 //     (type-7 percentiles), 95 % confidence intervals of the median with
 //     golang.org/x/perf/benchmath; overlapping intervals are "not
 //     distinguishable".
-//   - palette.go: one fixed colour, glyph and dash per transport, grouped
-//     by family, the same in every chart.
+//   - palette.go: what the results say of each transport (family, wait
+//     class, order: the catalogue lines the harness writes from the
+//     registry, or for an older file what its version's reports knew),
+//     and one fixed colour, glyph and dash per transport, the same in
+//     every chart.
 //   - charts.go: gonum.org/v1/plot charts rendered to PNG with the legend
 //     beside the data.
 //   - verdict.go: one rule per claim C1–C10 of seed/CLAIMS.md.

@@ -3,6 +3,8 @@ package reports
 import (
 	"fmt"
 	"strings"
+
+	"github.com/ipcbench/ipcbench/results"
 )
 
 // A PairError says why two series cannot be paired run by run: their
@@ -102,7 +104,7 @@ func (p PairedResult) Text() string {
 // timeUnit reports whether unit is a time per operation, where lower is
 // faster: ns/op and the latency percentiles (p50-ns, p99-ns, max-ns, …).
 func timeUnit(unit string) bool {
-	return unit == UnitNsOp || strings.HasSuffix(unit, "-ns")
+	return unit == results.UnitNsOp || strings.HasSuffix(unit, "-ns")
 }
 
 // ComparePaired compares two results files whose runs were made in pairs

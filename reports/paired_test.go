@@ -6,6 +6,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/ipcbench/ipcbench/results"
 )
 
 func TestPairRatios(t *testing.T) {
@@ -172,9 +174,9 @@ func TestKeyStringOrder(t *testing.T) {
 		"SignalFlood/kind=standard/pin=split",
 		"SignalNotify/api=raw/pin=same/size=0",
 	} {
-		k, err := ParseKey(name)
+		k, err := results.ParseKey(name)
 		if err != nil || k.String() != name {
-			t.Errorf("ParseKey(%q).String() = %q, %v", name, k.String(), err)
+			t.Errorf("results.ParseKey(%q).String() = %q, %v", name, k.String(), err)
 		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/ipcbench/ipcbench/results"
 )
 
 // Options adjusts a report.
@@ -122,7 +124,7 @@ func (rep *Report) document(res *Results, opts Options) []block {
 	// Fastest at each size, per placement.
 	add(heading{2, "Fastest transport at each size"})
 	cm := res.cpuMetric()
-	if len(res.mainSizes(BenchPingPong))+len(res.mainSizes(BenchStream)) == 0 {
+	if len(res.mainSizes(results.BenchPingPong))+len(res.mainSizes(results.BenchStream)) == 0 {
 		add(para{"No ping-pong or stream results: nothing to rank."})
 	} else {
 		add(para{"The placement changes the answer, so each placement has its own table. \"Any\" ranks every transport by its copying API (raw, else runtime); \"sleeping\" leaves out the spinning shared-memory transports (*-spin, shm-hybrid), which win only by keeping a CPU busy while they wait; zero-copy (api=zerocopy) is ranked on its own. Transports named after \"not distinguishable\" have intervals that overlap the best one's."})
@@ -221,7 +223,7 @@ func (rep *Report) document(res *Results, opts Options) []block {
 		"Samples: one value per result line; a run with -count N gives N samples per benchmark configuration. Figures are medians of those samples (github.com/montanaflynn/stats).",
 		"Percentiles over samples (quartiles): " + PercentileDefinition + ". The p50/p90/p99/p99.9/max figures are measured within each run by the harness; the report shows their median over runs.",
 		"Intervals: " + intervalMethod(),
-		"Placement: pin=split puts the two processes on different CPUs, pin=same on one CPU. Verdicts and rankings are computed at every placement in the results; charts over message sizes use pin=" + res.mainPin(BenchPingPong) + ", and the pin chart sets the two side by side.",
+		"Placement: pin=split puts the two processes on different CPUs, pin=same on one CPU. Verdicts and rankings are computed at every placement in the results; charts over message sizes use pin=" + res.mainPin(results.BenchPingPong) + ", and the pin chart sets the two side by side.",
 		"API: per transport, api=raw where it exists, else api=runtime. api=zerocopy (the shared-memory transports' borrow/commit interface, no copy into or out of the ring) is always reported on its own, never mixed with the copying APIs.",
 		"Classes: shared memory = the shm-*, mmap-* and sysvshm-* transports; kernel transports (message passing) = every other transport. Shared memory is judged in two classes, like with like: spinning (*-spin, and shm-hybrid, which spins up to about a futex wake-up's cost before it sleeps) and blocking (futex, sem, sysvsem, eventfd, signal waits), each against the best kernel transport. A spinner's price is its CPU: cpu-ns/op covers both processes, and CPUs busy = cpu-ns/op ÷ ns/op.",
 		fmt.Sprintf("C7 treats fifo and pipe as the same when their intervals overlap or their medians differ by at most %.0f %%.", 100*SameTolerance),
@@ -271,7 +273,7 @@ func pinGloss(pin string) string {
 // fastestTable ranks the transports at pin, size by size.
 func fastestTable(r *Results, pin string, cm metric) table {
 	sizes := map[int]bool{}
-	for _, b := range []string{BenchPingPong, BenchStream} {
+	for _, b := range []string{results.BenchPingPong, results.BenchStream} {
 		for _, s := range r.mainSizes(b) {
 			sizes[s] = true
 		}
@@ -284,15 +286,15 @@ func fastestTable(r *Results, pin string, cm metric) table {
 		"lowest " + cm.Name + " (" + cm.Bench + " cpu-ns/op, both processes)",
 		"zero-copy round trip (api=zerocopy)"}}
 	for _, size := range sortedInts(sizes) {
-		lat := r.atPin(BenchPingPong, UnitNsOp, size, pin)
-		thr := r.atPin(BenchStream, UnitMBs, size, pin)
+		lat := r.atPin(results.BenchPingPong, results.UnitNsOp, size, pin)
+		thr := r.atPin(results.BenchStream, results.UnitMBs, size, pin)
 		t.Rows = append(t.Rows, []string{SizeLabel(size),
 			rankCell(lat, metricLatency),
-			rankCell(filter(lat, notSpinning), metricLatency),
+			rankCell(filter(lat, r.notSpinning), metricLatency),
 			rankCell(thr, metricThroughput),
-			rankCell(filter(thr, notSpinning), metricThroughput),
+			rankCell(filter(thr, r.notSpinning), metricThroughput),
 			rankCell(r.atPin(cm.Bench, cm.Unit, size, pin), cm),
-			rankCell(r.atAPI(BenchPingPong, UnitNsOp, size, pin, APIZeroCopy), metricLatency),
+			rankCell(r.atAPI(results.BenchPingPong, results.UnitNsOp, size, pin, APIZeroCopy), metricLatency),
 		})
 	}
 	return t
@@ -302,7 +304,7 @@ func fastestTable(r *Results, pin string, cm metric) table {
 // placement with api=raw beside it, at the smallest size and at 64 KiB.
 func runtimeBlocks(r *Results) []block {
 	var sizes []int
-	if s, ok := r.smallestSize(BenchPingPong); ok {
+	if s, ok := r.smallestSize(results.BenchPingPong); ok {
 		sizes = append(sizes, s)
 	}
 	if s := 65536; len(sizes) == 0 || sizes[0] != s {
@@ -319,13 +321,13 @@ func runtimeBlocks(r *Results) []block {
 		}
 	}
 	t := table{Header: hdr}
-	for _, tr := range r.Transports(BenchPingPong) {
+	for _, tr := range r.Transports(results.BenchPingPong) {
 		for _, size := range sizes {
 			row := []string{tr, SizeLabel(size)}
 			any := false
 			for _, pin := range pins {
-				k := Key{Bench: BenchPingPong, Transport: tr, API: "runtime", Pin: pin, Size: size}
-				rt, ok := r.Stat(k, UnitP50)
+				k := Key{Bench: results.BenchPingPong, Transport: tr, API: "runtime", Pin: pin, Size: size}
+				rt, ok := r.Stat(k, results.UnitP50)
 				if !ok {
 					row = append(row, "—")
 					if withRaw[pin] {
@@ -338,8 +340,8 @@ func runtimeBlocks(r *Results) []block {
 				if !withRaw[pin] {
 					continue
 				}
-				raw := r.Get(Key{Bench: BenchPingPong, Transport: tr, API: "raw", Pin: pin, Size: size}, UnitP50)
-				ratios, err := PairRatios(r.Get(k, UnitP50).Values, valuesOf(raw))
+				raw := r.Get(Key{Bench: results.BenchPingPong, Transport: tr, API: "raw", Pin: pin, Size: size}, results.UnitP50)
+				ratios, err := PairRatios(r.Get(k, results.UnitP50).Values, valuesOf(raw))
 				if raw == nil || err != nil {
 					row = append(row, "—")
 					continue
@@ -362,7 +364,7 @@ func runtimeBlocks(r *Results) []block {
 }
 
 // valuesOf is s's values, nil for no series.
-func valuesOf(s *Series) []float64 {
+func valuesOf(s *results.Series) []float64 {
 	if s == nil {
 		return nil
 	}
@@ -390,13 +392,13 @@ func floorBlocks(r *Results) []block {
 		row := []string{fl.name, fl.what}
 		any := false
 		for _, pin := range pins {
-			k, ok := r.findKey(BenchFloor, func(k Key) bool { return k.Op == fl.op && k.Pin == pin })
+			k, ok := r.findKey(results.BenchFloor, func(k Key) bool { return k.Op == fl.op && k.Pin == pin })
 			if !ok {
 				row = append(row, "—")
 				continue
 			}
 			any = true
-			row = append(row, cell(k, UnitNsOp, fmtNs))
+			row = append(row, cell(k, results.UnitNsOp, fmtNs))
 		}
 		if any {
 			lat.Rows = append(lat.Rows, row)
@@ -409,7 +411,7 @@ func floorBlocks(r *Results) []block {
 		out = append(out, para{w})
 	}
 	sizes := map[int]bool{}
-	for _, k := range r.Keys(BenchFloor) {
+	for _, k := range r.Keys(results.BenchFloor) {
 		if (k.Op == "copyloop" || k.Op == "memcpy") && k.Size > 0 {
 			sizes[k.Size] = true
 		}
@@ -424,11 +426,11 @@ func floorBlocks(r *Results) []block {
 				row := []string{fl.name, pin}
 				any := false
 				for _, s := range sortedInts(sizes) {
-					k := Key{Bench: BenchFloor, Op: fl.op, Pin: pin, Size: s}
-					if r.Get(k, UnitMBs) != nil {
+					k := Key{Bench: results.BenchFloor, Op: fl.op, Pin: pin, Size: s}
+					if r.Get(k, results.UnitMBs) != nil {
 						any = true
 					}
-					row = append(row, cell(k, UnitMBs, fmtMBs))
+					row = append(row, cell(k, results.UnitMBs, fmtMBs))
 				}
 				if any {
 					bw.Rows = append(bw.Rows, row)
@@ -438,16 +440,18 @@ func floorBlocks(r *Results) []block {
 		out = append(out, para{"Bandwidth floors (MB/s, median over runs): the copy loop is the shortest two-process stream through one shared mapping, the ceiling for a copying shared-memory transport at that placement; memcpy is one core copying, the ceiling for any copy."}, bw)
 	}
 	// The harness's own cost.
-	if hk, ok := r.findKey(BenchBaseline, func(k Key) bool { return k.Op == "harness" }); ok {
-		h, _ := r.Stat(hk, UnitNsOp)
+	if hk, ok := r.findKey(results.BenchBaseline, func(k Key) bool { return k.Op == "harness" }); ok {
+		h, _ := r.Stat(hk, results.UnitNsOp)
 		out = append(out, para{fmt.Sprintf("The harness's own cost per operation (BenchmarkBaseline/op=harness, pin=%s): %s%s.", hk.Pin, fmtNs(h.Median), spread(h))})
 	}
-	size, _ := r.smallestSize(BenchPingPong)
+	size, _ := r.smallestSize(results.BenchPingPong)
 	ht := table{Header: []string{"pin", "bare pipe loop (Baseline/op=rawpipe)", fmt.Sprintf("pipe transport (PingPong/transport=pipe/api=raw, %s)", SizeLabel(size)), "pipe ÷ rawpipe", "verdict"}}
 	for _, pin := range pins {
-		rk, ok1 := r.findKey(BenchBaseline, func(k Key) bool { return k.Op == "rawpipe" && k.Pin == pin && (k.Size == size || k.Size == NoSize) })
-		rs, ok2 := r.Stat(rk, UnitNsOp)
-		ps, ok3 := r.Stat(Key{Bench: BenchPingPong, Transport: "pipe", API: "raw", Pin: pin, Size: size}, UnitNsOp)
+		rk, ok1 := r.findKey(results.BenchBaseline, func(k Key) bool {
+			return k.Op == "rawpipe" && k.Pin == pin && (k.Size == size || k.Size == results.NoSize)
+		})
+		rs, ok2 := r.Stat(rk, results.UnitNsOp)
+		ps, ok3 := r.Stat(Key{Bench: results.BenchPingPong, Transport: "pipe", API: "raw", Pin: pin, Size: size}, results.UnitNsOp)
 		if !ok1 || !ok2 || !ok3 {
 			continue
 		}
@@ -475,11 +479,11 @@ const placementShift = 1.5
 // minutes apart), which shifts every cross-CPU figure. Ratios of figures from different rounds
 // then compare two machines; "" when the floor held still or is missing.
 func placementWarning(r *Results) string {
-	k, ok := r.findKey(BenchFloor, func(k Key) bool { return k.Op == "cacheline" && k.Pin == "split" })
+	k, ok := r.findKey(results.BenchFloor, func(k Key) bool { return k.Op == "cacheline" && k.Pin == "split" })
 	if !ok {
 		return ""
 	}
-	s, ok := r.Stat(k, UnitNsOp)
+	s, ok := r.Stat(k, results.UnitNsOp)
 	if !ok || s.N < 2 || s.Min <= 0 || s.Max/s.Min <= placementShift {
 		return ""
 	}
@@ -511,7 +515,7 @@ func transportTable(r *Results, m metric, pin string) []block {
 		t.Header = append(t.Header, SizeLabel(s))
 	}
 	addRow := func(tr string, key func(size int) (Key, bool)) {
-		row := []string{tr, WaitClass(tr), ""}
+		row := []string{tr, r.WaitClass(tr), ""}
 		any := false
 		for _, size := range sizes {
 			k, ok := key(size)
@@ -568,18 +572,19 @@ func missingItems(r *Results, rep *Report) []string {
 	for _, t := range r.Transports("") {
 		have[t] = true
 	}
+	known := r.knownTransports()
 	var absent []string
-	for _, t := range transportOrder {
+	for _, t := range known {
 		if !have[t] {
 			absent = append(absent, t)
 		}
 	}
 	if len(absent) > 0 {
-		items = append(items, fmt.Sprintf("Transports with no results at all (%d of %d known): %s.", len(absent), len(transportOrder), strings.Join(absent, ", ")))
+		items = append(items, fmt.Sprintf("Transports with no results at all (%d of %d known): %s.", len(absent), len(known), strings.Join(absent, ", ")))
 	} else {
 		items = append(items, "Every known transport has results.")
 	}
-	for _, b := range []string{BenchPingPong, BenchStream} {
+	for _, b := range []string{results.BenchPingPong, results.BenchStream} {
 		all := r.mainSizes(b)
 		if len(all) == 0 {
 			items = append(items, fmt.Sprintf("No Benchmark%s results.", b))
@@ -618,7 +623,7 @@ func missingItems(r *Results, rep *Report) []string {
 		}
 	}
 	floors := map[string]bool{}
-	for _, k := range r.Keys(BenchFloor) {
+	for _, k := range r.Keys(results.BenchFloor) {
 		floors[k.Op] = true
 	}
 	var noFloor []string
@@ -630,10 +635,10 @@ func missingItems(r *Results, rep *Report) []string {
 	if len(noFloor) > 0 {
 		items = append(items, "Reference floors absent (BenchmarkFloor/op=…): "+strings.Join(noFloor, ", ")+".")
 	}
-	if len(r.Keys(BenchSignalFlood)) == 0 {
+	if len(r.Keys(results.BenchSignalFlood)) == 0 {
 		items = append(items, "No BenchmarkSignalFlood results (signal loss).")
 	}
-	if len(r.Keys(BenchBaseline)) == 0 {
+	if len(r.Keys(results.BenchBaseline)) == 0 {
 		items = append(items, "No BenchmarkBaseline results (minimal raw pipe ping-pong).")
 	}
 	for _, m := range rep.Missing {

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ipcbench/ipcbench/results"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
@@ -176,12 +178,12 @@ func TestLoad(t *testing.T) {
 	if len(res.Warnings) != 1 {
 		t.Errorf("warnings = %q, want one syntax error", res.Warnings)
 	}
-	k := Key{Bench: BenchPingPong, Transport: "pipe", API: "raw", Pin: "split", Size: 64}
-	s := res.Get(k, UnitNsOp)
+	k := Key{Bench: results.BenchPingPong, Transport: "pipe", API: "raw", Pin: "split", Size: 64}
+	s := res.Get(k, results.UnitNsOp)
 	if s == nil || len(s.Values) != 2 || s.Values[0] != 8000 || s.Values[1] != 8200 {
 		t.Fatalf("series = %+v", s)
 	}
-	if p := res.Get(k, UnitP50); p == nil || p.Values[0] != 7900 {
+	if p := res.Get(k, results.UnitP50); p == nil || p.Values[0] != 7900 {
 		t.Errorf("p50-ns kept in ns: %+v", p)
 	}
 	if v, ok := res.ConfigValue("kernel"); !ok || v != "6.1" {

@@ -3,9 +3,9 @@ package reports
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/ipcbench/ipcbench/internal/targets"
+	"github.com/ipcbench/ipcbench/results"
 )
 
 // Target outcomes.
@@ -53,41 +53,6 @@ func (t TargetResult) Text() string {
 	return t.Outcome
 }
 
-// ParseKey turns a benchmark name without "Benchmark" and the GOMAXPROCS
-// suffix ("PingPong/transport=pipe/api=raw/pin=split/size=64") into its
-// Key; keys may come in any order.
-func ParseKey(name string) (Key, error) {
-	parts := strings.Split(name, "/")
-	k := Key{Bench: parts[0], Size: NoSize}
-	for _, p := range parts[1:] {
-		key, v, ok := strings.Cut(p, "=")
-		if !ok {
-			return Key{}, fmt.Errorf("reports: %q: %q is not key=value", name, p)
-		}
-		switch key {
-		case "transport":
-			k.Transport = v
-		case "api":
-			k.API = v
-		case "pin":
-			k.Pin = v
-		case "op":
-			k.Op = v
-		case "kind":
-			k.Kind = v
-		case "size":
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				return Key{}, fmt.Errorf("reports: %q: bad size %q", name, v)
-			}
-			k.Size = n
-		default:
-			return Key{}, fmt.Errorf("reports: %q: unknown key %q", name, key)
-		}
-	}
-	return k, nil
-}
-
 // Targets judges every target of internal/targets on r.
 func Targets(r *Results) []TargetResult {
 	var out []TargetResult
@@ -99,9 +64,9 @@ func Targets(r *Results) []TargetResult {
 
 func judgeTarget(r *Results, t targets.Target) TargetResult {
 	tr := TargetResult{Target: t}
-	var sides [2]*Series
+	var sides [2]*results.Series
 	for i, name := range []string{t.Num, t.Den} {
-		k, err := ParseKey(name)
+		k, err := results.ParseKey(name)
 		if err != nil {
 			tr.Outcome, tr.Why = TargetNotRun, err.Error()
 			return tr
@@ -140,10 +105,10 @@ func PairedRun(r *Results) bool {
 
 // targetBlocks is the report's section on the targets of r.
 func targetBlocks(r *Results, source string) []block {
-	results := Targets(r)
+	outcomes := Targets(r)
 	tb := table{Header: []string{"target (issue)", "ratio", "median ratio per round", "rounds", "outcome"}}
 	measured := 0
-	for _, t := range results {
+	for _, t := range outcomes {
 		row := []string{fmt.Sprintf("%s (#%d): %s", t.Target.ID, t.Target.Issue, t.Target.Doc),
 			fmt.Sprintf("%s ÷ %s (%s) %s", t.Target.Num, t.Target.Den, t.Target.Unit, t.Target.BoundText())}
 		if !t.Summary.Valid() {

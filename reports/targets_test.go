@@ -7,32 +7,15 @@ import (
 	"testing"
 
 	"github.com/ipcbench/ipcbench/internal/targets"
+	"github.com/ipcbench/ipcbench/results"
 )
 
-func TestParseKey(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		want Key
-	}{
-		{"PingPong/transport=pipe/api=raw/pin=split/size=64", Key{Bench: "PingPong", Transport: "pipe", API: "raw", Pin: "split", Size: 64}},
-		{"Baseline/op=rawpipe/pin=same/size=64", Key{Bench: "Baseline", Op: "rawpipe", Pin: "same", Size: 64}},
-		{"SignalFlood/kind=standard/pin=split", Key{Bench: "SignalFlood", Kind: "standard", Pin: "split", Size: NoSize}},
-	} {
-		got, err := ParseKey(tc.name)
-		if err != nil || got != tc.want {
-			t.Errorf("ParseKey(%q) = %+v, %v; want %+v", tc.name, got, err, tc.want)
-		}
-	}
-	for _, bad := range []string{"PingPong/transport", "PingPong/colour=red", "Stream/size=-1", "Stream/size=x"} {
-		if _, err := ParseKey(bad); err == nil {
-			t.Errorf("ParseKey(%q) accepted", bad)
-		}
-	}
-	// Every target names benchmarks that parse, and each side's key
-	// prints back as a name of the suite's key order.
+// TestTargetNamesParse: every target names benchmarks of the suite, as
+// results.ParseKey reads them (its own tests are in package results).
+func TestTargetNamesParse(t *testing.T) {
 	for _, tg := range targets.All {
 		for _, n := range []string{tg.Num, tg.Den} {
-			if _, err := ParseKey(n); err != nil {
+			if _, err := results.ParseKey(n); err != nil {
 				t.Errorf("target %s: %v", tg.ID, err)
 			}
 		}

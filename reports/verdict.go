@@ -3,7 +3,10 @@ package reports
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
+
+	"github.com/ipcbench/ipcbench/results"
 )
 
 // A Status is the outcome of judging a claim against a run.
@@ -147,7 +150,7 @@ func (r *Results) claimPins() []string {
 	// other: the default suite measures pin=none for api=runtime only,
 	// which is no ground for ranking every transport.
 	have := map[string]map[string]bool{}
-	for _, b := range []string{BenchPingPong, BenchStream} {
+	for _, b := range []string{results.BenchPingPong, results.BenchStream} {
 		for _, k := range r.Keys(b) {
 			if have[k.Pin] == nil {
 				have[k.Pin] = map[string]bool{}
@@ -215,8 +218,8 @@ func (r *Results) classFigure(m metric, pin string, size int) (string, bool) {
 
 // cpuBusy returns a point's CPU time per op and CPUs busy (CPU ÷ wall).
 func (r *Results) cpuBusy(p point) (cpu, busy float64, ok bool) {
-	c, ok1 := r.Stat(p.Key, UnitCPU)
-	w, ok2 := r.Stat(p.Key, UnitNsOp)
+	c, ok1 := r.Stat(p.Key, results.UnitCPU)
+	w, ok2 := r.Stat(p.Key, results.UnitNsOp)
 	if !ok1 || !ok2 || w.Median <= 0 {
 		return 0, 0, false
 	}
@@ -293,7 +296,7 @@ func judgeC1(r *Results) Verdict {
 				}
 			}
 		}
-		if size, ok := r.smallestSize(BenchPingPong); ok {
+		if size, ok := r.smallestSize(results.BenchPingPong); ok {
 			if f, ok := r.spinPrice(pin, size); ok {
 				v.Figures = append(v.Figures, f)
 			}
@@ -306,7 +309,7 @@ func judgeC1(r *Results) Verdict {
 			}
 			part := strings.TrimSuffix(sd.Name, " shared memory") + " wins " + d
 			if sd.Name == sideSpinning.Name {
-				if size, ok := r.smallestSize(BenchPingPong); ok {
+				if size, ok := r.smallestSize(results.BenchPingPong); ok {
 					s, _, ok1 := best(r.sidePoints(metricLatency, sideSpinning, size, pin), true)
 					k, _, ok2 := best(r.sidePoints(metricLatency, sideKernel, size, pin), true)
 					if ok1 && ok2 {
@@ -342,6 +345,9 @@ func judgeC1(r *Results) Verdict {
 	return v
 }
 
+// semTransports are the shared-memory transports whose wait is a
+// semaphore. The catalogue says whether a wait spins or sleeps, not on
+// which kernel object it sleeps: this list stays with the rule of C2.
 var semTransports = []string{"shm-sysvsem", "shm-sem"}
 
 // judgeC2: semaphore-synchronised shared memory against the same ring
@@ -352,7 +358,7 @@ var semTransports = []string{"shm-sysvsem", "shm-sem"}
 // only when… if the others were consistent too (semaphores are one way,
 // not the way).
 func judgeC2(r *Results) Verdict {
-	size, ok := r.smallestSize(BenchPingPong)
+	size, ok := r.smallestSize(results.BenchPingPong)
 	if !ok {
 		return Verdict{Status: NotMeasured, Condition: "no ping-pong results"}
 	}
@@ -361,8 +367,8 @@ func judgeC2(r *Results) Verdict {
 	semsSeen := false
 	var prices []string
 	for _, pin := range r.claimPins() {
-		pts := filter(r.atPin(BenchPingPong, UnitNsOp, size, pin), IsSharedMemory)
-		sems := filter(pts, func(t string) bool { return contains(semTransports, t) })
+		pts := filter(r.atPin(results.BenchPingPong, results.UnitNsOp, size, pin), r.IsSharedMemory)
+		sems := filter(pts, func(t string) bool { return slices.Contains(semTransports, t) })
 		if len(sems) == 0 {
 			continue
 		}
@@ -378,18 +384,18 @@ func judgeC2(r *Results) Verdict {
 				slowest = s
 			}
 		}
-		blk, _, okB := best(filter(pts, func(t string) bool { return WaitClass(t) == ClassBlocking && !contains(semTransports, t) }), true)
+		blk, _, okB := best(filter(pts, func(t string) bool { return r.WaitClass(t) == ClassBlocking && !slices.Contains(semTransports, t) }), true)
 		if okB {
 			o := Compare(slowest.Sum, blk.Sum, true)
 			fig += fmt.Sprintf("; other blocking wait %s (%s is %s it, %s)", pointFig(blk, fmtNs), slowest.Transport, relWord(o, true), ratio(slowest.Sum.Median, blk.Sum.Median))
 			prices = append(prices, fmt.Sprintf("at pin=%s the slower semaphore is %s the best futex/eventfd wait", pin, relWord(o, true)))
 		}
-		if sp, _, okS := best(filter(pts, inClass(ClassSpinning)), true); okS {
+		if sp, _, okS := best(filter(pts, r.inClass(ClassSpinning)), true); okS {
 			fig += fmt.Sprintf("; spinning %s (%s takes %s as long)", pointFig(sp, fmtNs), slowest.Transport, ratio(slowest.Sum.Median, sp.Sum.Median))
 		}
 		v.Figures = append(v.Figures, fig)
 		for _, p := range pts {
-			if !contains(semTransports, p.Transport) && !contains(others, p.Transport) {
+			if !slices.Contains(semTransports, p.Transport) && !slices.Contains(others, p.Transport) {
 				others = append(others, p.Transport)
 			}
 		}
@@ -434,26 +440,26 @@ func (r *Results) findKey(bench string, match func(Key) bool) (Key, bool) {
 // pin; and the bare notification (BenchmarkSignalNotify) raw against Go's
 // os/signal. Efficient = not slower than the fastest pipe or socket.
 func judgeC3(r *Results) Verdict {
-	sizes := r.Sizes(BenchPingPong, "signal")
+	sizes := r.Sizes(results.BenchPingPong, "signal")
 	if len(sizes) == 0 {
 		return Verdict{Status: NotMeasured, Condition: "no signal ping-pong results"}
 	}
 	size := sizes[0]
 	var v Verdict
 	v.Figures = append(v.Figures, fmt.Sprintf("payload: one sigqueue value, %s (the only size the signal transport carries)", SizeLabel(sizes[len(sizes)-1])))
-	other, okO := r.smallestSize(BenchPingPong)
+	other, okO := r.smallestSize(results.BenchPingPong)
 	var okPins, slowPins []string
 	for _, pin := range r.claimPins() {
-		k, ok := r.primaryKey(BenchPingPong, "signal", size, pin, UnitNsOp)
+		k, ok := r.primaryKey(results.BenchPingPong, "signal", size, pin, results.UnitNsOp)
 		if !ok {
 			continue
 		}
-		sig, _ := r.Stat(k, UnitNsOp)
+		sig, _ := r.Stat(k, results.UnitNsOp)
 		fig := fmt.Sprintf("pin=%s: signal round trip %s", pin, fmtNs(sig.Median))
 		var cmp []point
 		if okO {
-			cmp = filter(r.atPin(BenchPingPong, UnitNsOp, other, pin), func(t string) bool {
-				f := Family(t)
+			cmp = filter(r.atPin(results.BenchPingPong, results.UnitNsOp, other, pin), func(t string) bool {
+				f := r.Family(t)
 				return f == "pipe" || f == "socket"
 			})
 		}
@@ -466,15 +472,15 @@ func judgeC3(r *Results) Verdict {
 				okPins = append(okPins, "pin="+pin)
 			}
 		}
-		if sh, ok := r.Stat(Key{Bench: BenchPingPong, Transport: "shm-signal", API: "raw", Pin: pin, Size: other}, UnitNsOp); ok {
+		if sh, ok := r.Stat(Key{Bench: results.BenchPingPong, Transport: "shm-signal", API: "raw", Pin: pin, Size: other}, results.UnitNsOp); ok {
 			fig += fmt.Sprintf("; as the wake-up of shared memory (shm-signal, %s) %s", SizeLabel(other), fmtNs(sh.Median))
 		}
 		v.Figures = append(v.Figures, fig)
 	}
 	var slowRuntime []string
-	for _, pin := range r.pins(BenchSignalNotify) {
-		raw, ok1 := r.Stat(Key{Bench: BenchSignalNotify, API: "raw", Pin: pin, Size: 0}, UnitNsOp)
-		rt, ok2 := r.Stat(Key{Bench: BenchSignalNotify, API: "runtime", Pin: pin, Size: 0}, UnitNsOp)
+	for _, pin := range r.pins(results.BenchSignalNotify) {
+		raw, ok1 := r.Stat(Key{Bench: results.BenchSignalNotify, API: "raw", Pin: pin, Size: 0}, results.UnitNsOp)
+		rt, ok2 := r.Stat(Key{Bench: results.BenchSignalNotify, API: "runtime", Pin: pin, Size: 0}, results.UnitNsOp)
 		if !ok1 || !ok2 {
 			continue
 		}
@@ -509,21 +515,21 @@ func judgeC3(r *Results) Verdict {
 
 // signalKey finds the SignalFlood key of kind (any pin, split first).
 func (r *Results) signalKey(kind string) (Key, bool) {
-	return r.findKey(BenchSignalFlood, func(k Key) bool { return k.Kind == kind })
+	return r.findKey(results.BenchSignalFlood, func(k Key) bool { return k.Kind == kind })
 }
 
 // judgeC4: the signal flood. Holds if standard signals were lost;
 // does not hold if none was.
 func judgeC4(r *Results) Verdict {
 	ks, ok := r.signalKey("standard")
-	std, ok2 := r.Stat(ks, UnitLostPct)
+	std, ok2 := r.Stat(ks, results.UnitLostPct)
 	if !ok || !ok2 {
 		return Verdict{Status: NotMeasured, Condition: "no BenchmarkSignalFlood/kind=standard results"}
 	}
 	var v Verdict
 	v.Figures = append(v.Figures, "standard signals lost: "+fmtPct(std.Median)+" of those accepted"+signalCounts(r, ks))
 	kr, okR := r.signalKey("realtime")
-	rt, okRT := r.Stat(kr, UnitLostPct)
+	rt, okRT := r.Stat(kr, results.UnitLostPct)
 	okRT = okR && okRT
 	if okRT {
 		v.Figures = append(v.Figures, "real-time signals lost: "+fmtPct(rt.Median)+" of those accepted"+signalCounts(r, kr))
@@ -547,7 +553,7 @@ func judgeC4(r *Results) Verdict {
 
 func signalCounts(r *Results, k Key) string {
 	var parts []string
-	for _, u := range []struct{ unit, label string }{{UnitSent, "sent"}, {UnitRecv, "received"}, {UnitLost, "lost"}, {UnitRefused, "refused"}} {
+	for _, u := range []struct{ unit, label string }{{results.UnitSent, "sent"}, {results.UnitRecv, "received"}, {results.UnitLost, "lost"}, {results.UnitRefused, "refused"}} {
 		if s, ok := r.Stat(k, u.unit); ok {
 			parts = append(parts, fmt.Sprintf("%s %s", sig3(s.Median), u.label))
 		}
@@ -562,7 +568,8 @@ func signalCounts(r *Results, k Key) string {
 	return fmt.Sprintf(" (per signal fired: %s%s)", strings.Join(parts, ", "), pin)
 }
 
-var mqTransports = []string{"posix-mq", "sysv-mq"}
+// isQueue keeps the message-queue transports (family mq).
+func (r *Results) isQueue(t string) bool { return r.Family(t) == "mq" }
 
 // judgeC5: queues against pipes and Unix sockets, size by size, by round
 // trip. Holds if queues are not slower at every size they ran (they cannot
@@ -573,17 +580,17 @@ func judgeC5(r *Results) Verdict {
 	var v Verdict
 	var competitive, slower []int
 	var figs []string
-	for _, size := range r.Sizes(BenchPingPong, "") {
-		pts := r.at(BenchPingPong, UnitNsOp, size)
-		mq, _, ok1 := best(filter(pts, func(t string) bool { return contains(mqTransports, t) }), true)
+	for _, size := range r.Sizes(results.BenchPingPong, "") {
+		pts := r.at(results.BenchPingPong, results.UnitNsOp, size)
+		mq, _, ok1 := best(filter(pts, r.isQueue), true)
 		ref, _, ok2 := best(filter(pts, func(t string) bool {
-			return Family(t) == "pipe" || strings.HasPrefix(t, "unix-")
+			return r.Family(t) == "pipe" || strings.HasPrefix(t, "unix-")
 		}), true)
 		if !ok1 || !ok2 {
 			continue
 		}
 		o := Compare(mq.Sum, ref.Sum, true)
-		figs = append(figs, fmt.Sprintf("pin=%s, round trip at %s: %s vs %s (%s)", r.mainPin(BenchPingPong), SizeLabel(size), pointFig(mq, fmtNs), pointFig(ref, fmtNs), outcomeWord(o, true)))
+		figs = append(figs, fmt.Sprintf("pin=%s, round trip at %s: %s vs %s (%s)", r.mainPin(results.BenchPingPong), SizeLabel(size), pointFig(mq, fmtNs), pointFig(ref, fmtNs), outcomeWord(o, true)))
 		if o == Worse {
 			slower = append(slower, size)
 		} else {
@@ -599,9 +606,12 @@ func judgeC5(r *Results) Verdict {
 	if len(competitive)+len(slower) == 0 {
 		return Verdict{Status: NotMeasured, Condition: "needs ping-pong results of a message queue and of a pipe or Unix socket at the same size"}
 	}
-	all := r.Sizes(BenchPingPong, "")
-	for _, t := range mqTransports {
-		s := r.Sizes(BenchPingPong, t)
+	all := r.Sizes(results.BenchPingPong, "")
+	for _, t := range r.Transports("") {
+		if !r.isQueue(t) {
+			continue
+		}
+		s := r.Sizes(results.BenchPingPong, t)
 		if len(s) > 0 && len(s) < len(all) {
 			v.Figures = append(v.Figures, fmt.Sprintf("%s: largest size measured %s (larger sizes exceed its limit)", t, SizeLabel(s[len(s)-1])))
 		}
@@ -630,20 +640,20 @@ func judgeC5(r *Results) Verdict {
 // construction) between a parent and its child; its round trip is set
 // against one full-duplex socketpair.
 func judgeC6(r *Results) Verdict {
-	sizes := r.Sizes(BenchPingPong, "pipe")
+	sizes := r.Sizes(results.BenchPingPong, "pipe")
 	if len(sizes) == 0 {
 		return Verdict{Status: NotMeasured, Condition: "no pipe ping-pong results"}
 	}
 	v := Verdict{Status: Holds, Condition: "the pipe transport needs two pipes for a round trip, between parent and child"}
-	pin := r.mainPin(BenchPingPong)
+	pin := r.mainPin(results.BenchPingPong)
 	for _, size := range []int{sizes[0], sizes[len(sizes)-1]} {
-		kp, ok1 := r.primaryKey(BenchPingPong, "pipe", size, pin, UnitNsOp)
-		ku, ok2 := r.primaryKey(BenchPingPong, "unix-stream", size, pin, UnitNsOp)
+		kp, ok1 := r.primaryKey(results.BenchPingPong, "pipe", size, pin, results.UnitNsOp)
+		ku, ok2 := r.primaryKey(results.BenchPingPong, "unix-stream", size, pin, results.UnitNsOp)
 		if !ok1 || !ok2 {
 			continue
 		}
-		p, _ := r.Stat(kp, UnitNsOp)
-		u, _ := r.Stat(ku, UnitNsOp)
+		p, _ := r.Stat(kp, results.UnitNsOp)
+		u, _ := r.Stat(ku, results.UnitNsOp)
 		v.Figures = append(v.Figures, fmt.Sprintf("pin=%s, round trip at %s: two pipes %s vs one unix-stream socketpair %s (pipes %s)", pin, SizeLabel(size), fmtNs(p.Median), fmtNs(u.Median), outcomeWord(Compare(p, u, true), true)))
 		if sizes[0] == sizes[len(sizes)-1] {
 			break
@@ -706,14 +716,14 @@ func judgeC7(r *Results) Verdict {
 // size, at every pin. Sockets do both jobs; if Unix sockets are faster on
 // one host, the "first choice" holds only between hosts.
 func judgeC8(r *Results) Verdict {
-	size, ok := r.smallestSize(BenchPingPong)
+	size, ok := r.smallestSize(results.BenchPingPong)
 	if !ok {
 		return Verdict{Status: NotMeasured, Condition: "no ping-pong results"}
 	}
 	var v Verdict
 	var faster, notFaster []string
 	for _, pin := range r.claimPins() {
-		pts := r.atPin(BenchPingPong, UnitNsOp, size, pin)
+		pts := r.atPin(results.BenchPingPong, results.UnitNsOp, size, pin)
 		unix, _, ok1 := best(filter(pts, func(t string) bool { return strings.HasPrefix(t, "unix-") }), true)
 		inet, _, ok2 := best(filter(pts, func(t string) bool { return t == "tcp" || t == "udp" }), true)
 		if !ok1 || !ok2 {
@@ -752,7 +762,7 @@ func judgeC9(r *Results) Verdict {
 	}
 	var shm, mq []string
 	for _, t := range r.Transports("") {
-		switch Family(t) {
+		switch r.Family(t) {
 		case "shm":
 			shm = append(shm, t)
 		case "mq":
@@ -804,7 +814,7 @@ func c10Outcome(m metric, ds []duel) (Status, string) {
 // does, and holds only when… otherwise.
 func judgeC10(r *Results) Verdict {
 	m := metricThroughput
-	if len(r.Keys(BenchStream)) == 0 {
+	if len(r.Keys(results.BenchStream)) == 0 {
 		m = metricLatency
 	}
 	var v Verdict
@@ -835,7 +845,7 @@ func judgeC10(r *Results) Verdict {
 			pts := r.atPin(cm.Bench, cm.Unit, size, pin)
 			var parts []string
 			for _, sd := range []side{sideKernel, sideBlocking, sideSpinning} {
-				if p, _, ok := best(filter(pts, sd.Keep), true); ok {
+				if p, _, ok := best(filter(pts, sd.keeps(r)), true); ok {
 					parts = append(parts, fmt.Sprintf("%s %s", strings.TrimSuffix(sd.Name, " shared memory"), pointFig(p, fmtNs)))
 				}
 			}

@@ -41,7 +41,7 @@ WORK=$(mktemp -d /tmp/ipcbench.unpriv.XXXXXX)
 cleanup() { rm -rf "$WORK"; }
 trap cleanup EXIT
 mkdir -p "$WORK/src" "$WORK/proxy" "$WORK/modcache" "$WORK/home" "$CACHE"
-tar --exclude=./.git --exclude=./results --exclude=./bin -cf - . | tar -xf - -C "$WORK/src"
+tar --exclude=./.git --exclude='./results/*/*' --exclude='./results/*.txt' --exclude=./bin -cf - . | tar -xf - -C "$WORK/src"
 cp -a "$MODDL/." "$WORK/proxy/"
 chown -R "$UID_RUN:$GID_RUN" "$WORK" "$CACHE"
 chmod 0755 "$WORK"

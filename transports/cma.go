@@ -58,6 +58,8 @@ func init() {
 	Register(Info{
 		Name:   cmaName,
 		Family: "other",
+		Wait:   WaitSleep,
+		Order:  1,
 		Doc:    "cross-memory attach: process_vm_writev into the peer's mapping, lengths and credits on pipes",
 		APIs:   []API{Raw},
 		Limits: func(API) Limits { return Limits{MaxMessage: cmaMax, Source: cmaSource} },

@@ -22,7 +22,11 @@
 //
 // Each transport is one file that registers itself in init (Register);
 // Names lists them and Lookup finds one by name, with an error that lists
-// the valid names for an unknown one. Everything is built on
+// the valid names for an unknown one. The registration (Info) is the only
+// list of transports: besides how to make one, it says what the reports
+// need (Family, Wait, Order), which the results files carry, so a new
+// transport is measured, charted and judged with nothing else to edit
+// (TestInfoDescribesWhatReportsNeed names a field it lacks). Everything is built on
 // golang.org/x/sys/unix without cgo; the few system calls x/sys lacks
 // (futex, POSIX and System V queues, System V semaphores) are wrapped once
 // in internal/sys.

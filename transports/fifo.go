@@ -33,6 +33,8 @@ import (
 var fifoInfo = Info{
 	Name:   "fifo",
 	Family: "pipe",
+	Wait:   WaitSleep,
+	Order:  2,
 	Doc:    "two named pipes (mkfifo) opened by path, length-prefixed framing",
 	APIs:   []API{Raw, Runtime},
 	Limits: func(API) Limits {

@@ -30,6 +30,8 @@ var frameLimitSource = fmt.Sprintf("ipcbench's framing limit (internal/frame.Max
 var pipeInfo = Info{
 	Name:   "pipe",
 	Family: "pipe",
+	Wait:   WaitSleep,
+	Order:  1,
 	Doc:    "two anonymous pipes (pipe2), length-prefixed framing",
 	APIs:   []API{Raw, Runtime},
 	Limits: func(API) Limits {

@@ -80,6 +80,8 @@ const (
 var posixMQInfo = Info{
 	Name:   posixMQName,
 	Family: "mq",
+	Wait:   WaitSleep,
+	Order:  1,
 	Doc:    "two POSIX message queues (mq_open, mq_timedsend, mq_timedreceive)",
 	APIs:   []API{Raw, Runtime},
 	Limits: func(API) Limits { return posixMQLimits() },

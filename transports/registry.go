@@ -16,6 +16,12 @@ type Info struct {
 	// Family groups transports in reports: "pipe", "socket", "mq", "shm",
 	// "signal", "other".
 	Family string
+	// Wait is how a side waits for its peer: WaitSleep or WaitSpin.
+	// Reports class shared memory by it (spinning or blocking).
+	Wait Wait
+	// Order places the transport among its family in reports (listings,
+	// legends, tables): lower first, equal orders by name.
+	Order int
 	// Doc is a one-line description for listings.
 	Doc string
 	// APIs lists the APIs the transport supports, the first being its
@@ -26,6 +32,19 @@ type Info struct {
 	// New returns the transport.
 	New func() Transport
 }
+
+// Wait is how a side of a transport waits for its peer (Info.Wait).
+type Wait string
+
+// Wait classes.
+const (
+	// WaitSleep: a side sleeps in the kernel until its peer (or the
+	// kernel, on its behalf) wakes it.
+	WaitSleep Wait = "sleep"
+	// WaitSpin: a side polls memory, keeping its CPU busy, before or
+	// instead of sleeping.
+	WaitSpin Wait = "spin"
+)
 
 var (
 	regMu    sync.RWMutex

@@ -47,6 +47,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -113,11 +114,33 @@ func registerShm(b shmBacking, w wait.Strategy) {
 	Register(Info{
 		Name:   name,
 		Family: "shm",
+		Wait:   shmWait(w),
+		Order:  shmOrder(b, w),
 		Doc:    b.doc() + ", wait strategy " + w.Name(),
 		APIs:   []API{Raw, ZeroCopy},
 		Limits: func(API) Limits { return shmLimits(b) },
 		New:    func() Transport { return &shmTransport{name: name, backing: b, wait: w} },
 	})
+}
+
+// shmWait is how a side of a ring with wait strategy w waits.
+func shmWait(w wait.Strategy) Wait {
+	if w.Spins() {
+		return WaitSpin
+	}
+	return WaitSleep
+}
+
+// shmOrder places a shared-memory transport in reports: by backing
+// (memfd, file, System V), then the spinning waits before the sleeping
+// ones, each in wait.Strategies order.
+func shmOrder(b shmBacking, w wait.Strategy) int {
+	all := wait.Strategies()
+	i := slices.IndexFunc(all, func(s wait.Strategy) bool { return s.Name() == w.Name() })
+	if !w.Spins() {
+		i += len(all)
+	}
+	return 1 + int(b)*2*len(all) + i
 }
 
 // shmLimits reports the largest message: ipcbench's ring bound and, for

@@ -53,6 +53,8 @@ func init() {
 	Register(Info{
 		Name:   signalName,
 		Family: "signal",
+		Wait:   WaitSleep,
+		Order:  1,
 		Doc:    "real-time signals: up to 8 bytes in the sigqueue value, read with signalfd (runtime: os/signal, notification only)",
 		APIs:   []API{Raw, Runtime},
 		Limits: signalLimits,

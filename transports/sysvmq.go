@@ -59,6 +59,8 @@ const (
 var sysvMQInfo = Info{
 	Name:   sysvMQName,
 	Family: "mq",
+	Wait:   WaitSleep,
+	Order:  2,
 	Doc:    "two System V message queues (msgget, msgsnd, msgrcv)",
 	APIs:   []API{Raw},
 	Limits: func(API) Limits { return sysvMQLimits() },

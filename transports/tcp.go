@@ -22,6 +22,8 @@ import (
 var tcpInfo = Info{
 	Name:   "tcp",
 	Family: "socket",
+	Wait:   WaitSleep,
+	Order:  4,
 	Doc:    "TCP over loopback 127.0.0.1 with TCP_NODELAY, length-prefixed framing",
 	APIs:   []API{Raw, Runtime},
 	Limits: func(API) Limits {

@@ -30,6 +30,8 @@ const udpMaxPayload = 65535 - 20 - 8
 var udpInfo = Info{
 	Name:   "udp",
 	Family: "socket",
+	Wait:   WaitSleep,
+	Order:  5,
 	Doc:    "two connected UDP sockets on loopback 127.0.0.1, one datagram per message (lossy)",
 	APIs:   []API{Raw, Runtime},
 	Limits: func(API) Limits {

@@ -57,6 +57,8 @@ func init() {
 		unixSockInfos[i] = Info{
 			Name:   t.name,
 			Family: "socket",
+			Wait:   WaitSleep,
+			Order:  1 + i, // in unixSockTypes order, before tcp and udp
 			Doc:    t.doc,
 			APIs:   []API{Raw, Runtime},
 			Limits: func(API) Limits { return unixSockLimits(t.typ) },

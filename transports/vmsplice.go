@@ -50,6 +50,8 @@ func init() {
 	Register(Info{
 		Name:   vmspliceName,
 		Family: "pipe",
+		Wait:   WaitSleep,
+		Order:  3,
 		Doc:    "pipe pair fed by vmsplice from a staging ring, drained by read (framed)",
 		APIs:   []API{Raw},
 		Limits: func(API) Limits { return Limits{MaxMessage: frame.MaxMessage, Source: vmspliceSource} },

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ipcbench/ipcbench/regress"
 	"github.com/ipcbench/ipcbench/reports"
+	"github.com/ipcbench/ipcbench/results"
 )
 
 func init() {
@@ -130,7 +131,7 @@ func runCompare(stdout, stderr io.Writer, args []string) error {
 // outcome. It is a report: any outcome exits 0; unreadable input, no
 // benchmark in both files or nothing to pair exits 2.
 func runPaired(stdout, stderr io.Writer, oldPath, newPath, unitList string) error {
-	units := []string{reports.UnitNsOp}
+	units := []string{results.UnitNsOp}
 	if unitList != "" {
 		units = nil
 		for _, u := range strings.Split(unitList, ",") {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/ipcbench/ipcbench/regress"
+	"github.com/ipcbench/ipcbench/results"
 	"gonum.org/v1/plot/vg"
 )
 
@@ -95,7 +96,7 @@ func historyAppend(stdout, stderr io.Writer, args []string) error {
 func historyChart(stdout, stderr io.Writer, args []string) error {
 	fs := flag.NewFlagSet("history chart", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	metrics := fs.String("metric", "ns/op,p99-ns,MB/s,cpu-ns/op", "comma-separated metrics, one PNG each")
+	metrics := fs.String("metric", strings.Join([]string{results.UnitNsOp, results.UnitP99, results.UnitMBs, results.UnitCPU}, ","), "comma-separated metrics, one PNG each")
 	bench := fs.String("bench", "", "regexp selecting benchmarks (default: all, at most 10 lines per chart)")
 	outDir := fs.String("o", "out/history", "directory for the PNG files")
 	if err := fs.Parse(args); err != nil {

@@ -18,6 +18,8 @@ type eventfdStrategy struct{}
 
 func (eventfdStrategy) Name() string { return "eventfd" }
 
+func (eventfdStrategy) Spins() bool { return false }
+
 func (eventfdStrategy) Create(slots []Slot) (Set, Handoff, error) {
 	fds := make([]int, 0, len(slots))
 	files := make([]*os.File, 0, len(slots))

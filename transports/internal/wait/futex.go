@@ -31,6 +31,8 @@ type futexStrategy struct {
 
 func (f futexStrategy) Name() string { return f.name }
 
+func (f futexStrategy) Spins() bool { return f.spin }
+
 func (f futexStrategy) Create(slots []Slot) (Set, Handoff, error) {
 	s, err := f.newSet(slots)
 	return s, Handoff{}, err

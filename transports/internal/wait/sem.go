@@ -22,6 +22,8 @@ type semStrategy struct{}
 
 func (semStrategy) Name() string { return "sem" }
 
+func (semStrategy) Spins() bool { return false }
+
 func (semStrategy) Create(slots []Slot) (Set, Handoff, error) {
 	s, err := newSemSet(slots)
 	return s, Handoff{}, err

@@ -29,6 +29,8 @@ type signalStrategy struct{}
 
 func (signalStrategy) Name() string { return "signal" }
 
+func (signalStrategy) Spins() bool { return false }
+
 func (signalStrategy) Create(slots []Slot) (Set, Handoff, error) {
 	s, err := newSignalSet(slots)
 	return s, Handoff{}, err

@@ -19,6 +19,8 @@ type spinStrategy struct{}
 
 func (spinStrategy) Name() string { return "spin" }
 
+func (spinStrategy) Spins() bool { return true }
+
 func (spinStrategy) Create(slots []Slot) (Set, Handoff, error) {
 	s, err := newSpinSet(slots)
 	return s, Handoff{}, err

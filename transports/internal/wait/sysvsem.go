@@ -20,6 +20,8 @@ type sysvsemStrategy struct{}
 
 func (sysvsemStrategy) Name() string { return "sysvsem" }
 
+func (sysvsemStrategy) Spins() bool { return false }
+
 // ParamSemID is the Handoff parameter holding the semaphore set's id.
 const ParamSemID = "semid"
 

@@ -78,6 +78,9 @@ type Handoff struct {
 type Strategy interface {
 	// Name is the strategy's name in transport names ("futex").
 	Name() string
+	// Spins reports whether a waiter polls the shared memory, keeping its
+	// CPU busy, before or instead of sleeping in the kernel.
+	Spins() bool
 	// Create sets up the events of slots on the creating side, making
 	// any kernel objects; the Set's Close removes them.
 	Create(slots []Slot) (Set, Handoff, error)
