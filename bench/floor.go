@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/ipcbench/ipcbench/harness"
+	"github.com/ipcbench/ipcbench/internal/reference"
 	"github.com/ipcbench/ipcbench/transports"
-	"github.com/ipcbench/ipcbench/transports/reference"
 	"golang.org/x/sys/unix"
 )
 

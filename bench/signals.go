@@ -4,11 +4,11 @@ package bench
 //
 // BenchmarkSignalFlood/kind=<standard|realtime>/pin=<pin>: the loss
 // experiment. A peer thread blocks the flood signal and the end marker
-// signals.FloodEnd and reads both from one signalfd (signals.OpenSet). The parent
+// sig.FloodEnd and reads both from one signalfd (sig.OpenSet). The parent
 // fires signals at that thread without waiting: kind=standard is SIGUSR1
 // by tgkill (the Go runtime uses neither SIGUSR1 nor SIGUSR2; a standard
 // signal coalesces while one of its number is pending); kind=realtime is
-// signals.Flood by rt_tgsigqueueinfo with the sequence number as its value
+// sig.Flood by rt_tgsigqueueinfo with the sequence number as its value
 // (real-time signals queue, in order). An op is one signal fired: ns/op is
 // the sender's time per signal and b.Loop's count is the number fired.
 // Then the parent sends the end marker and the peer returns its count.
@@ -18,7 +18,7 @@ package bench
 // before the marker's send began, since the sends are sequential system
 // calls of one thread to one target thread. A signalfd, like delivery to a
 // handler, dequeues the lowest-numbered pending signal of its set first,
-// and FloodEnd (40) is numbered above SIGUSR1 (10) and signals.Flood (39): the
+// and FloodEnd (40) is numbered above SIGUSR1 (10) and sig.Flood (39): the
 // marker is read only after every flood signal still pending. Nothing
 // depends on timing or a quiet period.
 //
@@ -39,10 +39,10 @@ package bench
 //
 // BenchmarkSignalNotify/api=<raw|runtime>/pin=<pin>/size=0: the round trip
 // of a bare notification between two processes. api=raw: each side blocks
-// signals.Data on its locked thread and reads it from a signalfd; the other
+// sig.Data on its locked thread and reads it from a signalfd; the other
 // side queues it to that thread with rt_tgsigqueueinfo (the value, checked
 // on return, is the sequence number). api=runtime: os/signal.Notify on both
-// sides (signals.NotifyParent and signals.NotifyPeer), sent with rt_sigqueueinfo
+// sides (sig.NotifyParent and sig.NotifyPeer), sent with rt_sigqueueinfo
 // to the process; the runtime's handler forwards the number to a channel,
 // and nothing else (no value). ns/op is one round trip; cpu-ns/op and
 // ctxsw/op cover both processes. With api=runtime only the locked threads
@@ -64,8 +64,9 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ipcbench/ipcbench/harness"
+	"github.com/ipcbench/ipcbench/internal/sig"
+	"github.com/ipcbench/ipcbench/internal/sys"
 	"github.com/ipcbench/ipcbench/transports"
-	"github.com/ipcbench/ipcbench/transports/signals"
 )
 
 const (
@@ -86,9 +87,9 @@ const (
 )
 
 // notifyEndSig ends the runtime notify run: the parent sends it to the
-// peer, which listens to it besides signals.NotifyPeer. It is the parent's
+// peer, which listens to it besides sig.NotifyPeer. It is the parent's
 // notification number, unused in the peer process.
-const notifyEndSig = signals.NotifyParent
+const notifyEndSig = sig.NotifyParent
 
 func init() {
 	harness.RegisterPeerFunc("signal-flood", signalFloodPeer)
@@ -196,13 +197,13 @@ func signalFloodPeer(pc *harness.PeerContext) (any, error) {
 	}
 	signo := floodStandardSig
 	if a.Kind == floodRealtime {
-		signo = signals.Flood
+		signo = sig.Flood
 	}
 	before, err := threadMask()
 	if err != nil {
 		return nil, err
 	}
-	rx, err := signals.OpenSet(signo, signals.FloodEnd)
+	rx, err := sig.OpenSet(signo, sig.FloodEnd)
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +217,7 @@ func signalFloodPeer(pc *harness.PeerContext) (any, error) {
 	return res, err
 }
 
-func floodCount(pc *harness.PeerContext, rx *signals.Receiver, a floodArgs, signo unix.Signal) (floodResult, error) {
+func floodCount(pc *harness.PeerContext, rx *sig.Receiver, a floodArgs, signo unix.Signal) (floodResult, error) {
 	var res floodResult
 	if err := pc.Send(signalThread{rx.Pid(), rx.Tid()}); err != nil {
 		return res, err
@@ -231,7 +232,7 @@ func floodCount(pc *harness.PeerContext, rx *signals.Receiver, a floodArgs, sign
 			return res, fmt.Errorf("signal %d from pid %d (code %d), want only pid %d", in.Signo, in.Pid, in.Code, a.Parent)
 		}
 		switch in.Signo {
-		case signals.FloodEnd:
+		case sig.FloodEnd:
 			res.Accepted = in.Value
 			if uint64(res.Received) > res.Accepted {
 				return res, fmt.Errorf("received %d signals, but only %d were accepted", res.Received, res.Accepted)
@@ -239,7 +240,7 @@ func floodCount(pc *harness.PeerContext, rx *signals.Receiver, a floodArgs, sign
 			return res, nil
 		case signo:
 			if a.Kind == floodRealtime {
-				if in.Code != signals.SIQueue || in.Value < next {
+				if in.Code != sys.SI_QUEUE || in.Value < next {
 					return res, fmt.Errorf("real-time signal %d (code %d) after %d: out of order", in.Value, in.Code, next-1)
 				}
 				next = in.Value + 1
@@ -278,7 +279,7 @@ func RunSignalFlood(b *testing.B, kind string, pin harness.Pin) {
 			sent++
 		}
 	} else {
-		target := signals.Target{Pid: to.Pid, Tid: to.Tid, Signo: signals.Flood}
+		target := sig.Target{Pid: to.Pid, Tid: to.Tid, Signo: sig.Flood}
 		for b.Loop() {
 			if err := target.Send(sent, 0); err != nil {
 				if err != unix.EAGAIN {
@@ -321,7 +322,7 @@ func RunSignalFlood(b *testing.B, kind string, pin harness.Pin) {
 func sendEnd(to signalThread, accepted uint64) error {
 	deadline := time.Now().Add(signalDrainWait)
 	for {
-		err := signals.Send(to.Pid, to.Tid, signals.FloodEnd, accepted, 0)
+		err := sig.Send(to.Pid, to.Tid, sig.FloodEnd, accepted, 0)
 		if err != unix.EAGAIN {
 			if err != nil {
 				return fmt.Errorf("signal flood: end marker: %w", os.NewSyscallError("rt_tgsigqueueinfo", err))
@@ -329,7 +330,7 @@ func sendEnd(to signalThread, accepted uint64) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("signal flood: end marker: queue still full after %v (%s): %w", signalDrainWait, signals.LimitSource, err)
+			return fmt.Errorf("signal flood: end marker: queue still full after %v (%s): %w", signalDrainWait, sig.LimitSource, err)
 		}
 		time.Sleep(100 * time.Microsecond)
 	}
@@ -365,7 +366,7 @@ func signalNotifyPeer(pc *harness.PeerContext) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	rx, err := signals.Open(signals.Data)
+	rx, err := sig.Open(sig.Data)
 	if err != nil {
 		return nil, err
 	}
@@ -379,18 +380,18 @@ func signalNotifyPeer(pc *harness.PeerContext) (any, error) {
 	return res, err
 }
 
-func notifyPeerRaw(pc *harness.PeerContext, rx *signals.Receiver, a notifyArgs) (notifyResult, error) {
+func notifyPeerRaw(pc *harness.PeerContext, rx *sig.Receiver, a notifyArgs) (notifyResult, error) {
 	var res notifyResult
 	if err := pc.Send(signalThread{rx.Pid(), rx.Tid()}); err != nil {
 		return res, err
 	}
-	to := signals.Target{Pid: a.Parent.Pid, Tid: a.Parent.Tid, Signo: signals.Data}
+	to := sig.Target{Pid: a.Parent.Pid, Tid: a.Parent.Tid, Signo: sig.Data}
 	for {
 		in, err := rx.Read()
 		if err != nil {
 			return res, err
 		}
-		if int(in.Pid) != a.Parent.Pid || in.Code != signals.SIQueue {
+		if int(in.Pid) != a.Parent.Pid || in.Code != sys.SI_QUEUE {
 			return res, fmt.Errorf("signal %d from pid %d (code %d), want a queued one from pid %d", in.Signo, in.Pid, in.Code, a.Parent.Pid)
 		}
 		if err := sendRetry(to, in.Value); err != nil {
@@ -405,7 +406,7 @@ func notifyPeerRaw(pc *harness.PeerContext, rx *signals.Receiver, a notifyArgs) 
 
 // sendRetry queues value to t, waiting up to signalDrainWait while the
 // queue (shared by every process of the user) is full.
-func sendRetry(t signals.Target, value uint64) error {
+func sendRetry(t sig.Target, value uint64) error {
 	err := t.Send(value, 0)
 	if err == unix.EAGAIN {
 		deadline := time.Now().Add(signalDrainWait)
@@ -423,7 +424,7 @@ func sendRetry(t signals.Target, value uint64) error {
 func notifyPeerRuntime(pc *harness.PeerContext, a notifyArgs) (notifyResult, error) {
 	var res notifyResult
 	c := make(chan os.Signal, 2)
-	signal.Notify(c, signals.NotifyPeer, notifyEndSig)
+	signal.Notify(c, sig.NotifyPeer, notifyEndSig)
 	defer signal.Stop(c)
 	if err := pc.Send(signalThread{Pid: os.Getpid()}); err != nil {
 		return res, err
@@ -432,8 +433,8 @@ func notifyPeerRuntime(pc *harness.PeerContext, a notifyArgs) (notifyResult, err
 		if s := <-c; s == notifyEndSig {
 			return res, nil
 		}
-		if err := signals.Queue(a.Parent.Pid, signals.NotifyParent, 0); err != nil {
-			return res, fmt.Errorf("signal %d to pid %d: %w", signals.NotifyParent, a.Parent.Pid, os.NewSyscallError("rt_sigqueueinfo", err))
+		if err := sig.Queue(a.Parent.Pid, sig.NotifyParent, 0); err != nil {
+			return res, fmt.Errorf("signal %d to pid %d: %w", sig.NotifyParent, a.Parent.Pid, os.NewSyscallError("rt_sigqueueinfo", err))
 		}
 		res.Echoed++
 	}
@@ -463,7 +464,7 @@ func RunSignalNotify(b *testing.B, api string, pin harness.Pin) {
 		if err != nil {
 			fatal(b, err)
 		}
-		rx, err := signals.Open(signals.Data)
+		rx, err := sig.Open(sig.Data)
 		if err != nil {
 			fatal(b, err)
 		}
@@ -483,14 +484,14 @@ func RunSignalNotify(b *testing.B, api string, pin harness.Pin) {
 		if err := fs.Recv(&p); err != nil {
 			fatal(b, err)
 		}
-		to := signals.Target{Pid: p.Pid, Tid: p.Tid, Signo: signals.Data}
+		to := sig.Target{Pid: p.Pid, Tid: p.Tid, Signo: sig.Data}
 		roundTrip := func(v uint64) error {
 			if err := to.Send(v, 0); err != nil {
 				return fmt.Errorf("signal notify: send %d: %w", v, os.NewSyscallError("rt_tgsigqueueinfo", err))
 			}
 			in, err := rx.Read()
 			if err != nil {
-				if errors.Is(err, signals.ErrInterrupted) {
+				if errors.Is(err, sig.ErrInterrupted) {
 					return errPeerGone
 				}
 				return fmt.Errorf("signal notify: %w", err)
@@ -504,7 +505,7 @@ func RunSignalNotify(b *testing.B, api string, pin harness.Pin) {
 		end = func() error { return roundTrip(notifyEnd) }
 	} else {
 		c := make(chan os.Signal, 2) // one notification in flight, plus the death marker
-		signal.Notify(c, signals.NotifyParent)
+		signal.Notify(c, sig.NotifyParent)
 		defer signal.Stop(c)
 		dead := syscall.Signal(0)
 		fs.Peer().OnDeath(func() {
@@ -521,7 +522,7 @@ func RunSignalNotify(b *testing.B, api string, pin harness.Pin) {
 			fatal(b, err)
 		}
 		rtt = func() error {
-			if err := signals.Queue(p.Pid, signals.NotifyPeer, 0); err != nil {
+			if err := sig.Queue(p.Pid, sig.NotifyPeer, 0); err != nil {
 				return fmt.Errorf("signal notify: send: %w", os.NewSyscallError("rt_sigqueueinfo", err))
 			}
 			if <-c == dead {
@@ -531,7 +532,7 @@ func RunSignalNotify(b *testing.B, api string, pin harness.Pin) {
 			return nil
 		}
 		end = func() error {
-			if err := signals.Queue(p.Pid, notifyEndSig, 0); err != nil {
+			if err := sig.Queue(p.Pid, notifyEndSig, 0); err != nil {
 				return fmt.Errorf("signal notify: end: %w", os.NewSyscallError("rt_sigqueueinfo", err))
 			}
 			return nil

@@ -23,8 +23,8 @@ import (
 	"sync/atomic"
 	"unsafe"
 
-	"github.com/ipcbench/ipcbench/transports/internal/shm"
-	"github.com/ipcbench/ipcbench/transports/internal/sys"
+	"github.com/ipcbench/ipcbench/internal/shm"
+	"github.com/ipcbench/ipcbench/internal/sys"
 	"golang.org/x/sys/unix"
 )
 

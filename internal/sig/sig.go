@@ -1,5 +1,6 @@
 // Package sig is the signal plumbing shared by the signal transport, the
-// shared-memory "signal" wait strategy and the signal-loss experiment.
+// shared-memory "signal" wait strategy and the signal experiments of
+// package bench (the loss experiment and the notification round trip).
 //
 // A receiving thread blocks a signal (Block) and reads it synchronously
 // from a signalfd (Open, Receiver.Read): the signal is then never delivered
@@ -34,7 +35,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcbench/ipcbench/transports/internal/sys"
+	"github.com/ipcbench/ipcbench/internal/sys"
 )
 
 // Signal numbers reserved for ipcbench (kernel numbering: SIGRTMIN is 32).

@@ -12,7 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcbench/ipcbench/transports/internal/sys"
+	"github.com/ipcbench/ipcbench/internal/sys"
 )
 
 // sigBlk reads the calling thread's blocked-signal mask from
