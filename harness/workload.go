@@ -406,10 +406,7 @@ func (r *Result) Report(b *testing.B) {
 		b.ReportMetric(float64(r.Hist.ValueAtQuantile(q.q))*r.NsPerTick, q.unit)
 	}
 	b.ReportMetric(float64(r.Hist.Max())*r.NsPerTick, "max-ns")
-	ops := float64(max(r.Ops, 1))
-	both := r.Parent.Add(r.Peer)
-	b.ReportMetric(float64(both.CPUNS())/ops, "cpu-ns/op")
-	b.ReportMetric(float64(both.CtxSw())/ops, "ctxsw/op")
+	ReportUsage(b, r.Parent, r.Peer, r.Ops)
 	if r.Lossy && r.Workload == Stream {
 		b.ReportMetric(100*float64(r.Lost)/float64(r.Ops+1), "lost-%")
 	}
