@@ -12,6 +12,8 @@ package bench
 // (real-time signals queue, in order). An op is one signal fired: ns/op is
 // the sender's time per signal and b.Loop's count is the number fired.
 // Then the parent sends the end marker and the peer returns its count.
+// The flood has no warm-up: the peer counts every signal fired, and the
+// queue starts empty.
 //
 // Why the end marker cannot undercount: every flood signal the kernel
 // accepted was made pending (or was merged into a pending one: lost)
@@ -44,8 +46,10 @@ package bench
 // on return, is the sequence number). api=runtime: os/signal.Notify on both
 // sides (sig.NotifyParent and sig.NotifyPeer), sent with rt_sigqueueinfo
 // to the process; the runtime's handler forwards the number to a channel,
-// and nothing else (no value). ns/op is one round trip; cpu-ns/op and
-// ctxsw/op cover both processes. With api=runtime only the locked threads
+// and nothing else (no value). The run warms up under the suite's rule
+// (FuncSession.Warmup) and the peer checks the count of every round trip,
+// warm-up included. ns/op is one round trip; cpu-ns/op and ctxsw/op cover
+// both processes. With api=runtime only the locked threads
 // are pinned: the runtime's signal handler and its signal-forwarding
 // goroutine run on whichever thread the kernel and scheduler pick.
 // Both sides restore their signal masks (Receiver.Close) or stop the
@@ -77,11 +81,6 @@ const (
 	// runtime does not use for itself.
 	floodStandardSig = unix.SIGUSR1
 
-	// signalDrainWait bounds the end of a flood or a notify run: sending
-	// the end marker through a full queue, and the peer's answer.
-	signalDrainWait = 30 * time.Second
-	// signalWarmup is the number of untimed round trips before measuring.
-	signalWarmup = 1000
 	// notifyEnd is the value of the raw notify run's last signal.
 	notifyEnd = ^uint64(0)
 )
@@ -155,25 +154,6 @@ func containsAPI[T ~string](apis []T, api string) bool {
 	return false
 }
 
-// threadMask returns the calling thread's blocked-signal mask.
-func threadMask() (unix.Sigset_t, error) {
-	var cur unix.Sigset_t
-	err := unix.PthreadSigmask(unix.SIG_BLOCK, nil, &cur)
-	return cur, err
-}
-
-// checkMaskRestored compares the thread's mask with before.
-func checkMaskRestored(before unix.Sigset_t) error {
-	after, err := threadMask()
-	if err != nil {
-		return err
-	}
-	if after != before {
-		return fmt.Errorf("signal mask not restored: %x, was %x", after.Val[0], before.Val[0])
-	}
-	return nil
-}
-
 // signalThread is where a peer's receiving thread is.
 type signalThread struct {
 	Pid, Tid int
@@ -199,7 +179,7 @@ func signalFloodPeer(pc *harness.PeerContext) (any, error) {
 	if a.Kind == floodRealtime {
 		signo = sig.Flood
 	}
-	before, err := threadMask()
+	before, err := sig.ThreadMask()
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +192,7 @@ func signalFloodPeer(pc *harness.PeerContext) (any, error) {
 		err = cerr
 	}
 	if err == nil {
-		err = checkMaskRestored(before)
+		err = sig.CheckMask(before)
 	}
 	return res, err
 }
@@ -271,31 +251,36 @@ func RunSignalFlood(b *testing.B, kind string, pin harness.Pin) {
 		fatal(b, err)
 	}
 	var sent, refused uint64
-	if kind == floodStandard {
-		for b.Loop() {
-			if err := unix.Tgkill(to.Pid, to.Tid, floodStandardSig); err != nil {
-				fatal(b, fmt.Errorf("signal flood: tgkill: %w", err))
-			}
-			sent++
+	fire := func() error {
+		if err := unix.Tgkill(to.Pid, to.Tid, floodStandardSig); err != nil {
+			return fmt.Errorf("signal flood: tgkill: %w", err)
 		}
-	} else {
+		sent++
+		return nil
+	}
+	if kind == floodRealtime {
 		target := sig.Target{Pid: to.Pid, Tid: to.Tid, Signo: sig.Flood}
-		for b.Loop() {
+		fire = func() error {
 			if err := target.Send(sent, 0); err != nil {
 				if err != unix.EAGAIN {
-					fatal(b, fmt.Errorf("signal flood: rt_tgsigqueueinfo: %w", err))
+					return fmt.Errorf("signal flood: rt_tgsigqueueinfo: %w", err)
 				}
 				refused++
 			}
 			sent++
+			return nil
 		}
 	}
-	accepted := sent - refused
-	if err := sendEnd(to, accepted); err != nil {
+	if _, err := fs.Loop(b, fire); err != nil {
 		fatal(b, err)
 	}
+	accepted := sent - refused
+	end := sig.Target{Pid: to.Pid, Tid: to.Tid, Signo: sig.FloodEnd}
+	if err := sendRetry(end, accepted); err != nil {
+		fatal(b, fs.Fail(fmt.Errorf("signal flood: end marker: %w", err)))
+	}
 	var res floodResult
-	if _, _, err := finishWithin(fs, &res); err != nil {
+	if _, _, err := fs.Finish(&res); err != nil {
 		fatal(b, err)
 	}
 	if res.Accepted != accepted {
@@ -316,34 +301,6 @@ func RunSignalFlood(b *testing.B, kind string, pin harness.Pin) {
 	b.ReportMetric(pct, "lost-%")
 }
 
-// sendEnd queues the end marker, carrying the number of accepted flood
-// signals, retrying while the queue is full (the peer drains it) for up
-// to signalDrainWait.
-func sendEnd(to signalThread, accepted uint64) error {
-	deadline := time.Now().Add(signalDrainWait)
-	for {
-		err := sig.Send(to.Pid, to.Tid, sig.FloodEnd, accepted, 0)
-		if err != unix.EAGAIN {
-			if err != nil {
-				return fmt.Errorf("signal flood: end marker: %w", os.NewSyscallError("rt_tgsigqueueinfo", err))
-			}
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("signal flood: end marker: queue still full after %v (%s): %w", signalDrainWait, sig.LimitSource, err)
-		}
-		time.Sleep(100 * time.Microsecond)
-	}
-}
-
-// finishWithin is fs.Finish, but kills the peer if it has not answered
-// within signalDrainWait, so that a lost end marker cannot hang the run.
-func finishWithin(fs *harness.FuncSession, result any) (parent, peer harness.Usage, err error) {
-	t := time.AfterFunc(signalDrainWait, func() { fs.Peer().Signal(syscall.SIGKILL) })
-	defer t.Stop()
-	return fs.Finish(result)
-}
-
 type notifyArgs struct {
 	API    string
 	Parent signalThread // raw: the parent's receiving thread; runtime: its pid
@@ -362,7 +319,7 @@ func signalNotifyPeer(pc *harness.PeerContext) (any, error) {
 	if a.API == "runtime" {
 		return notifyPeerRuntime(pc, a)
 	}
-	before, err := threadMask()
+	before, err := sig.ThreadMask()
 	if err != nil {
 		return nil, err
 	}
@@ -375,7 +332,7 @@ func signalNotifyPeer(pc *harness.PeerContext) (any, error) {
 		err = cerr
 	}
 	if err == nil {
-		err = checkMaskRestored(before)
+		err = sig.CheckMask(before)
 	}
 	return res, err
 }
@@ -404,21 +361,27 @@ func notifyPeerRaw(pc *harness.PeerContext, rx *sig.Receiver, a notifyArgs) (not
 	}
 }
 
-// sendRetry queues value to t, waiting up to signalDrainWait while the
-// queue (shared by every process of the user) is full.
+// sendRetry queues value to t, retrying while the queue (shared by every
+// process of the receiving user) is full: the receiver drains it, and the
+// watchdog of the parent's function session ends a run in which it stops
+// (the peer killed, a send to it fails).
 func sendRetry(t sig.Target, value uint64) error {
-	err := t.Send(value, 0)
-	if err == unix.EAGAIN {
-		deadline := time.Now().Add(signalDrainWait)
-		for err == unix.EAGAIN && time.Now().Before(deadline) {
-			time.Sleep(100 * time.Microsecond)
-			err = t.Send(value, 0)
+	full := false
+	for {
+		err := t.Send(value, 0)
+		if err == nil {
+			return nil
 		}
+		if err != unix.EAGAIN {
+			err = fmt.Errorf("signal %d to thread %d: %w", t.Signo, t.Tid, os.NewSyscallError("rt_tgsigqueueinfo", err))
+			if full {
+				err = fmt.Errorf("queue full (%s), then: %w", sig.LimitSource, err)
+			}
+			return err
+		}
+		full = true
+		time.Sleep(100 * time.Microsecond)
 	}
-	if err != nil {
-		return fmt.Errorf("signal %d to thread %d: %w", t.Signo, t.Tid, os.NewSyscallError("rt_tgsigqueueinfo", err))
-	}
-	return nil
 }
 
 func notifyPeerRuntime(pc *harness.PeerContext, a notifyArgs) (notifyResult, error) {
@@ -460,7 +423,7 @@ func RunSignalNotify(b *testing.B, api string, pin harness.Pin) {
 	if api == "raw" {
 		// This thread is locked (StartFunc pinned it) and stays so until
 		// fs.Close, which runs after rx.Close.
-		before, err := threadMask()
+		before, err := sig.ThreadMask()
 		if err != nil {
 			fatal(b, err)
 		}
@@ -472,7 +435,7 @@ func RunSignalNotify(b *testing.B, api string, pin harness.Pin) {
 			if err := rx.Close(); err != nil {
 				fatal(b, err)
 			}
-			if err := checkMaskRestored(before); err != nil {
+			if err := sig.CheckMask(before); err != nil {
 				fatal(b, err)
 			}
 		}()
@@ -538,35 +501,27 @@ func RunSignalNotify(b *testing.B, api string, pin harness.Pin) {
 			return nil
 		}
 	}
-	for range signalWarmup {
-		if err := rtt(); err != nil {
-			fatal(b, err)
-		}
-	}
-	ops := int64(0)
-	for b.Loop() {
-		if err := rtt(); err != nil {
-			fatal(b, err)
-		}
-		ops++
-	}
-	if err := end(); err != nil {
+	if _, err := fs.Warmup(*warmupFlag, rtt); err != nil {
 		fatal(b, err)
 	}
+	if _, err := fs.Loop(b, rtt); err != nil {
+		fatal(b, err)
+	}
+	if err := end(); err != nil {
+		fatal(b, fs.Fail(err))
+	}
 	var res notifyResult
-	parent, peer, err := finishWithin(fs, &res)
+	parent, peer, err := fs.Finish(&res)
 	if err != nil {
 		fatal(b, err)
 	}
-	want := ops + signalWarmup
+	want := fs.Ops()
 	if api == "raw" {
 		want++ // the end marker is echoed too
 	}
 	if res.Echoed != want {
 		fatal(b, fmt.Errorf("signal notify: peer answered %d notifications, want %d", res.Echoed, want))
 	}
-	both := parent.Add(peer)
-	b.ReportMetric(float64(both.CPUNS())/float64(ops), "cpu-ns/op")
-	b.ReportMetric(float64(both.CtxSw())/float64(ops), "ctxsw/op")
+	harness.ReportUsage(b, parent, peer, fs.Ops())
 	runtime.KeepAlive(fs)
 }

@@ -117,6 +117,26 @@ func Block(signo unix.Signal) (restore func() error, err error) {
 	}, nil
 }
 
+// ThreadMask returns the calling thread's blocked-signal mask.
+func ThreadMask() (unix.Sigset_t, error) {
+	var cur unix.Sigset_t
+	err := unix.PthreadSigmask(unix.SIG_BLOCK, nil, &cur)
+	return cur, err
+}
+
+// CheckMask returns an error if the calling thread's blocked-signal mask
+// is not before: a mask that was not restored.
+func CheckMask(before unix.Sigset_t) error {
+	after, err := ThreadMask()
+	if err != nil {
+		return err
+	}
+	if after != before {
+		return fmt.Errorf("signal mask not restored: %x, was %x", after.Val[0], before.Val[0])
+	}
+	return nil
+}
+
 // Info is one received signal.
 type Info struct {
 	Signo unix.Signal
