@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/ipcbench/ipcbench/harness"
-	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/transports"
 	"golang.org/x/sys/unix"
 )
@@ -90,21 +89,17 @@ func RunRawPipe(b *testing.B, pin harness.Pin, size int) {
 	msg := make([]byte, size)
 	buf := make([]byte, size)
 	w, r := p2c[1], c2p[0]
-	for i := 0; i < 1000; i++ { // warm-up
+	rtt := func() error {
 		if _, err := unix.Write(w, msg); err != nil {
-			fatal(b, err)
+			return err
 		}
-		if err := readFull(r, buf); err != nil {
-			fatal(b, err)
-		}
+		return readFull(r, buf)
 	}
-	for b.Loop() {
-		if _, err := unix.Write(w, msg); err != nil {
-			fatal(b, err)
-		}
-		if err := readFull(r, buf); err != nil {
-			fatal(b, err)
-		}
+	if _, err := fs.Warmup(*warmupFlag, rtt); err != nil {
+		fatal(b, err)
+	}
+	if _, err := fs.Loop(b, rtt); err != nil {
+		fatal(b, err)
 	}
 	unix.Close(w) // end of file ends the echo loop
 	parent, peer, err := fs.Finish(nil)
@@ -112,9 +107,7 @@ func RunRawPipe(b *testing.B, pin harness.Pin, size int) {
 		fatal(b, err)
 	}
 	b.SetBytes(int64(2 * size))
-	both := parent.Add(peer)
-	b.ReportMetric(float64(both.CPUNS())/float64(b.N), results.UnitCPU)
-	b.ReportMetric(float64(both.CtxSw())/float64(b.N), results.UnitCtxsw)
+	harness.ReportUsage(b, parent, peer, fs.Ops())
 }
 
 // baselineCases are BenchmarkBaseline: op=rawpipe at each pin, 64 B, and

@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/ipcbench/ipcbench/harness"
-	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/internal/reference"
 	"github.com/ipcbench/ipcbench/transports"
-	"github.com/ipcbench/ipcbench/transports/reference"
 	"golang.org/x/sys/unix"
 )
 
@@ -66,8 +64,8 @@ func floorCases(o Options) ([]Case, error) {
 	add := func(name string, run func(b *testing.B)) { cases = append(cases, Case{Name: name, Run: run}) }
 	// The seq of a round trip is never 0 (the peer's initial state) nor
 	// ^0 (the stop value).
-	roundTrip := func(op func(s *reference.Shared, seq uint32)) func(*reference.Shared, uint64) {
-		return func(s *reference.Shared, i uint64) { op(s, uint32(i%(1<<31))+1) }
+	roundTrip := func(op func(s *reference.Shared, seq uint32) bool) func(*reference.Shared, uint64) bool {
+		return func(s *reference.Shared, i uint64) bool { return op(s, uint32(i%(1<<31))+1) }
 	}
 	for _, pin := range pins {
 		add(fmt.Sprintf("op=cacheline/pin=%s/size=64", pin), func(b *testing.B) {
@@ -86,7 +84,7 @@ func floorCases(o Options) ([]Case, error) {
 				}
 				b.SetBytes(int64(size))
 				runShared(b, "floor-copyloop", pin, size,
-					func(s *reference.Shared, i uint64) { s.CopySend(i, src) },
+					func(s *reference.Shared, i uint64) bool { return s.CopySend(i, src) },
 					(*reference.Shared).CopyDrain)
 			})
 		}
@@ -118,11 +116,16 @@ func floorCases(o Options) ([]Case, error) {
 	return cases, nil
 }
 
+// errStopped is the error of a floor's op whose wait Stop ended: the peer
+// died (FuncSession.Fail says why).
+var errStopped = errors.New("floor: the wait for the peer was stopped")
+
 // runShared runs a two-process floor: it creates the shared memory,
-// starts the peer's serving function, warms up, measures step over b.Loop
-// (with drain, if any, inside the timed region), stops the peer and
-// reports both processes' CPU time and context switches per op.
-func runShared(b *testing.B, fn string, pin harness.Pin, size int, step func(s *reference.Shared, i uint64), drain func(s *reference.Shared)) {
+// starts the peer's serving function, warms up and measures step (op i)
+// in the function session's loops (with drain, if any, inside the timed
+// region), stops the peer and reports both processes' CPU time and
+// context switches per op. The peer's death stops the parent's waits.
+func runShared(b *testing.B, fn string, pin harness.Pin, size int, step func(s *reference.Shared, i uint64) bool, drain func(s *reference.Shared) bool) {
 	s, f, err := reference.Create(size)
 	if err != nil {
 		fatal(b, err)
@@ -133,28 +136,36 @@ func runShared(b *testing.B, fn string, pin harness.Pin, size int, step func(s *
 		fatal(b, err)
 	}
 	defer fs.Close()
+	fs.Peer().OnDeath(s.Stop)
 	if err := fs.Begin(size); err != nil {
 		fatal(b, err)
 	}
 	var i uint64
-	for deadline := time.Now().Add(*warmupFlag); i < 1000 || time.Now().Before(deadline); i++ {
-		step(s, i)
-	}
-	for b.Loop() {
-		step(s, i)
+	op := func() error {
+		if !step(s, i) {
+			return errStopped
+		}
 		i++
+		return nil
+	}
+	if _, err := fs.Warmup(*warmupFlag, op); err != nil {
+		fatal(b, err)
+	}
+	if _, err := fs.Loop(b, op); err != nil {
+		fatal(b, err)
 	}
 	if drain != nil {
 		b.StartTimer() // the last messages' drain belongs to the measurement
-		drain(s)
+		ok := drain(s)
 		b.StopTimer()
+		if !ok {
+			fatal(b, fs.Fail(errStopped))
+		}
 	}
 	s.Stop()
 	parent, peer, err := fs.Finish(nil)
 	if err != nil {
 		fatal(b, err)
 	}
-	both := parent.Add(peer)
-	b.ReportMetric(float64(both.CPUNS())/float64(b.N), results.UnitCPU)
-	b.ReportMetric(float64(both.CtxSw())/float64(b.N), results.UnitCtxsw)
+	harness.ReportUsage(b, parent, peer, fs.Ops())
 }

@@ -4,21 +4,23 @@ package bench
 //
 // BenchmarkSignalFlood/kind=<standard|realtime>/pin=<pin>: the loss
 // experiment. A peer thread blocks the flood signal and the end marker
-// signals.FloodEnd and reads both from one signalfd (signals.OpenSet). The parent
+// sig.FloodEnd and reads both from one signalfd (sig.OpenSet). The parent
 // fires signals at that thread without waiting: kind=standard is SIGUSR1
 // by tgkill (the Go runtime uses neither SIGUSR1 nor SIGUSR2; a standard
 // signal coalesces while one of its number is pending); kind=realtime is
-// signals.Flood by rt_tgsigqueueinfo with the sequence number as its value
+// sig.Flood by rt_tgsigqueueinfo with the sequence number as its value
 // (real-time signals queue, in order). An op is one signal fired: ns/op is
 // the sender's time per signal and b.Loop's count is the number fired.
 // Then the parent sends the end marker and the peer returns its count.
+// The flood has no warm-up: the peer counts every signal fired, and the
+// queue starts empty.
 //
 // Why the end marker cannot undercount: every flood signal the kernel
 // accepted was made pending (or was merged into a pending one: lost)
 // before the marker's send began, since the sends are sequential system
 // calls of one thread to one target thread. A signalfd, like delivery to a
 // handler, dequeues the lowest-numbered pending signal of its set first,
-// and FloodEnd (40) is numbered above SIGUSR1 (10) and signals.Flood (39): the
+// and FloodEnd (40) is numbered above SIGUSR1 (10) and sig.Flood (39): the
 // marker is read only after every flood signal still pending. Nothing
 // depends on timing or a quiet period.
 //
@@ -39,13 +41,15 @@ package bench
 //
 // BenchmarkSignalNotify/api=<raw|runtime>/pin=<pin>/size=0: the round trip
 // of a bare notification between two processes. api=raw: each side blocks
-// signals.Data on its locked thread and reads it from a signalfd; the other
+// sig.Data on its locked thread and reads it from a signalfd; the other
 // side queues it to that thread with rt_tgsigqueueinfo (the value, checked
 // on return, is the sequence number). api=runtime: os/signal.Notify on both
-// sides (signals.NotifyParent and signals.NotifyPeer), sent with rt_sigqueueinfo
+// sides (sig.NotifyParent and sig.NotifyPeer), sent with rt_sigqueueinfo
 // to the process; the runtime's handler forwards the number to a channel,
-// and nothing else (no value). ns/op is one round trip; cpu-ns/op and
-// ctxsw/op cover both processes. With api=runtime only the locked threads
+// and nothing else (no value). The run warms up under the suite's rule
+// (FuncSession.Warmup) and the peer checks the count of every round trip,
+// warm-up included. ns/op is one round trip; cpu-ns/op and ctxsw/op cover
+// both processes. With api=runtime only the locked threads
 // are pinned: the runtime's signal handler and its signal-forwarding
 // goroutine run on whichever thread the kernel and scheduler pick.
 // Both sides restore their signal masks (Receiver.Close) or stop the
@@ -65,8 +69,9 @@ import (
 
 	"github.com/ipcbench/ipcbench/harness"
 	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/internal/sig"
+	"github.com/ipcbench/ipcbench/internal/sys"
 	"github.com/ipcbench/ipcbench/transports"
-	"github.com/ipcbench/ipcbench/transports/signals"
 )
 
 const (
@@ -77,19 +82,14 @@ const (
 	// runtime does not use for itself.
 	floodStandardSig = unix.SIGUSR1
 
-	// signalDrainWait bounds the end of a flood or a notify run: sending
-	// the end marker through a full queue, and the peer's answer.
-	signalDrainWait = 30 * time.Second
-	// signalWarmup is the number of untimed round trips before measuring.
-	signalWarmup = 1000
 	// notifyEnd is the value of the raw notify run's last signal.
 	notifyEnd = ^uint64(0)
 )
 
 // notifyEndSig ends the runtime notify run: the parent sends it to the
-// peer, which listens to it besides signals.NotifyPeer. It is the parent's
+// peer, which listens to it besides sig.NotifyPeer. It is the parent's
 // notification number, unused in the peer process.
-const notifyEndSig = signals.NotifyParent
+const notifyEndSig = sig.NotifyParent
 
 func init() {
 	harness.RegisterPeerFunc("signal-flood", signalFloodPeer)
@@ -155,25 +155,6 @@ func containsAPI[T ~string](apis []T, api string) bool {
 	return false
 }
 
-// threadMask returns the calling thread's blocked-signal mask.
-func threadMask() (unix.Sigset_t, error) {
-	var cur unix.Sigset_t
-	err := unix.PthreadSigmask(unix.SIG_BLOCK, nil, &cur)
-	return cur, err
-}
-
-// checkMaskRestored compares the thread's mask with before.
-func checkMaskRestored(before unix.Sigset_t) error {
-	after, err := threadMask()
-	if err != nil {
-		return err
-	}
-	if after != before {
-		return fmt.Errorf("signal mask not restored: %x, was %x", after.Val[0], before.Val[0])
-	}
-	return nil
-}
-
 // signalThread is where a peer's receiving thread is.
 type signalThread struct {
 	Pid, Tid int
@@ -197,13 +178,13 @@ func signalFloodPeer(pc *harness.PeerContext) (any, error) {
 	}
 	signo := floodStandardSig
 	if a.Kind == floodRealtime {
-		signo = signals.Flood
+		signo = sig.Flood
 	}
-	before, err := threadMask()
+	before, err := sig.ThreadMask()
 	if err != nil {
 		return nil, err
 	}
-	rx, err := signals.OpenSet(signo, signals.FloodEnd)
+	rx, err := sig.OpenSet(signo, sig.FloodEnd)
 	if err != nil {
 		return nil, err
 	}
@@ -212,12 +193,12 @@ func signalFloodPeer(pc *harness.PeerContext) (any, error) {
 		err = cerr
 	}
 	if err == nil {
-		err = checkMaskRestored(before)
+		err = sig.CheckMask(before)
 	}
 	return res, err
 }
 
-func floodCount(pc *harness.PeerContext, rx *signals.Receiver, a floodArgs, signo unix.Signal) (floodResult, error) {
+func floodCount(pc *harness.PeerContext, rx *sig.Receiver, a floodArgs, signo unix.Signal) (floodResult, error) {
 	var res floodResult
 	if err := pc.Send(signalThread{rx.Pid(), rx.Tid()}); err != nil {
 		return res, err
@@ -232,7 +213,7 @@ func floodCount(pc *harness.PeerContext, rx *signals.Receiver, a floodArgs, sign
 			return res, fmt.Errorf("signal %d from pid %d (code %d), want only pid %d", in.Signo, in.Pid, in.Code, a.Parent)
 		}
 		switch in.Signo {
-		case signals.FloodEnd:
+		case sig.FloodEnd:
 			res.Accepted = in.Value
 			if uint64(res.Received) > res.Accepted {
 				return res, fmt.Errorf("received %d signals, but only %d were accepted", res.Received, res.Accepted)
@@ -240,7 +221,7 @@ func floodCount(pc *harness.PeerContext, rx *signals.Receiver, a floodArgs, sign
 			return res, nil
 		case signo:
 			if a.Kind == floodRealtime {
-				if in.Code != signals.SIQueue || in.Value < next {
+				if in.Code != sys.SI_QUEUE || in.Value < next {
 					return res, fmt.Errorf("real-time signal %d (code %d) after %d: out of order", in.Value, in.Code, next-1)
 				}
 				next = in.Value + 1
@@ -271,31 +252,36 @@ func RunSignalFlood(b *testing.B, kind string, pin harness.Pin) {
 		fatal(b, err)
 	}
 	var sent, refused uint64
-	if kind == floodStandard {
-		for b.Loop() {
-			if err := unix.Tgkill(to.Pid, to.Tid, floodStandardSig); err != nil {
-				fatal(b, fmt.Errorf("signal flood: tgkill: %w", err))
-			}
-			sent++
+	fire := func() error {
+		if err := unix.Tgkill(to.Pid, to.Tid, floodStandardSig); err != nil {
+			return fmt.Errorf("signal flood: tgkill: %w", err)
 		}
-	} else {
-		target := signals.Target{Pid: to.Pid, Tid: to.Tid, Signo: signals.Flood}
-		for b.Loop() {
+		sent++
+		return nil
+	}
+	if kind == floodRealtime {
+		target := sig.Target{Pid: to.Pid, Tid: to.Tid, Signo: sig.Flood}
+		fire = func() error {
 			if err := target.Send(sent, 0); err != nil {
 				if err != unix.EAGAIN {
-					fatal(b, fmt.Errorf("signal flood: rt_tgsigqueueinfo: %w", err))
+					return fmt.Errorf("signal flood: rt_tgsigqueueinfo: %w", err)
 				}
 				refused++
 			}
 			sent++
+			return nil
 		}
 	}
-	accepted := sent - refused
-	if err := sendEnd(to, accepted); err != nil {
+	if _, err := fs.Loop(b, fire); err != nil {
 		fatal(b, err)
 	}
+	accepted := sent - refused
+	end := sig.Target{Pid: to.Pid, Tid: to.Tid, Signo: sig.FloodEnd}
+	if err := sendRetry(end, accepted); err != nil {
+		fatal(b, fs.Fail(fmt.Errorf("signal flood: end marker: %w", err)))
+	}
 	var res floodResult
-	if _, _, err := finishWithin(fs, &res); err != nil {
+	if _, _, err := fs.Finish(&res); err != nil {
 		fatal(b, err)
 	}
 	if res.Accepted != accepted {
@@ -316,34 +302,6 @@ func RunSignalFlood(b *testing.B, kind string, pin harness.Pin) {
 	b.ReportMetric(pct, results.UnitLostPct)
 }
 
-// sendEnd queues the end marker, carrying the number of accepted flood
-// signals, retrying while the queue is full (the peer drains it) for up
-// to signalDrainWait.
-func sendEnd(to signalThread, accepted uint64) error {
-	deadline := time.Now().Add(signalDrainWait)
-	for {
-		err := signals.Send(to.Pid, to.Tid, signals.FloodEnd, accepted, 0)
-		if err != unix.EAGAIN {
-			if err != nil {
-				return fmt.Errorf("signal flood: end marker: %w", os.NewSyscallError("rt_tgsigqueueinfo", err))
-			}
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("signal flood: end marker: queue still full after %v (%s): %w", signalDrainWait, signals.LimitSource, err)
-		}
-		time.Sleep(100 * time.Microsecond)
-	}
-}
-
-// finishWithin is fs.Finish, but kills the peer if it has not answered
-// within signalDrainWait, so that a lost end marker cannot hang the run.
-func finishWithin(fs *harness.FuncSession, result any) (parent, peer harness.Usage, err error) {
-	t := time.AfterFunc(signalDrainWait, func() { fs.Peer().Signal(syscall.SIGKILL) })
-	defer t.Stop()
-	return fs.Finish(result)
-}
-
 type notifyArgs struct {
 	API    string
 	Parent signalThread // raw: the parent's receiving thread; runtime: its pid
@@ -362,11 +320,11 @@ func signalNotifyPeer(pc *harness.PeerContext) (any, error) {
 	if a.API == "runtime" {
 		return notifyPeerRuntime(pc, a)
 	}
-	before, err := threadMask()
+	before, err := sig.ThreadMask()
 	if err != nil {
 		return nil, err
 	}
-	rx, err := signals.Open(signals.Data)
+	rx, err := sig.Open(sig.Data)
 	if err != nil {
 		return nil, err
 	}
@@ -375,23 +333,23 @@ func signalNotifyPeer(pc *harness.PeerContext) (any, error) {
 		err = cerr
 	}
 	if err == nil {
-		err = checkMaskRestored(before)
+		err = sig.CheckMask(before)
 	}
 	return res, err
 }
 
-func notifyPeerRaw(pc *harness.PeerContext, rx *signals.Receiver, a notifyArgs) (notifyResult, error) {
+func notifyPeerRaw(pc *harness.PeerContext, rx *sig.Receiver, a notifyArgs) (notifyResult, error) {
 	var res notifyResult
 	if err := pc.Send(signalThread{rx.Pid(), rx.Tid()}); err != nil {
 		return res, err
 	}
-	to := signals.Target{Pid: a.Parent.Pid, Tid: a.Parent.Tid, Signo: signals.Data}
+	to := sig.Target{Pid: a.Parent.Pid, Tid: a.Parent.Tid, Signo: sig.Data}
 	for {
 		in, err := rx.Read()
 		if err != nil {
 			return res, err
 		}
-		if int(in.Pid) != a.Parent.Pid || in.Code != signals.SIQueue {
+		if int(in.Pid) != a.Parent.Pid || in.Code != sys.SI_QUEUE {
 			return res, fmt.Errorf("signal %d from pid %d (code %d), want a queued one from pid %d", in.Signo, in.Pid, in.Code, a.Parent.Pid)
 		}
 		if err := sendRetry(to, in.Value); err != nil {
@@ -404,27 +362,33 @@ func notifyPeerRaw(pc *harness.PeerContext, rx *signals.Receiver, a notifyArgs) 
 	}
 }
 
-// sendRetry queues value to t, waiting up to signalDrainWait while the
-// queue (shared by every process of the user) is full.
-func sendRetry(t signals.Target, value uint64) error {
-	err := t.Send(value, 0)
-	if err == unix.EAGAIN {
-		deadline := time.Now().Add(signalDrainWait)
-		for err == unix.EAGAIN && time.Now().Before(deadline) {
-			time.Sleep(100 * time.Microsecond)
-			err = t.Send(value, 0)
+// sendRetry queues value to t, retrying while the queue (shared by every
+// process of the receiving user) is full: the receiver drains it, and the
+// watchdog of the parent's function session ends a run in which it stops
+// (the peer killed, a send to it fails).
+func sendRetry(t sig.Target, value uint64) error {
+	full := false
+	for {
+		err := t.Send(value, 0)
+		if err == nil {
+			return nil
 		}
+		if err != unix.EAGAIN {
+			err = fmt.Errorf("signal %d to thread %d: %w", t.Signo, t.Tid, os.NewSyscallError("rt_tgsigqueueinfo", err))
+			if full {
+				err = fmt.Errorf("queue full (%s), then: %w", sig.LimitSource, err)
+			}
+			return err
+		}
+		full = true
+		time.Sleep(100 * time.Microsecond)
 	}
-	if err != nil {
-		return fmt.Errorf("signal %d to thread %d: %w", t.Signo, t.Tid, os.NewSyscallError("rt_tgsigqueueinfo", err))
-	}
-	return nil
 }
 
 func notifyPeerRuntime(pc *harness.PeerContext, a notifyArgs) (notifyResult, error) {
 	var res notifyResult
 	c := make(chan os.Signal, 2)
-	signal.Notify(c, signals.NotifyPeer, notifyEndSig)
+	signal.Notify(c, sig.NotifyPeer, notifyEndSig)
 	defer signal.Stop(c)
 	if err := pc.Send(signalThread{Pid: os.Getpid()}); err != nil {
 		return res, err
@@ -433,8 +397,8 @@ func notifyPeerRuntime(pc *harness.PeerContext, a notifyArgs) (notifyResult, err
 		if s := <-c; s == notifyEndSig {
 			return res, nil
 		}
-		if err := signals.Queue(a.Parent.Pid, signals.NotifyParent, 0); err != nil {
-			return res, fmt.Errorf("signal %d to pid %d: %w", signals.NotifyParent, a.Parent.Pid, os.NewSyscallError("rt_sigqueueinfo", err))
+		if err := sig.Queue(a.Parent.Pid, sig.NotifyParent, 0); err != nil {
+			return res, fmt.Errorf("signal %d to pid %d: %w", sig.NotifyParent, a.Parent.Pid, os.NewSyscallError("rt_sigqueueinfo", err))
 		}
 		res.Echoed++
 	}
@@ -460,11 +424,11 @@ func RunSignalNotify(b *testing.B, api string, pin harness.Pin) {
 	if api == "raw" {
 		// This thread is locked (StartFunc pinned it) and stays so until
 		// fs.Close, which runs after rx.Close.
-		before, err := threadMask()
+		before, err := sig.ThreadMask()
 		if err != nil {
 			fatal(b, err)
 		}
-		rx, err := signals.Open(signals.Data)
+		rx, err := sig.Open(sig.Data)
 		if err != nil {
 			fatal(b, err)
 		}
@@ -472,7 +436,7 @@ func RunSignalNotify(b *testing.B, api string, pin harness.Pin) {
 			if err := rx.Close(); err != nil {
 				fatal(b, err)
 			}
-			if err := checkMaskRestored(before); err != nil {
+			if err := sig.CheckMask(before); err != nil {
 				fatal(b, err)
 			}
 		}()
@@ -484,14 +448,14 @@ func RunSignalNotify(b *testing.B, api string, pin harness.Pin) {
 		if err := fs.Recv(&p); err != nil {
 			fatal(b, err)
 		}
-		to := signals.Target{Pid: p.Pid, Tid: p.Tid, Signo: signals.Data}
+		to := sig.Target{Pid: p.Pid, Tid: p.Tid, Signo: sig.Data}
 		roundTrip := func(v uint64) error {
 			if err := to.Send(v, 0); err != nil {
 				return fmt.Errorf("signal notify: send %d: %w", v, os.NewSyscallError("rt_tgsigqueueinfo", err))
 			}
 			in, err := rx.Read()
 			if err != nil {
-				if errors.Is(err, signals.ErrInterrupted) {
+				if errors.Is(err, sig.ErrInterrupted) {
 					return errPeerGone
 				}
 				return fmt.Errorf("signal notify: %w", err)
@@ -505,7 +469,7 @@ func RunSignalNotify(b *testing.B, api string, pin harness.Pin) {
 		end = func() error { return roundTrip(notifyEnd) }
 	} else {
 		c := make(chan os.Signal, 2) // one notification in flight, plus the death marker
-		signal.Notify(c, signals.NotifyParent)
+		signal.Notify(c, sig.NotifyParent)
 		defer signal.Stop(c)
 		dead := syscall.Signal(0)
 		fs.Peer().OnDeath(func() {
@@ -522,7 +486,7 @@ func RunSignalNotify(b *testing.B, api string, pin harness.Pin) {
 			fatal(b, err)
 		}
 		rtt = func() error {
-			if err := signals.Queue(p.Pid, signals.NotifyPeer, 0); err != nil {
+			if err := sig.Queue(p.Pid, sig.NotifyPeer, 0); err != nil {
 				return fmt.Errorf("signal notify: send: %w", os.NewSyscallError("rt_sigqueueinfo", err))
 			}
 			if <-c == dead {
@@ -532,41 +496,33 @@ func RunSignalNotify(b *testing.B, api string, pin harness.Pin) {
 			return nil
 		}
 		end = func() error {
-			if err := signals.Queue(p.Pid, notifyEndSig, 0); err != nil {
+			if err := sig.Queue(p.Pid, notifyEndSig, 0); err != nil {
 				return fmt.Errorf("signal notify: end: %w", os.NewSyscallError("rt_sigqueueinfo", err))
 			}
 			return nil
 		}
 	}
-	for range signalWarmup {
-		if err := rtt(); err != nil {
-			fatal(b, err)
-		}
-	}
-	ops := int64(0)
-	for b.Loop() {
-		if err := rtt(); err != nil {
-			fatal(b, err)
-		}
-		ops++
-	}
-	if err := end(); err != nil {
+	if _, err := fs.Warmup(*warmupFlag, rtt); err != nil {
 		fatal(b, err)
 	}
+	if _, err := fs.Loop(b, rtt); err != nil {
+		fatal(b, err)
+	}
+	if err := end(); err != nil {
+		fatal(b, fs.Fail(err))
+	}
 	var res notifyResult
-	parent, peer, err := finishWithin(fs, &res)
+	parent, peer, err := fs.Finish(&res)
 	if err != nil {
 		fatal(b, err)
 	}
-	want := ops + signalWarmup
+	want := fs.Ops()
 	if api == "raw" {
 		want++ // the end marker is echoed too
 	}
 	if res.Echoed != want {
 		fatal(b, fmt.Errorf("signal notify: peer answered %d notifications, want %d", res.Echoed, want))
 	}
-	both := parent.Add(peer)
-	b.ReportMetric(float64(both.CPUNS())/float64(ops), results.UnitCPU)
-	b.ReportMetric(float64(both.CtxSw())/float64(ops), results.UnitCtxsw)
+	harness.ReportUsage(b, parent, peer, fs.Ops())
 	runtime.KeepAlive(fs)
 }

@@ -15,7 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ipcbench/ipcbench/harness"
-	"github.com/ipcbench/ipcbench/transports/signals"
+	"github.com/ipcbench/ipcbench/internal/sig"
 	"github.com/ipcbench/ipcbench/transports/transporttest"
 )
 
@@ -115,7 +115,7 @@ func blockedNow(t *testing.T, signos []unix.Signal) (bad []string, transient boo
 	return bad, transient
 }
 
-var benchSignals = []unix.Signal{unix.SIGUSR1, signals.Data, signals.Flood, signals.FloodEnd}
+var benchSignals = []unix.Signal{unix.SIGUSR1, sig.Data, sig.Flood, sig.FloodEnd}
 
 func TestSignalCaseNames(t *testing.T) {
 	names := func(cs []Case, err error) string {

@@ -277,7 +277,7 @@ func Run(b *testing.B, c Cell) {
 		fatal(b, err)
 	}
 	defer s.Close()
-	if err := s.Warmup(c.Workload, *warmupFlag, 100000); err != nil {
+	if err := s.Warmup(c.Workload, *warmupFlag, harness.MaxWarmupOps); err != nil {
 		fatal(b, err)
 	}
 	res, err := s.Run(b, c.Workload)

@@ -26,7 +26,20 @@
 // while a workload runs, kills a peer that makes none for the hang timeout,
 // interrupts the transport (transports.Interrupter) so no call stays
 // blocked, and always reaps the child. Errors name the transport, the
-// workload, the size and the message number (*PeerError, *RunError).
+// workload, the size and the message number (*PeerError, *RunError). A
+// peer function (FuncSession) is watched the same way: its parent's loops
+// report every op to the same watchdog.
+//
+// # Warm-up and usage
+//
+// Every case warms up under one rule before it is measured: its op runs
+// unmeasured for the warm-up time, with the clock read at every 16th op,
+// and at most MaxWarmupOps ops (Session.Warmup for the workloads,
+// FuncSession.Warmup for the floors, baselines and signal experiments).
+// ReportUsage reports both processes' CPU time and context switches per
+// op: per measured op for a workload, whose warm-up is a run of its own;
+// per op since Begin (warm-up and measured) for a peer function, whose
+// peer reports its usage once, when the function returns.
 //
 // # Placement
 //

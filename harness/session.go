@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -68,9 +67,7 @@ type Session struct {
 	peerTID   int
 
 	progress atomic.Uint64
-	stopWD   chan struct{}
-	wdDone   sync.WaitGroup
-	hung     atomic.Pointer[error]
+	wd       watchdog
 
 	closeOnce sync.Once
 }
@@ -105,6 +102,7 @@ func Start(cfg Config) (_ *Session, err error) {
 		return nil, err
 	}
 	s := &Session{cfg: cfg, info: info, place: pl}
+	s.wd.timeout, s.wd.progress, s.wd.unit = cfg.HangTimeout, &s.progress, "message"
 	s.restore, err = place(pl.Parent, cfg.API)
 	if err != nil {
 		return nil, err
@@ -232,47 +230,14 @@ func (s *Session) Progress(n uint64) { s.progress.Store(n) }
 // startWatchdog kills the peer and interrupts the transport when no
 // progress is made for the hang timeout.
 func (s *Session) startWatchdog() {
-	s.stopWatchdog()
-	stop := make(chan struct{})
-	s.stopWD = stop
-	s.wdDone.Add(1)
-	go func() {
-		defer s.wdDone.Done()
-		tick := time.NewTicker(s.cfg.HangTimeout / 20)
-		defer tick.Stop()
-		last, since := s.progress.Load(), time.Now()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-s.peer.dead:
-				return
-			case now := <-tick.C:
-				if p := s.progress.Load(); p != last {
-					last, since = p, now
-					continue
-				}
-				if now.Sub(since) >= s.cfg.HangTimeout {
-					err := fmt.Errorf("%w for %v (at message %d)", ErrPeerHung, s.cfg.HangTimeout, last)
-					s.hung.Store(&err)
-					s.peer.kill(err)
-					if in, ok := s.conn.(transports.Interrupter); ok {
-						in.Interrupt()
-					}
-					return
-				}
-			}
+	s.wd.start(s.peer, func() {
+		if in, ok := s.conn.(transports.Interrupter); ok {
+			in.Interrupt()
 		}
-	}()
+	})
 }
 
-func (s *Session) stopWatchdog() {
-	if s.stopWD != nil {
-		close(s.stopWD)
-		s.stopWD = nil
-	}
-	s.wdDone.Wait()
-}
+func (s *Session) stopWatchdog() { s.wd.halt() }
 
 // runError wraps a data-path error with the run's coordinates, and
 // prefers the peer's own account of what happened when it has one.
@@ -280,27 +245,7 @@ func (s *Session) runError(workload string, seq uint64, err error) error {
 	if interrupting.Load() {
 		s.Close() // the owner cleans up; Close parks until the handler exits
 	}
-	if h := s.hung.Load(); h != nil {
-		err = fmt.Errorf("%w (then: %v)", *h, err)
-	} else if s.peer != nil {
-		select {
-		case <-s.peer.dead:
-			err = fmt.Errorf("%v (then: %w)", s.peer.deathCause(), err)
-		case r := <-s.peer.resp:
-			if r.Error != "" {
-				err = fmt.Errorf("peer: %s (then: %w)", r.Error, err)
-			}
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-	var perr *PeerError
-	if errors.As(err, &perr) && perr.Stderr != "" {
-		// already carries the peer's stderr
-	} else if s.peer != nil {
-		if tail := s.peer.Stderr(); tail != "" {
-			err = fmt.Errorf("%w\npeer stderr:\n%s", err, tail)
-		}
-	}
+	err = explain(s.peer, &s.wd, err)
 	return &RunError{Transport: s.cfg.Transport, API: s.cfg.API, Pin: s.cfg.Pin, Workload: workload, Size: s.cfg.Size, Seq: seq, Err: err}
 }
 

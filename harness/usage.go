@@ -1,6 +1,11 @@
 package harness
 
-import "golang.org/x/sys/unix"
+import (
+	"testing"
+
+	"github.com/ipcbench/ipcbench/results"
+	"golang.org/x/sys/unix"
+)
 
 // Usage is the CPU time and context switches of one process.
 type Usage struct {
@@ -37,3 +42,14 @@ func (u Usage) CPUNS() int64 { return u.UserNS + u.SysNS }
 
 // CtxSw is voluntary plus involuntary context switches.
 func (u Usage) CtxSw() int64 { return u.VolCS + u.InvolCS }
+
+// ReportUsage reports on b the CPU time (cpu-ns/op) and the context
+// switches (ctxsw/op) of both processes, parent and peer, per op over ops
+// operations (at least 1). Every measurement that reports usage reports it
+// through here: workloads (Result.Report) and function sessions alike.
+func ReportUsage(b *testing.B, parent, peer Usage, ops int64) {
+	n := float64(max(ops, 1))
+	both := parent.Add(peer)
+	b.ReportMetric(float64(both.CPUNS())/n, results.UnitCPU)
+	b.ReportMetric(float64(both.CtxSw())/n, results.UnitCtxsw)
+}

@@ -407,10 +407,7 @@ func (r *Result) Report(b *testing.B) {
 		b.ReportMetric(float64(r.Hist.ValueAtQuantile(q.q))*r.NsPerTick, q.unit)
 	}
 	b.ReportMetric(float64(r.Hist.Max())*r.NsPerTick, results.UnitMax)
-	ops := float64(max(r.Ops, 1))
-	both := r.Parent.Add(r.Peer)
-	b.ReportMetric(float64(both.CPUNS())/ops, results.UnitCPU)
-	b.ReportMetric(float64(both.CtxSw())/ops, results.UnitCtxsw)
+	ReportUsage(b, r.Parent, r.Peer, r.Ops)
 	if r.Lossy && r.Workload == Stream {
 		b.ReportMetric(100*float64(r.Lost)/float64(r.Ops+1), results.UnitLostPct)
 	}

@@ -46,6 +46,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ipcbench/ipcbench/internal/sys"
 )
 
 // Kinds of leftovers, as Item.Kind.
@@ -515,9 +517,9 @@ rows:
 			continue
 		}
 		for i := range nsems {
-			pid, err1 := semctl(id, i, semGETPID)
-			ncnt, err2 := semctl(id, i, semGETNCNT)
-			zcnt, err3 := semctl(id, i, semGETZCNT)
+			pid, err1 := semctl(id, i, sys.GETPID)
+			ncnt, err2 := semctl(id, i, sys.GETNCNT)
+			zcnt, err3 := semctl(id, i, sys.GETZCNT)
 			if err := errors.Join(err1, err2, err3); err != nil || ncnt != 0 || zcnt != 0 {
 				continue rows
 			}

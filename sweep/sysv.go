@@ -1,29 +1,23 @@
 package sweep
 
-// The System V calls x/sys/unix lacks. They belong in
-// transports/internal/sys, but an internal package cannot be imported
-// from here; these take and return integers only (no unsafe).
+// System V removal and the semaphore queries the sweep needs, over the
+// wrappers of internal/sys, with the errno named by its system call.
 
 import (
 	"errors"
 	"os"
 
 	"golang.org/x/sys/unix"
-)
 
-// semctl commands (linux/sem.h) x/sys/unix does not define.
-const (
-	semGETPID  = 11
-	semGETNCNT = 14
-	semGETZCNT = 15
+	"github.com/ipcbench/ipcbench/internal/sys"
 )
 
 func semctl(id, num, cmd int) (int, error) {
-	r, _, e := unix.Syscall6(unix.SYS_SEMCTL, uintptr(id), uintptr(num), uintptr(cmd), 0, 0, 0)
-	if e != 0 {
-		return 0, os.NewSyscallError("semctl", e)
+	r, err := sys.SemctlInt(id, num, cmd, 0)
+	if err != nil {
+		return 0, os.NewSyscallError("semctl", err)
 	}
-	return int(r), nil
+	return r, nil
 }
 
 func semRemove(id int) error {
@@ -32,9 +26,8 @@ func semRemove(id int) error {
 }
 
 func msgRemove(id int) error {
-	_, _, e := unix.Syscall(unix.SYS_MSGCTL, uintptr(id), unix.IPC_RMID, 0)
-	if e != 0 {
-		return ignoreGone(os.NewSyscallError("msgctl", e))
+	if err := sys.Msgctl(id, unix.IPC_RMID, nil); err != nil {
+		return ignoreGone(os.NewSyscallError("msgctl", err))
 	}
 	return nil
 }

@@ -29,7 +29,7 @@
 // (TestInfoDescribesWhatReportsNeed names a field it lacks). Everything is built on
 // golang.org/x/sys/unix without cgo; the few system calls x/sys lacks
 // (futex, POSIX and System V queues, System V semaphores) are wrapped once
-// in internal/sys.
+// in the module's internal/sys.
 //
 // The shared-memory transports also offer API ZeroCopy: their Conn then
 // implements ZeroCopyConn (Borrow/Commit to write a message in place,

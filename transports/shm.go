@@ -55,8 +55,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ipcbench/ipcbench/internal/shm"
 	"github.com/ipcbench/ipcbench/transports/internal/ring"
-	"github.com/ipcbench/ipcbench/transports/internal/shm"
 	"github.com/ipcbench/ipcbench/transports/internal/wait"
 )
 

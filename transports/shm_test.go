@@ -14,8 +14,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ipcbench/ipcbench/internal/sig"
 	"github.com/ipcbench/ipcbench/transports"
-	"github.com/ipcbench/ipcbench/transports/internal/sig"
 	"github.com/ipcbench/ipcbench/transports/transporttest"
 )
 

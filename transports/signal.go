@@ -34,8 +34,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcbench/ipcbench/transports/internal/sig"
-	"github.com/ipcbench/ipcbench/transports/internal/sys"
+	"github.com/ipcbench/ipcbench/internal/sig"
+	"github.com/ipcbench/ipcbench/internal/sys"
 )
 
 const (

@@ -10,7 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcbench/ipcbench/transports/internal/sig"
+	"github.com/ipcbench/ipcbench/internal/sig"
 )
 
 // signalStrategy wakes a sleeper with a real-time signal (sig.Wake) queued

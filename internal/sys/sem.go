@@ -13,8 +13,10 @@ import (
 // semctl commands (include/uapi/linux/sem.h); IPC_RMID and IPC_STAT are in
 // golang.org/x/sys/unix.
 const (
+	GETPID  = 11
 	GETVAL  = 12
 	GETNCNT = 14
+	GETZCNT = 15
 	SETVAL  = 16
 )
 

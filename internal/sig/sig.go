@@ -1,5 +1,6 @@
 // Package sig is the signal plumbing shared by the signal transport, the
-// shared-memory "signal" wait strategy and the signal-loss experiment.
+// shared-memory "signal" wait strategy and the signal experiments of
+// package bench (the loss experiment and the notification round trip).
 //
 // A receiving thread blocks a signal (Block) and reads it synchronously
 // from a signalfd (Open, Receiver.Read): the signal is then never delivered
@@ -34,7 +35,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcbench/ipcbench/transports/internal/sys"
+	"github.com/ipcbench/ipcbench/internal/sys"
 )
 
 // Signal numbers reserved for ipcbench (kernel numbering: SIGRTMIN is 32).
@@ -114,6 +115,26 @@ func Block(signo unix.Signal) (restore func() error, err error) {
 		}
 		return nil
 	}, nil
+}
+
+// ThreadMask returns the calling thread's blocked-signal mask.
+func ThreadMask() (unix.Sigset_t, error) {
+	var cur unix.Sigset_t
+	err := unix.PthreadSigmask(unix.SIG_BLOCK, nil, &cur)
+	return cur, err
+}
+
+// CheckMask returns an error if the calling thread's blocked-signal mask
+// is not before: a mask that was not restored.
+func CheckMask(before unix.Sigset_t) error {
+	after, err := ThreadMask()
+	if err != nil {
+		return err
+	}
+	if after != before {
+		return fmt.Errorf("signal mask not restored: %x, was %x", after.Val[0], before.Val[0])
+	}
+	return nil
 }
 
 // Info is one received signal.

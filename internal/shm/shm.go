@@ -1,5 +1,6 @@
 // Package shm maps the shared memory of the shared-memory transports in
-// three ways, so that one ring (package ring) runs over each:
+// three ways, so that one ring (package ring) runs over each; the reference
+// floors (package reference) use its memfd mapping:
 //
 //   - memfd: an anonymous memory file (memfd_create, MFD_CLOEXEC), passed
 //     to the peer as an inherited file and mapped MAP_SHARED by both;

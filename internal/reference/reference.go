@@ -15,16 +15,19 @@
 //
 // Waiting here spins a bounded number of times and then yields the CPU,
 // so that the floors stay meaningful when both processes share one CPU.
+// Stop ends every wait, on both sides: the peer's serving loop returns,
+// and the parent's half of an op reports false.
 package reference
 
 import (
 	"fmt"
 	"os"
+	"sync"
 	"sync/atomic"
 	"unsafe"
 
-	"github.com/ipcbench/ipcbench/transports/internal/shm"
-	"github.com/ipcbench/ipcbench/transports/internal/sys"
+	"github.com/ipcbench/ipcbench/internal/shm"
+	"github.com/ipcbench/ipcbench/internal/sys"
 	"golang.org/x/sys/unix"
 )
 
@@ -46,6 +49,9 @@ const (
 type Shared struct {
 	m    *shm.Mapping
 	size int
+
+	mu     sync.Mutex // orders Stop against Close
+	closed bool
 }
 
 // Size is the mapping size a reference op needs for messages of size bytes.
@@ -70,8 +76,13 @@ func Attach(f *os.File, size int) (*Shared, error) {
 	return &Shared{m: m, size: size}, nil
 }
 
-// Close unmaps the memory.
-func (s *Shared) Close() error { return s.m.Close() }
+// Close unmaps the memory. Stop after Close does nothing.
+func (s *Shared) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	return s.m.Close()
+}
 
 func (s *Shared) word(off int) *uint32 { return (*uint32)(unsafe.Pointer(&s.m.Mem[off])) }
 
@@ -100,10 +111,11 @@ func waitFor(w *uint32, want uint32) bool {
 func yield() { unix.RawSyscall(unix.SYS_SCHED_YIELD, 0, 0, 0) }
 
 // CachelinePing is the parent's half of one cache-line round trip: store
-// seq (never 0 or ^0) and wait for the peer to store it back.
-func (s *Shared) CachelinePing(seq uint32) {
+// seq (never 0 or ^0) and wait for the peer to store it back. It reports
+// false if Stop ended the wait.
+func (s *Shared) CachelinePing(seq uint32) bool {
 	atomic.StoreUint32(s.word(pingOff), seq)
-	waitFor(s.word(pongOff), seq)
+	return waitFor(s.word(pongOff), seq)
 }
 
 // CachelineServe is the peer's half: echo every ping until Stop.
@@ -125,9 +137,17 @@ func (s *Shared) CachelineServe() {
 	}
 }
 
-// Stop ends the peer's serving loop (cache line, futex, copy loop).
+// Stop ends the peer's serving loop (cache line, futex, copy loop) and any
+// wait of the parent's half of an op, which then reports false: the
+// parent calls it at the end of a run, and when the peer dies. It may run
+// concurrently with the ops and with Close.
 func (s *Shared) Stop() {
-	for _, off := range []int{pingOff, flag0Off, flag1Off} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	for _, off := range []int{pingOff, pongOff, flag0Off, flag1Off} {
 		atomic.StoreUint32(s.word(off), stop)
 		sys.FutexWake(s.word(off), 1)
 	}
@@ -148,15 +168,20 @@ func futexWait(w *uint32, old uint32) uint32 {
 
 // FutexPing is the parent's half of one futex round trip: store seq, wake
 // the peer, sleep until it stores seq back and wakes us. No spinning: both
-// sides sleep in the kernel every time.
-func (s *Shared) FutexPing(seq uint32) {
+// sides sleep in the kernel every time. It reports false if Stop ended the
+// wait.
+func (s *Shared) FutexPing(seq uint32) bool {
 	ping, pong := s.word(pingOff), s.word(pongOff)
 	old := atomic.LoadUint32(pong)
 	atomic.StoreUint32(ping, seq)
 	sys.FutexWake(ping, 1)
 	for old != seq {
+		if old == stop {
+			return false
+		}
 		old = futexWait(pong, old)
 	}
+	return true
 }
 
 // FutexServe is the peer's half: sleep until a ping, echo it, wake the
@@ -175,19 +200,23 @@ func (s *Shared) FutexServe() {
 }
 
 // CopySend is the producer's half of the copy loop: message i goes into
-// slot i%2 once the consumer has emptied it.
-func (s *Shared) CopySend(i uint64, src []byte) {
+// slot i%2 once the consumer has emptied it. It reports false if Stop
+// ended the wait.
+func (s *Shared) CopySend(i uint64, src []byte) bool {
 	k := int(i & 1)
 	flag := s.word(flag0Off + 64*k)
-	waitFor(flag, 0)
+	if !waitFor(flag, 0) {
+		return false
+	}
 	copy(s.slot(k), src)
 	atomic.StoreUint32(flag, 1)
+	return true
 }
 
-// CopyDrain waits until the consumer has emptied both slots.
-func (s *Shared) CopyDrain() {
-	waitFor(s.word(flag0Off), 0)
-	waitFor(s.word(flag1Off), 0)
+// CopyDrain waits until the consumer has emptied both slots. It reports
+// false if Stop ended the wait.
+func (s *Shared) CopyDrain() bool {
+	return waitFor(s.word(flag0Off), 0) && waitFor(s.word(flag1Off), 0)
 }
 
 // CopyServe is the consumer's half: copy each message out of its slot into

@@ -12,7 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ipcbench/ipcbench/transports/internal/sys"
+	"github.com/ipcbench/ipcbench/internal/sys"
 )
 
 // sigBlk reads the calling thread's blocked-signal mask from
@@ -238,4 +238,33 @@ func TestStrayIgnored(t *testing.T) {
 		}
 	}
 	time.Sleep(20 * time.Millisecond) // still alive
+}
+
+// TestCheckMask: CheckMask accepts the mask ThreadMask returned and names
+// a signal left blocked.
+func TestCheckMask(t *testing.T) {
+	onThread(func() {
+		before, err := ThreadMask()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if err := CheckMask(before); err != nil {
+			t.Errorf("unchanged mask: %v", err)
+		}
+		restore, err := Block(Flood)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if err := CheckMask(before); err == nil || !strings.Contains(err.Error(), "not restored") {
+			t.Errorf("with signal %d blocked: %v, want a mask not restored", Flood, err)
+		}
+		if err := restore(); err != nil {
+			t.Error(err)
+		}
+		if err := CheckMask(before); err != nil {
+			t.Errorf("after restore: %v", err)
+		}
+	})
 }
