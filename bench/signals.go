@@ -68,9 +68,9 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ipcbench/ipcbench/harness"
-	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/internal/sig"
 	"github.com/ipcbench/ipcbench/internal/sys"
+	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/transports"
 )
 
