@@ -136,7 +136,7 @@ func runShared(b *testing.B, fn string, pin harness.Pin, size int, step func(s *
 		fatal(b, err)
 	}
 	var i uint64
-	for deadline := time.Now().Add(*warmupFlag); i < 1000 || time.Now().Before(deadline); i++ {
+	for deadline := time.Now().Add(warmup(b)); i < 1000 || time.Now().Before(deadline); i++ {
 		step(s, i)
 	}
 	for b.Loop() {
