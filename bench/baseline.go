@@ -95,7 +95,7 @@ func RunRawPipe(b *testing.B, pin harness.Pin, size int) {
 		}
 		return readFull(r, buf)
 	}
-	if _, err := fs.Warmup(*warmupFlag, rtt); err != nil {
+	if _, err := fs.Warmup(warmup(b), rtt); err != nil {
 		fatal(b, err)
 	}
 	if _, err := fs.Loop(b, rtt); err != nil {

@@ -148,7 +148,7 @@ func runShared(b *testing.B, fn string, pin harness.Pin, size int, step func(s *
 		i++
 		return nil
 	}
-	if _, err := fs.Warmup(*warmupFlag, op); err != nil {
+	if _, err := fs.Warmup(warmup(b), op); err != nil {
 		fatal(b, err)
 	}
 	if _, err := fs.Loop(b, op); err != nil {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"testing"
 	"time"
 
 	"github.com/ipcbench/ipcbench/internal/targets"
@@ -78,25 +77,3 @@ func LookupProfile(name string) (Profile, error) {
 	}
 	return p, nil
 }
-
-// Problem receives the reason a case skipped or failed when it runs
-// outside go test (testing.Benchmark discards the log). The ipcbench
-// command sets it; it is nil under go test.
-var Problem func(skipped bool, msg string)
-
-func skipf(b *testing.B, format string, args ...any) {
-	if Problem != nil {
-		Problem(true, fmt.Sprintf(format, args...))
-	}
-	b.Skipf(format, args...)
-}
-
-func fatal(b *testing.B, err error) {
-	if Problem != nil {
-		Problem(false, err.Error())
-	}
-	b.Fatal(err)
-}
-
-// SetWarmup sets the warm-up time per case.
-func SetWarmup(d time.Duration) { *warmupFlag = d }

@@ -502,7 +502,7 @@ func RunSignalNotify(b *testing.B, api string, pin harness.Pin) {
 			return nil
 		}
 	}
-	if _, err := fs.Warmup(*warmupFlag, rtt); err != nil {
+	if _, err := fs.Warmup(warmup(b), rtt); err != nil {
 		fatal(b, err)
 	}
 	if _, err := fs.Loop(b, rtt); err != nil {

@@ -1,14 +1,12 @@
 package bench
 
 import (
-	"flag"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,26 +17,17 @@ import (
 	"github.com/ipcbench/ipcbench/transports/transporttest"
 )
 
-var benchMu sync.Mutex // benchN changes process-wide flags and hooks
-
 // benchN runs f under testing.Benchmark for exactly n b.Loop iterations
 // and fails t, with the reason, if the benchmark skipped or failed.
 func benchN(t *testing.T, n int, f func(b *testing.B)) testing.BenchmarkResult {
 	t.Helper()
-	benchMu.Lock()
-	defer benchMu.Unlock()
-	fl := flag.Lookup("test.benchtime")
-	old := fl.Value.String()
-	if err := fl.Value.Set(fmt.Sprintf("%dx", n)); err != nil {
+	var r testing.BenchmarkResult
+	var reason string
+	if err := withBenchTime(fmt.Sprintf("%dx", n), func() { r, reason = benchmark(f, *warmupFlag) }); err != nil {
 		t.Fatal(err)
 	}
-	defer fl.Value.Set(old)
-	var problems []string
-	Problem = func(skipped bool, msg string) { problems = append(problems, msg) }
-	defer func() { Problem = nil }()
-	r := testing.Benchmark(f)
-	if len(problems) > 0 {
-		t.Fatalf("benchmark failed: %s", strings.Join(problems, "; "))
+	if reason != "" {
+		t.Fatalf("benchmark failed: %s", reason)
 	}
 	if r.N != n {
 		t.Fatalf("benchmark ran %d iterations, want %d", r.N, n)

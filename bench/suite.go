@@ -4,7 +4,9 @@
 // Benchmark functions that `go test -bench` finds are thin wrappers in the
 // repository's root package (ipcbench_test.go), so that both
 // `go test -bench=. ./...` and `go test -bench ./...` at the root run the
-// suite exactly once; the ipcbench command runs the same cells.
+// suite exactly once. A Runner runs the same cases outside go test, round
+// by round (what `ipcbench run` does: the command only parses its flags
+// into a Profile and a Runner).
 //
 // # What an op is
 //
@@ -277,7 +279,7 @@ func Run(b *testing.B, c Cell) {
 		fatal(b, err)
 	}
 	defer s.Close()
-	if err := s.Warmup(c.Workload, *warmupFlag, harness.MaxWarmupOps); err != nil {
+	if err := s.Warmup(c.Workload, warmup(b), harness.MaxWarmupOps); err != nil {
 		fatal(b, err)
 	}
 	res, err := s.Run(b, c.Workload)

@@ -1,0 +1,262 @@
+package bench
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ipcbench/ipcbench/harness"
+)
+
+// A Runner runs the cases of a profile outside go test: every case
+// Profile.Count times, round by round (every second round reversed when
+// Profile.Alternate is set), each run measured by testing.Benchmark for
+// Profile.BenchTime after Profile.Warmup. It writes the results to Out in
+// the Go benchmark format (config lines first, then one line per run,
+// named Benchmark<group>/<case>-<GOMAXPROCS>), and to Progress one line
+// before each run, the cases it skips or could not measure with the
+// reason, and a closing line with the number of runs.
+//
+// Runs of one process do not overlap: a Runner holds the process's
+// -test.benchtime flag while it runs.
+type Runner struct {
+	// Profile says what to run (Groups, Options, Cases), how often
+	// (Count, Alternate) and how long (BenchTime, Warmup).
+	Profile Profile
+	// Match, when set, keeps only the cases whose full name
+	// ("PingPong/transport=…") contains it.
+	Match string
+	// Out receives the results; Progress the progress, skips and
+	// failures.
+	Out, Progress io.Writer
+}
+
+// A Summary is what a Runner's Run did.
+type Summary struct {
+	// Runs is the number of runs accounted for: the cases that passed
+	// their Check, times the rounds (a case not measured counts in every
+	// round, as in the closing line).
+	Runs int
+	// Measured is the number of result lines written.
+	Measured int
+	// Skipped are the cases whose Check failed: not run at all.
+	Skipped []Unmeasured
+	// NotMeasured are the cases that skipped or failed in a run: not run
+	// in later rounds.
+	NotMeasured []Unmeasured
+	// Elapsed is the time from the first run to the last.
+	Elapsed time.Duration
+}
+
+// Unmeasured is a case that a Runner left without results, and why.
+type Unmeasured struct {
+	Case   string // the full name
+	Reason string
+}
+
+// noReason is the reason given for a run that skipped or failed without
+// saying why (a body calling b.SkipNow or b.FailNow itself).
+const noReason = "failed or skipped without a reason"
+
+// Cases returns the cases of r.Profile whose full name contains r.Match,
+// each named by its full name ("PingPong/transport=…"): those its groups
+// generate for its options or, when the profile lists its cases, those of
+// the list that they generate, in the list's order (a narrowed profile
+// drops the others). No case matching is an error.
+func (r *Runner) Cases() ([]Case, error) {
+	p := r.Profile
+	var out []Case
+	byName := map[string]Case{}
+	for _, g := range Groups {
+		if p.Groups != nil && !contains(p.Groups, g.Name) {
+			continue
+		}
+		cases, err := g.Cases(p.Options)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cases {
+			c.Name = g.Name + "/" + c.Name
+			if r.Match == "" || strings.Contains(c.Name, r.Match) {
+				out = append(out, c)
+				byName[c.Name] = c
+			}
+		}
+	}
+	if p.Cases != nil {
+		out = out[:0]
+		for _, name := range p.Cases {
+			if c, ok := byName[name]; ok {
+				out = append(out, c)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no benchmark matches")
+	}
+	return out, nil
+}
+
+// Run runs cases (full names, as Cases returns them) as the Runner's doc
+// says. A case that fails its Check is reported once and left out; one
+// that skips or fails in a run is reported with its reason and not run
+// again. Neither is an error: Run fails only when it cannot set the bench
+// time.
+func (r *Runner) Run(cases []Case) (Summary, error) {
+	var sum Summary
+	err := withBenchTime(r.Profile.BenchTime.String(), func() { sum = r.run(cases) })
+	return sum, err
+}
+
+func (r *Runner) run(cases []Case) Summary {
+	p := r.Profile
+	harness.WriteConfig(r.Out, true)
+	fmt.Fprintf(r.Out, "ipcbench-profile: %s\n", p.Name)
+	fmt.Fprintf(r.Out, "pkg: github.com/ipcbench/ipcbench\n")
+	var sum Summary
+	var runnable []Case
+	for _, c := range cases {
+		if c.Check != nil {
+			if err := c.Check(); err != nil {
+				fmt.Fprintf(r.Progress, "skip %s: %v\n", c.Name, err)
+				sum.Skipped = append(sum.Skipped, Unmeasured{c.Name, err.Error()})
+				continue
+			}
+		}
+		runnable = append(runnable, c)
+	}
+	sum.Runs = len(runnable) * p.Count
+	start := time.Now()
+	done := 0
+	notMeasured := map[string]bool{}
+	for round := 1; round <= p.Count; round++ {
+		for _, c := range roundOrder(runnable, round, p.Alternate) {
+			if notMeasured[c.Name] {
+				done++
+				continue
+			}
+			eta := "?"
+			if done > 0 {
+				eta = (time.Since(start) / time.Duration(done) * time.Duration(sum.Runs-done)).Round(time.Second).String()
+			}
+			fmt.Fprintf(r.Progress, "[%d/%d round %d/%d, %s left] %s\n", done+1, sum.Runs, round, p.Count, eta, c.Name)
+			res, reason := benchmark(c.Run, p.Warmup)
+			done++
+			if res.N == 0 {
+				if reason == "" {
+					reason = noReason
+				}
+				fmt.Fprintf(r.Progress, "  not measured: %s\n", reason)
+				notMeasured[c.Name] = true
+				sum.NotMeasured = append(sum.NotMeasured, Unmeasured{c.Name, reason})
+				continue
+			}
+			fmt.Fprintf(r.Out, "Benchmark%s-%d\t%s\n", c.Name, runtime.GOMAXPROCS(0), res.String())
+			sum.Measured++
+		}
+	}
+	sum.Elapsed = time.Since(start)
+	fmt.Fprintf(r.Progress, "done: %d runs in %v, %d cases not measured\n", sum.Runs, sum.Elapsed.Round(time.Second), len(sum.NotMeasured))
+	return sum
+}
+
+// roundOrder is the order of cases in round (from 1): as given, or with
+// alternate reversed in even rounds.
+func roundOrder(cases []Case, round int, alternate bool) []Case {
+	if !alternate || round%2 == 1 {
+		return cases
+	}
+	r := slices.Clone(cases)
+	slices.Reverse(r)
+	return r
+}
+
+// benchMu serialises withBenchTime: the flag it sets is the process's.
+var benchMu sync.Mutex
+
+// withBenchTime runs f with the -test.benchtime flag set to benchtime
+// ("80ms", or "100x" for a number of iterations) and restores the flag
+// after. It is the one place ipcbench sets the flag: testing.Benchmark
+// reads the time to measure from it and from nowhere else, and the case
+// bodies' b.Loop ramps up to that time by itself, so a caller cannot
+// choose b.N instead (a testing.B exists only inside testing.Benchmark).
+func withBenchTime(benchtime string, f func()) error {
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	testing.Init() // registers the flag outside a test binary
+	fl := flag.Lookup("test.benchtime")
+	old := fl.Value.String()
+	if err := fl.Value.Set(benchtime); err != nil {
+		return fmt.Errorf("bench time %q: %w", benchtime, err)
+	}
+	defer fl.Value.Set(old)
+	f()
+	return nil
+}
+
+// A run is what a case's body learns from the Runner that measures it,
+// beyond its testing.B: the warm-up, and where the reason it skipped or
+// failed goes (testing.Benchmark discards b's log).
+type run struct {
+	warmup time.Duration
+	reason string // set by skipf and fatal
+}
+
+// runs holds the run of each testing.B that benchmark is measuring, for
+// the case bodies' skipf, fatal and warmup to find by their b. Under go
+// test it is empty: b's log keeps the reason and -ipcbench.warmup gives
+// the warm-up.
+var runs sync.Map // *testing.B → *run
+
+// benchmark runs body under testing.Benchmark (for the bench time
+// withBenchTime set) with the given warm-up, and returns the result and
+// the reason the body gave if it skipped or failed ("" if it gave none).
+func benchmark(body func(*testing.B), warmup time.Duration) (testing.BenchmarkResult, string) {
+	rn := &run{warmup: warmup}
+	res := testing.Benchmark(func(b *testing.B) {
+		runs.Store(b, rn)
+		defer runs.Delete(b)
+		body(b)
+	})
+	return res, rn.reason
+}
+
+// runOf returns b's run, or nil under go test.
+func runOf(b *testing.B) *run {
+	if rn, ok := runs.Load(b); ok {
+		return rn.(*run)
+	}
+	return nil
+}
+
+// warmup is the time a case warms up before it measures: the Runner's
+// warm-up, or under go test the -ipcbench.warmup flag.
+func warmup(b *testing.B) time.Duration {
+	if rn := runOf(b); rn != nil {
+		return rn.warmup
+	}
+	return *warmupFlag
+}
+
+// skipf skips b with the reason, which also reaches the Runner.
+func skipf(b *testing.B, format string, args ...any) {
+	if rn := runOf(b); rn != nil {
+		rn.reason = fmt.Sprintf(format, args...)
+	}
+	b.Skipf(format, args...)
+}
+
+// fatal fails b with err, which also reaches the Runner.
+func fatal(b *testing.B, err error) {
+	if rn := runOf(b); rn != nil {
+		rn.reason = err.Error()
+	}
+	b.Fatal(err)
+}
