@@ -233,8 +233,7 @@ func roundTrip(x exchange, seq uint64) error {
 // reply while its next request is on the wire). Op seq-1's interval runs
 // from the clock read after its send to the one after the send of seq:
 // the intervals tile the loop, each holds one send, one receive, one
-// check and one record, and the clock read (12 ns measured on the
-// development VM) is off the critical path too. The last op ends at the clock
+// check and one record, and the clock read is off the critical path too. The last op ends at the clock
 // read after its echo, checked after the loop. It tells the watchdog every
 // progressEvery ops and returns the number of round trips done, or the
 // number of the one that failed.

@@ -7,8 +7,8 @@
 // kernel keeps it in step across CPUs) a tick is one TSC cycle, read with
 // RDTSC in a few nanoseconds; the rate is calibrated once per process
 // against the runtime's monotonic clock. Elsewhere a tick is a nanosecond
-// of the monotonic clock (time.Since, a vDSO call: about 20 ns on a
-// virtual machine). Which one is in use is reported by Source.
+// of the monotonic clock (time.Since, a vDSO call, slower than RDTSC).
+// Which one is in use is reported by Source.
 package clock
 
 import (

@@ -401,8 +401,7 @@ func (p *Producer) Reserve(n int) ([]byte, error) {
 	// becomes visible. Zeroed now, before the payload is written, it
 	// leaves the cache line it shares with the payload's tail before
 	// Commit's publishing store, rather than behind it in the store
-	// buffer (in a minimal two-thread ring loop, 64-byte round trips took
-	// 142 ns with the zeroing after the payload, 135 ns before it).
+	// buffer (docs/tuning.md).
 	// Commit zeroes again only if it publishes fewer bytes.
 	p.zeroed = p.nextOff(start, n)
 	*p.hdrAt(p.zeroed) = 0
@@ -706,12 +705,8 @@ func (c *Consumer) Recv(buf []byte) (int, error) {
 // and returns the last value read. Where touchAhead holds, each look also
 // reads the first word of the next cache line, which a record of more
 // than a few bytes continues into: its transfer then overlaps the header
-// line's instead of following it once the header is seen. Measured on the
-// 2-vCPU AMD EPYC guest, two-process ping-pong through the harness at
-// pin=split, interleaved rounds in the host's fast placement: 64 bytes
-// 150 -> 133 ns (medians of 6 and 7 rounds), 8 bytes 151 -> 143 ns (5).
-// Why the 8-byte case gains too is not established (the header line is
-// looked at half as often while the producer writes it).
+// line's instead of following it once the header is seen (docs/tuning.md
+// has what it gained, and where).
 func (c *Consumer) poll(off int) uint64 {
 	var h uint64
 	if next := (off + lineSize) &^ (lineSize - 1); touchAhead && next+recHeader <= c.cap {

@@ -11,8 +11,8 @@ package ring
 // atomic.StoreUint64 is an XCHG (a full fence), which the spin strategy
 // does not need: nobody sleeps, so there is no store-then-load handshake to
 // order. This inlines, where the assembly MOV it replaced cost a call on
-// each side of every message (5 ns of a 165 ns 64-byte round trip,
-// measured interleaved). Race builds use the atomic instead, so that the
+// each side of every message (docs/tuning.md). Race builds use the atomic
+// instead, so that the
 // race detector sees the synchronisation.
 func storeRelease(addr *uint64, v uint64) { *addr = v }
 

@@ -14,8 +14,7 @@ import (
 // two processes share a CPU every probe fails, and a full spin is tens of
 // microseconds during which the peer cannot run: so each failed probe
 // doubles the period, from probeEvery up to probeMax, and a success sets
-// it back. (With a fixed period of 32, shm-spin's 64-byte round trip at
-// pin=same took 5.84 µs; with the back-off, 2.73 µs: medians of 6.)
+// it back (docs/tuning.md has the measurement behind the back-off).
 type spinner struct {
 	limit, min, max uint32 // iterations (polls)
 	fails           uint32 // waits at min since the last probe

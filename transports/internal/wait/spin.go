@@ -2,8 +2,8 @@ package wait
 
 import "runtime"
 
-// Spin budgets in PAUSE iterations (about 25 ns each on the AMD EPYC this
-// was tuned on, 10-40 ns on other x86 cores).
+// Spin budgets in PAUSE iterations (what one PAUSE costs, and so what the
+// budgets are in time, depends on the core: docs/tuning.md).
 const (
 	spinMin = 8    // ~0.2 µs: what is left when spinning keeps failing
 	spinMax = 2048 // ~50 µs: the spin strategy's bounded spin
