@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"os"
 	"testing"
 
 	"github.com/ipcbench/ipcbench/harness"
@@ -9,9 +8,4 @@ import (
 
 // TestMain hands a re-executed test binary over to the peer's loop: the
 // harness starts peers as copies of the running binary.
-func TestMain(m *testing.M) {
-	if harness.IsPeer() {
-		os.Exit(harness.PeerMain())
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { harness.TestMain(m) }

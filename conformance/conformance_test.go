@@ -1,7 +1,6 @@
 package conformance_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/ipcbench/ipcbench/conformance"
@@ -10,12 +9,7 @@ import (
 
 // TestMain runs the peer's side when the harness re-executes this test
 // binary as a peer, and the tests otherwise.
-func TestMain(m *testing.M) {
-	if harness.IsPeer() {
-		os.Exit(harness.PeerMain())
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { harness.TestMain(m) }
 
 // TestConformance runs every registered transport through the conformance
 // suite with a real peer process.

@@ -16,12 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func TestMain(m *testing.M) {
-	if harness.IsPeer() {
-		os.Exit(harness.PeerMain())
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { harness.TestMain(m) }
 
 // corruptAt is the message number the test transport's peer side damages
 // (byte 9 of the echo: past the sequence number, inside the payload).

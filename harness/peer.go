@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"testing"
 
 	"github.com/ipcbench/ipcbench/transports"
 	"golang.org/x/sys/unix"
@@ -396,4 +397,14 @@ func (p *peerState) stream(r request) (response, error) {
 			resp.Acks++
 		}
 	}
+}
+
+// TestMain is the TestMain of a test binary that starts peers: a binary
+// the harness re-executed as a peer runs the peer's loop, any other runs
+// the tests. Use it as `func TestMain(m *testing.M) { harness.TestMain(m) }`.
+func TestMain(m *testing.M) {
+	if IsPeer() {
+		os.Exit(PeerMain())
+	}
+	os.Exit(m.Run())
 }
