@@ -1,6 +1,7 @@
 # ipcbench: `make` alone lists the targets. Variables can be overridden:
 #   make report QUICK=1            the quick profile (under 2 minutes)
-#   make report RESULTS=file.txt   rebuild a report from existing results
+#   make report RESULTS=file.txt   rebuild a report from existing results (and the
+#                                  targets.txt beside it, or TARGETS=file), copied into results/<run>/
 #   make bench COUNT=5 BENCHTIME=1s BENCH='PingPong/transport=pipe/'
 #   make regress BASE=<git revision>   interleaved A/B against a revision
 SHELL := /bin/bash
@@ -43,13 +44,23 @@ smoke: ## run every benchmark for a few iterations, so that none can rot
 	$(GO) test -run '^$$' -bench . -benchtime 5x -count 1 . -args -ipcbench.warmup=1ms
 
 report: build ## run the suite and the targets' pairs (or use RESULTS=file) and write charts + report into results/<run>/
-	@mkdir -p $(OUT)
 ifdef RESULTS
-	$(IPCBENCH) report -o $(OUT) $(RESULTS)
+	@test -f '$(RESULTS)' || { echo "RESULTS=$(RESULTS): no such file"; exit 2; }
+	@test -z '$(TARGETS)' || test -f '$(TARGETS)' || { echo "TARGETS=$(TARGETS): no such file"; exit 2; }
+	@mkdir -p $(OUT)
+	@t='$(or $(TARGETS),$(dir $(RESULTS))targets.txt)'; \
+	cp '$(RESULTS)' $(OUT)/results.txt; \
+	if [ -f "$$t" ]; then cp "$$t" $(OUT)/targets.txt; \
+		$(IPCBENCH) report -o $(OUT) -targets $(OUT)/targets.txt $(OUT)/results.txt; \
+	else echo "no targets file beside $(RESULTS) (TARGETS= names one): the report judges the targets on the results"; \
+		$(IPCBENCH) report -o $(OUT) $(OUT)/results.txt; fi
+	$(IPCBENCH) verdict $(OUT)/results.txt > $(OUT)/verdict.txt
 else
+	@mkdir -p $(OUT)
 	$(IPCBENCH) run -profile $(PROFILE) -o $(OUT)/results.txt
 	$(IPCBENCH) run -profile targets $(TARGETS_FLAGS) -o $(OUT)/targets.txt
 	$(IPCBENCH) report -o $(OUT) -targets $(OUT)/targets.txt $(OUT)/results.txt
+	$(IPCBENCH) verdict $(OUT)/results.txt > $(OUT)/verdict.txt
 endif
 
 targets: build ## run each speed target's two cases back to back, 12 rounds (about 40 s), and judge the targets

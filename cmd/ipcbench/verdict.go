@@ -1,0 +1,69 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/ipcbench/ipcbench/reports"
+)
+
+func init() {
+	commands["verdict"] = command{
+		summary: "print the verdict on each claim of the article, one line per claim (-json: as JSON)",
+		run:     verdictCmd,
+	}
+}
+
+// verdictLine is one claim's verdict as `ipcbench verdict -json` prints it.
+type verdictLine struct {
+	ID        string `json:"id"`
+	Status    string `json:"status"`
+	Condition string `json:"condition,omitempty"`
+}
+
+// verdictCmd implements `ipcbench verdict [-json] <results-file>`: the
+// verdicts of the report (reports.Verdicts), one line per claim (id,
+// status, condition), so that two runs' verdicts can be diffed.
+func verdictCmd(stdout, stderr io.Writer, args []string) error {
+	fs := flag.NewFlagSet("verdict", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print the verdicts as a JSON array of {id, status, condition}")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: ipcbench verdict [-json] <results-file>")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return &exitError{2, err}
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return &exitError{2, fmt.Errorf("want exactly one results file, got %d arguments", fs.NArg())}
+	}
+	res, err := reports.LoadFile(fs.Arg(0))
+	if err != nil {
+		return &exitError{2, err}
+	}
+	var lines []verdictLine
+	for _, v := range reports.Verdicts(res) {
+		lines = append(lines, verdictLine{ID: v.ID, Status: v.Status.String(), Condition: v.Condition})
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(lines)
+	}
+	for _, l := range lines {
+		if l.Condition == "" {
+			fmt.Fprintf(stdout, "%s\t%s\n", l.ID, l.Status)
+			continue
+		}
+		fmt.Fprintf(stdout, "%s\t%s\t%s\n", l.ID, l.Status, l.Condition)
+	}
+	return nil
+}

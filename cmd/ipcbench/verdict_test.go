@@ -1,0 +1,74 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ipcbench/ipcbench/reports"
+)
+
+// TestVerdictCommand: one line per claim, the same ids, statuses and
+// conditions as the report's verdicts, in text and in JSON; the same
+// file gives the same lines twice.
+func TestVerdictCommand(t *testing.T) {
+	file := filepath.Join("..", "..", "reports", "testdata", "results.txt")
+	res, err := reports.LoadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := reports.Verdicts(res)
+	var out, errb bytes.Buffer
+	if code := run(&out, &errb, []string{"verdict", file}); code != 0 {
+		t.Fatalf("exit %d, stderr: %s", code, errb.String())
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("%d lines, want one per claim (%d):\n%s", len(lines), len(want), out.String())
+	}
+	for i, v := range want {
+		f := strings.Split(lines[i], "\t")
+		if f[0] != v.ID || f[1] != v.Status.String() || (v.Condition != "" && (len(f) != 3 || f[2] != v.Condition)) {
+			t.Errorf("line %d %q, want %s %s %q", i, lines[i], v.ID, v.Status, v.Condition)
+		}
+	}
+	var again bytes.Buffer
+	run(&again, &errb, []string{"verdict", file})
+	if again.String() != out.String() {
+		t.Error("two runs on one file printed different verdicts")
+	}
+	var js bytes.Buffer
+	if code := run(&js, &errb, []string{"verdict", "-json", file}); code != 0 {
+		t.Fatalf("-json: exit %d", code)
+	}
+	var got []verdictLine
+	if err := json.Unmarshal(js.Bytes(), &got); err != nil || len(got) != len(want) {
+		t.Fatalf("-json: %v, %d entries", err, len(got))
+	}
+	for i, v := range want {
+		if got[i] != (verdictLine{v.ID, v.Status.String(), v.Condition}) {
+			t.Errorf("-json entry %d %+v, want %s %s", i, got[i], v.ID, v.Status)
+		}
+	}
+}
+
+func TestVerdictCommandErrors(t *testing.T) {
+	empty := filepath.Join(t.TempDir(), "empty.txt")
+	os.WriteFile(empty, []byte("PASS\n"), 0o644)
+	for _, c := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"verdict"}, "want exactly one results file"},
+		{[]string{"verdict", "/nonexistent/results.txt"}, "no such file"},
+		{[]string{"verdict", empty}, "no benchmark results"},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(&out, &errb, c.args); code != 2 || !strings.Contains(errb.String(), c.msg) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", c.args, code, errb.String(), c.msg)
+		}
+	}
+}
