@@ -253,8 +253,9 @@ func (r *Results) duels(m metric, pin string, a, b side) []duel {
 	return ds
 }
 
-// crossover returns the smallest size from which side A wins at every
-// larger measured size, and whether there is one.
+// crossover returns the smallest size from which side A wins at that size
+// and every larger measured one, and whether there is one. Wins below it
+// (a pattern that is not monotone) are winsBelow's.
 func crossover(ds []duel) (int, bool) {
 	size, found := 0, false
 	for i := len(ds) - 1; i >= 0; i-- {
@@ -267,6 +268,48 @@ func crossover(ds []duel) (int, bool) {
 		size, found = ds[i].Size, true
 	}
 	return size, found
+}
+
+// winsBelow returns the sizes below x at which side A wins: non-empty
+// when the pattern of wins over sizes is not monotone.
+func winsBelow(ds []duel, x int) []int {
+	var out []int
+	for _, s := range sizesWhere(ds, Better) {
+		if s < x {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// crossoverText says where side A wins over the sizes of ds: at every
+// size, from a crossover up (and where else below it, when the pattern is
+// not monotone), at some sizes only, or at none.
+func crossoverText(ds []duel) string {
+	x, ok := crossover(ds)
+	w := sizesWhere(ds, Better)
+	switch {
+	case ok && x == ds[0].Size:
+		return "wins at every size measured, from " + SizeLabel(x)
+	case ok && len(winsBelow(ds, x)) > 0:
+		return fmt.Sprintf("wins at every size from %s up, and also at %s below it: not monotone (no win at %s)", SizeLabel(x), sizeList(winsBelow(ds, x)), sizeList(noWin(ds, x)))
+	case ok:
+		return fmt.Sprintf("starts to win at %s and wins at every larger size", SizeLabel(x))
+	case len(w) > 0:
+		return "no crossover; wins at " + sizeList(w) + " only"
+	}
+	return "wins at no size measured"
+}
+
+// noWin returns the sizes below x at which side A does not win.
+func noWin(ds []duel, x int) []int {
+	var out []int
+	for _, d := range ds {
+		if d.Size < x && d.Outcome != Better {
+			out = append(out, d.Size)
+		}
+	}
+	return out
 }
 
 // Formatting helpers: figures are printed with three significant digits

@@ -141,17 +141,7 @@ func (rep *Report) document(res *Results, opts Options) []block {
 						continue
 					}
 					lead := fmt.Sprintf("pin=%s, %s, %s", pin, m.Name, sd.Name)
-					if x, ok := crossover(ds); ok {
-						if x == ds[0].Size {
-							items = append(items, fmt.Sprintf("%s: wins at every size measured, from %s", lead, SizeLabel(x)))
-						} else {
-							items = append(items, fmt.Sprintf("%s: starts to win at %s and wins at every larger size", lead, SizeLabel(x)))
-						}
-					} else if w := sizesWhere(ds, Better); len(w) > 0 {
-						items = append(items, fmt.Sprintf("%s: no crossover; wins at %s only", lead, sizeList(w)))
-					} else {
-						items = append(items, fmt.Sprintf("%s: wins at no size measured", lead))
-					}
+					items = append(items, lead+": "+crossoverText(ds))
 				}
 			}
 		}

@@ -791,6 +791,8 @@ func c10Outcome(m metric, ds []duel) (Status, string) {
 	x, found := crossover(ds)
 	wins := sizesWhere(ds, Better)
 	switch {
+	case found && x > ds[0].Size && len(winsBelow(ds, x)) > 0:
+		return HoldsOnlyWhen, fmt.Sprintf("wins %s from %s up and also at %s below it, not monotone (kernel transports keep up at %s only)", m.Name, SizeLabel(x), sizeList(winsBelow(ds, x)), sizeList(noWin(ds, x)))
 	case found && x > ds[0].Size:
 		return Holds, fmt.Sprintf("wins %s from %s up, kernel transports keep up below", m.Name, SizeLabel(x))
 	case found:

@@ -103,6 +103,14 @@ func TestVerdictRulesSynthetic(t *testing.T) {
 		{"C10 crossover", func() *fx {
 			return new(fx).stream("pipe", grow(40), std...).stream("shm-futex", crossing, std...)
 		}, "C10", Holds, "from 4 KiB up"},
+		{"C10 not monotone", func() *fx {
+			return new(fx).stream("pipe", grow(40), std...).stream("shm-futex", func(s int) float64 {
+				if s == 1024 {
+					return 40 * float64(s) / 64 // a tie at 1 KiB only
+				}
+				return 400 * float64(s) / 64
+			}, std...)
+		}, "C10", DoesNotHold, "from 4 KiB up and also at 64 B below it, not monotone (kernel transports keep up at 1 KiB only)"},
 		{"C10 shm wins everywhere", func() *fx {
 			return new(fx).stream("pipe", grow(40), std...).stream("shm-spin", grow(400), std...)
 		}, "C10", DoesNotHold, "every size, even 64 B"},
@@ -251,6 +259,32 @@ func TestClaimPins(t *testing.T) {
 		}
 		if got := r.claimPins(); strings.Join(got, ",") != strings.Join(tc.want, ",") {
 			t.Errorf("%s: claimPins %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestCrossoverText: every pattern of wins over sizes is said as it is,
+// a win at small sizes beside a crossover included.
+func TestCrossoverText(t *testing.T) {
+	ds := func(outcomes ...Order) []duel {
+		var out []duel
+		for i, o := range outcomes {
+			out = append(out, duel{Size: 64 << (4 * i), Outcome: o, Measurable: true})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		ds   []duel
+		want string
+	}{
+		{ds(Better, Better, Better), "wins at every size measured, from 64 B"},
+		{ds(Worse, Better, Better), "starts to win at 1 KiB and wins at every larger size"},
+		{ds(Better, Worse, Better), "wins at every size from 16 KiB up, and also at 64 B below it: not monotone (no win at 1 KiB)"},
+		{ds(Better, Worse, Worse), "no crossover; wins at 64 B only"},
+		{ds(Worse, Worse, Worse), "wins at no size measured"},
+	} {
+		if got := crossoverText(tc.ds); got != tc.want {
+			t.Errorf("%v: got %q, want %q", tc.ds, got, tc.want)
 		}
 	}
 }
