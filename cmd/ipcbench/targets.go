@@ -29,22 +29,16 @@ func targetsCmd(stdout, stderr io.Writer, args []string) error {
 		fmt.Fprintln(stderr, "Pairs run i of each target's two sides and prints the median ratio per round;")
 		fmt.Fprintln(stderr, "`ipcbench run -profile targets` runs the two sides back to back.")
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return &exitError{2, err}
+	file, err := oneFileArg(fs, args)
+	if file == "" {
+		return err
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return &exitError{2, fmt.Errorf("want exactly one results file, got %d arguments", fs.NArg())}
-	}
-	res, err := reports.LoadFile(fs.Arg(0))
+	res, err := reports.LoadFile(file)
 	if err != nil {
 		return err
 	}
 	if !reports.PairedRun(res) {
-		fmt.Fprintf(stderr, "warning: %s is not a run of -profile targets: the two sides of a target may have run far apart\n", fs.Arg(0))
+		fmt.Fprintf(stderr, "warning: %s is not a run of -profile targets: the two sides of a target may have run far apart\n", file)
 	}
 	tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "TARGET\tISSUE\tBOUND\tMEDIAN RATIO\tINTERVAL\tROUNDS\tOUTCOME")
@@ -62,4 +56,21 @@ func targetsCmd(stdout, stderr io.Writer, args []string) error {
 		fmt.Fprintf(tw, "%s\t#%d\t%s\t%.3f\t%s\t%d\t%s\n", t.Target.ID, t.Target.Issue, bound, s.Median, iv, s.N, t.Text())
 	}
 	return tw.Flush()
+}
+
+// oneFileArg parses the flags of a command that takes exactly one results
+// file and returns its path; "" with a nil error for -h, "" with an
+// *exitError (status 2) for bad flags or arguments.
+func oneFileArg(fs *flag.FlagSet, args []string) (string, error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return "", nil
+		}
+		return "", &exitError{2, err}
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return "", &exitError{2, fmt.Errorf("want exactly one results file, got %d arguments", fs.NArg())}
+	}
+	return fs.Arg(0), nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -35,17 +34,11 @@ func verdictCmd(stdout, stderr io.Writer, args []string) error {
 		fmt.Fprintln(stderr, "usage: ipcbench verdict [-json] <results-file>")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return &exitError{2, err}
+	file, err := oneFileArg(fs, args)
+	if file == "" {
+		return err
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return &exitError{2, fmt.Errorf("want exactly one results file, got %d arguments", fs.NArg())}
-	}
-	res, err := reports.LoadFile(fs.Arg(0))
+	res, err := reports.LoadFile(file)
 	if err != nil {
 		return &exitError{2, err}
 	}

@@ -142,6 +142,37 @@ func (r *Reader) fail(err error) (int, error) {
 	return 0, err
 }
 
+// errNonZero is discard's report of a non-zero byte where zeros must be.
+var errNonZero = errors.New("non-zero byte")
+
+// discard consumes n bytes of the stream, refilling the buffer as needed;
+// with zeros set, a byte that is not zero stops it with errNonZero. End
+// of stream inside them is io.ErrUnexpectedEOF.
+func (r *Reader) discard(n int, zeros bool) error {
+	for n > 0 {
+		if r.r == r.w {
+			r.r, r.w = 0, 0
+			if err := r.fill(); err != nil {
+				if err == io.EOF {
+					err = io.ErrUnexpectedEOF
+				}
+				return err
+			}
+		}
+		d := min(n, r.w-r.r)
+		if zeros {
+			for _, c := range r.buf[r.r : r.r+d] {
+				if c != 0 {
+					return errNonZero
+				}
+			}
+		}
+		r.r += d
+		n -= d
+	}
+	return nil
+}
+
 // ReadFrame reads the next frame's payload into p and returns its length.
 // A frame longer than p is discarded and reported as a *ShortBufferError;
 // later calls return the following frames. Any other error is sticky.
@@ -150,20 +181,10 @@ func (r *Reader) ReadFrame(p []byte) (int, error) {
 		return 0, r.err
 	}
 	// Drop what is left of a frame that did not fit the previous buffer.
-	for r.skip > 0 {
-		if r.r == r.w {
-			r.r, r.w = 0, 0
-			if err := r.fill(); err != nil {
-				if err == io.EOF {
-					err = io.ErrUnexpectedEOF
-				}
-				return r.fail(err)
-			}
-		}
-		d := min(r.skip, r.w-r.r)
-		r.r += d
-		r.skip -= d
+	if err := r.discard(r.skip, false); err != nil {
+		return r.fail(err)
 	}
+	r.skip = 0
 	for r.w-r.r < HeaderSize {
 		if err := r.fill(); err != nil {
 			if err == io.EOF && r.w > r.r {
@@ -180,24 +201,10 @@ func (r *Reader) ReadFrame(p []byte) (int, error) {
 	if n > smallFrame {
 		// A large frame's header goes on in zero bytes up to
 		// LargeHeaderSize; the buffer may be smaller than that.
-		for pad := LargeHeaderSize - HeaderSize; pad > 0; {
-			if r.r == r.w {
-				r.r, r.w = 0, 0
-				if err := r.fill(); err != nil {
-					if err == io.EOF {
-						err = io.ErrUnexpectedEOF
-					}
-					return r.fail(err)
-				}
-			}
-			d := min(pad, r.w-r.r)
-			for _, b := range r.buf[r.r : r.r+d] {
-				if b != 0 {
-					return r.fail(fmt.Errorf("%w: a non-zero byte in the padding of a %d-byte frame's header", ErrCorrupt, n))
-				}
-			}
-			r.r += d
-			pad -= d
+		if err := r.discard(LargeHeaderSize-HeaderSize, true); err == errNonZero {
+			return r.fail(fmt.Errorf("%w: a non-zero byte in the padding of a %d-byte frame's header", ErrCorrupt, n))
+		} else if err != nil {
+			return r.fail(err)
 		}
 	}
 	if n > len(p) {
