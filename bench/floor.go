@@ -62,15 +62,8 @@ func floorCases(o Options) ([]Case, error) {
 	}
 	var cases []Case
 	add := func(name string, run func(b *testing.B)) { cases = append(cases, Case{Name: name, Run: run}) }
-	// The seq of a round trip is never 0 (the peer's initial state) nor
-	// ^0 (the stop value).
-	roundTrip := func(op func(s *reference.Shared, seq uint32) bool) func(*reference.Shared, uint64) bool {
-		return func(s *reference.Shared, i uint64) bool { return op(s, uint32(i%(1<<31))+1) }
-	}
 	for _, pin := range pins {
-		add(fmt.Sprintf("op=cacheline/pin=%s/size=64", pin), func(b *testing.B) {
-			runShared(b, "floor-cacheline", pin, 64, roundTrip((*reference.Shared).CachelinePing), nil)
-		})
+		add(fmt.Sprintf("op=cacheline/pin=%s/size=64", pin), cachelineRun(pin))
 		add(fmt.Sprintf("op=futex/pin=%s/size=0", pin), func(b *testing.B) {
 			runShared(b, "floor-futex", pin, 0, roundTrip((*reference.Shared).FutexPing), nil)
 		})
@@ -114,6 +107,20 @@ func floorCases(o Options) ([]Case, error) {
 		}
 	})
 	return cases, nil
+}
+
+// roundTrip is the step of a round-trip floor: op with a seq that is
+// never 0 (the peer's initial state) nor ^0 (the stop value).
+func roundTrip(op func(s *reference.Shared, seq uint32) bool) func(*reference.Shared, uint64) bool {
+	return func(s *reference.Shared, i uint64) bool { return op(s, uint32(i%(1<<31))+1) }
+}
+
+// cachelineRun is the body of the two-process cache-line round trip at
+// pin: Floor/op=cacheline, and the drift probe of a clustered run.
+func cachelineRun(pin harness.Pin) func(b *testing.B) {
+	return func(b *testing.B) {
+		runShared(b, "floor-cacheline", pin, 64, roundTrip((*reference.Shared).CachelinePing), nil)
+	}
 }
 
 // errStopped is the error of a floor's op whose wait Stop ended: the peer

@@ -28,6 +28,10 @@ type Profile struct {
 	// Alternate runs every second round in reverse order, so that each
 	// case runs as often just before its neighbour as just after it.
 	Alternate bool
+	// Clustered runs each round cluster by cluster (results.Cluster: the
+	// cases a report compares with one another, next to each other), each
+	// cluster between two drift probes, in alternating order (Runner).
+	Clustered bool
 }
 
 // Profiles are the predefined profiles.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ipcbench/ipcbench/harness"
+	"github.com/ipcbench/ipcbench/results"
 )
 
 // A Runner runs the cases of a profile outside go test: every case
@@ -119,6 +120,7 @@ func (r *Runner) run(cases []Case) Summary {
 	p := r.Profile
 	harness.WriteConfig(r.Out, true)
 	fmt.Fprintf(r.Out, "ipcbench-profile: %s\n", p.Name)
+	fmt.Fprintf(r.Out, "%s: %d\n", results.ConfigRounds, p.Count)
 	fmt.Fprintf(r.Out, "pkg: github.com/ipcbench/ipcbench\n")
 	var sum Summary
 	var runnable []Case
@@ -132,12 +134,17 @@ func (r *Runner) run(cases []Case) Summary {
 		}
 		runnable = append(runnable, c)
 	}
-	sum.Runs = len(runnable) * p.Count
+	rounds := make([][]Case, p.Count)
+	for i := range rounds {
+		rounds[i] = r.schedule(runnable, i+1)
+		sum.Runs += len(rounds[i])
+	}
 	start := time.Now()
 	done := 0
 	notMeasured := map[string]bool{}
-	for round := 1; round <= p.Count; round++ {
-		for _, c := range roundOrder(runnable, round, p.Alternate) {
+	for i, order := range rounds {
+		round := i + 1
+		for _, c := range order {
 			if notMeasured[c.Name] {
 				done++
 				continue
@@ -154,6 +161,9 @@ func (r *Runner) run(cases []Case) Summary {
 					reason = noReason
 				}
 				fmt.Fprintf(r.Progress, "  not measured: %s\n", reason)
+				if c.probe {
+					continue // a probe runs again in the next cluster and round
+				}
 				notMeasured[c.Name] = true
 				sum.NotMeasured = append(sum.NotMeasured, Unmeasured{c.Name, reason})
 				continue
@@ -165,6 +175,54 @@ func (r *Runner) run(cases []Case) Summary {
 	sum.Elapsed = time.Since(start)
 	fmt.Fprintf(r.Progress, "done: %d runs in %v, %d cases not measured\n", sum.Runs, sum.Elapsed.Round(time.Second), len(sum.NotMeasured))
 	return sum
+}
+
+// schedule is the order of the runs of round (from 1): for a clustered
+// profile, the cases cluster by cluster (results.Cluster: every case at
+// one pin and size, in the order the clusters first appear), each cluster
+// between its two drift probes, and in even rounds the clusters and the
+// cases within each in reverse order; otherwise roundOrder's.
+func (r *Runner) schedule(cases []Case, round int) []Case {
+	p := r.Profile
+	if !p.Clustered {
+		return roundOrder(cases, round, p.Alternate)
+	}
+	var order []results.Cluster
+	members := map[results.Cluster][]Case{}
+	for _, c := range cases {
+		cl := clusterOf(c.Name)
+		if members[cl] == nil {
+			order = append(order, cl)
+		}
+		members[cl] = append(members[cl], c)
+	}
+	reverse := round%2 == 0
+	if reverse {
+		slices.Reverse(order)
+	}
+	var out []Case
+	for _, cl := range order {
+		out = append(out, probeCase(cl, results.ProbeBefore))
+		out = append(out, roundOrder(members[cl], round, reverse)...)
+		out = append(out, probeCase(cl, results.ProbeAfter))
+	}
+	return out
+}
+
+// clusterOf is the cluster of the case with the full name: its pin and
+// size (neither, for a name that is not one of the suite's).
+func clusterOf(name string) results.Cluster {
+	k, err := results.ParseKey(name)
+	if err != nil {
+		return results.Cluster{Size: results.NoSize}
+	}
+	return k.Cluster()
+}
+
+// probeCase is cl's drift probe op: the two-process cache-line round trip
+// at pin=split.
+func probeCase(cl results.Cluster, op string) Case {
+	return Case{Name: cl.ProbeKey(op).String(), Run: cachelineRun(harness.PinSplit), probe: true}
 }
 
 // roundOrder is the order of cases in round (from 1): as given, or with

@@ -190,6 +190,9 @@ type Case struct {
 	Name  string
 	Check func() error
 	Run   func(b *testing.B)
+	// probe marks a Runner's drift probe: a failed probe is reported and
+	// runs again in the next cluster.
+	probe bool
 }
 
 // A Group is a top-level benchmark: BenchmarkPingPong is the group

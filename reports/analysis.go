@@ -84,7 +84,15 @@ func (r *Results) notSpinning(t string) bool { return r.WaitClass(t) != ClassSpi
 type point struct {
 	Transport string
 	Key       Key
+	Unit      string
 	Sum       Summary
+}
+
+// pointOf is the point of series k in unit, and false if it has no
+// values.
+func (r *Results) pointOf(k Key, unit string) (point, bool) {
+	s, ok := r.Stat(k, unit)
+	return point{Transport: k.Transport, Key: k, Unit: unit, Sum: s}, ok
 }
 
 // primaryKey returns the key of transport's primary variant in bench at
@@ -115,8 +123,8 @@ func (r *Results) atPin(bench, unit string, size int, pin string) []point {
 		if !ok {
 			continue
 		}
-		s, _ := r.Stat(k, unit)
-		pts = append(pts, point{t, k, s})
+		p, _ := r.pointOf(k, unit)
+		pts = append(pts, p)
 	}
 	return pts
 }
@@ -127,8 +135,8 @@ func (r *Results) atAPI(bench, unit string, size int, pin, api string) []point {
 	var pts []point
 	for _, t := range r.Transports(bench) {
 		k := Key{Bench: bench, Transport: t, API: api, Pin: pin, Size: size}
-		if s, ok := r.Stat(k, unit); ok {
-			pts = append(pts, point{t, k, s})
+		if p, ok := r.pointOf(k, unit); ok {
+			pts = append(pts, p)
 		}
 	}
 	return pts
@@ -146,8 +154,9 @@ func filter(pts []point, keep func(string) bool) []point {
 }
 
 // best returns the point with the best median (lower or higher), and the
-// others whose intervals overlap it (not distinguishable from the best).
-func best(pts []point, lowerBetter bool) (point, []point, bool) {
+// others that are not distinguishable from it: those whose ratio to it,
+// paired round by round, has an interval that contains 1.
+func (r *Results) best(pts []point, lowerBetter bool) (point, []point, bool) {
 	if len(pts) == 0 {
 		return point{}, nil, false
 	}
@@ -159,7 +168,7 @@ func best(pts []point, lowerBetter bool) (point, []point, bool) {
 	}
 	var ties []point
 	for _, p := range pts {
-		if p.Key != b.Key && p.Sum.Overlaps(b.Sum) {
+		if p.Key != b.Key && r.Compare(p, b, lowerBetter) == Tie {
 			ties = append(ties, p)
 		}
 	}
@@ -242,11 +251,11 @@ type duel struct {
 func (r *Results) duels(m metric, pin string, a, b side) []duel {
 	var ds []duel
 	for _, size := range r.Sizes(m.Bench, "") {
-		pa, _, okA := best(r.sidePoints(m, a, size, pin), m.LowerBetter)
-		pb, _, okB := best(r.sidePoints(m, b, size, pin), m.LowerBetter)
+		pa, _, okA := r.best(r.sidePoints(m, a, size, pin), m.LowerBetter)
+		pb, _, okB := r.best(r.sidePoints(m, b, size, pin), m.LowerBetter)
 		d := duel{Size: size, Pin: pin, A: pa, B: pb, Measurable: okA && okB}
 		if d.Measurable {
-			d.Outcome = Compare(pa.Sum, pb.Sum, m.LowerBetter)
+			d.Outcome = r.Compare(pa, pb, m.LowerBetter)
 		}
 		ds = append(ds, d)
 	}

@@ -28,6 +28,9 @@ type Results struct {
 
 	catalogue results.Catalogue
 	index     map[seriesID]*results.Series
+	// disturbed and unprobed are the drift probes' verdicts (Pair).
+	disturbed map[results.Cluster]map[int]Disturbance
+	unprobed  []results.Cluster
 }
 
 type seriesID struct {
@@ -77,9 +80,10 @@ func fromFile(f *results.File) *Results {
 		id := seriesID{s.Key, s.Unit}
 		if m := res.index[id]; m != nil {
 			m.Values = append(slices.Clip(m.Values), s.Values...)
+			m.Iters = append(slices.Clip(m.Iters), s.Iters...)
 			continue
 		}
-		m := &results.Series{Name: s.Name, Key: s.Key, Unit: s.Unit, Values: s.Values}
+		m := &results.Series{Name: s.Name, Key: s.Key, Unit: s.Unit, Values: s.Values, Iters: s.Iters}
 		res.index[id] = m
 		res.Series = append(res.Series, m)
 	}

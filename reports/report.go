@@ -233,13 +233,13 @@ func intervalMethod() string {
 // fastestCell names the best transport for m at size at the main pin,
 // and those not distinguishable from it.
 func fastestCell(r *Results, m metric, size int) string {
-	return rankCell(r.at(m.Bench, m.Unit, size), m)
+	return r.rankCell(r.at(m.Bench, m.Unit, size), m)
 }
 
 // rankCell names the best of pts for m and those not distinguishable
 // from it.
-func rankCell(pts []point, m metric) string {
-	b, ties, ok := best(pts, m.LowerBetter)
+func (r *Results) rankCell(pts []point, m metric) string {
+	b, ties, ok := r.best(pts, m.LowerBetter)
 	if !ok {
 		return "not measured"
 	}
@@ -279,12 +279,12 @@ func fastestTable(r *Results, pin string, cm metric) table {
 		lat := r.atPin(results.BenchPingPong, results.UnitNsOp, size, pin)
 		thr := r.atPin(results.BenchStream, results.UnitMBs, size, pin)
 		t.Rows = append(t.Rows, []string{SizeLabel(size),
-			rankCell(lat, metricLatency),
-			rankCell(filter(lat, r.notSpinning), metricLatency),
-			rankCell(thr, metricThroughput),
-			rankCell(filter(thr, r.notSpinning), metricThroughput),
-			rankCell(r.atPin(cm.Bench, cm.Unit, size, pin), cm),
-			rankCell(r.atAPI(results.BenchPingPong, results.UnitNsOp, size, pin, APIZeroCopy), metricLatency),
+			r.rankCell(lat, metricLatency),
+			r.rankCell(filter(lat, r.notSpinning), metricLatency),
+			r.rankCell(thr, metricThroughput),
+			r.rankCell(filter(thr, r.notSpinning), metricThroughput),
+			r.rankCell(r.atPin(cm.Bench, cm.Unit, size, pin), cm),
+			r.rankCell(r.atAPI(results.BenchPingPong, results.UnitNsOp, size, pin, APIZeroCopy), metricLatency),
 		})
 	}
 	return t
@@ -441,11 +441,12 @@ func floorBlocks(r *Results) []block {
 			return k.Op == "rawpipe" && k.Pin == pin && (k.Size == size || k.Size == results.NoSize)
 		})
 		rs, ok2 := r.Stat(rk, results.UnitNsOp)
-		ps, ok3 := r.Stat(Key{Bench: results.BenchPingPong, Transport: "pipe", API: "raw", Pin: pin, Size: size}, results.UnitNsOp)
+		pk := Key{Bench: results.BenchPingPong, Transport: "pipe", API: "raw", Pin: pin, Size: size}
+		ps, ok3 := r.Stat(pk, results.UnitNsOp)
 		if !ok1 || !ok2 || !ok3 {
 			continue
 		}
-		o := Compare(ps, rs, true)
+		o := r.Pair(pk, rk, results.UnitNsOp).Order(true)
 		ht.Rows = append(ht.Rows, []string{pin, fmtNs(rs.Median) + spread(rs), fmtNs(ps.Median) + spread(ps), ratio(ps.Median, rs.Median), "the transport is " + relWord(o, true) + " the bare loop"})
 	}
 	if len(ht.Rows) > 0 {

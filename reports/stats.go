@@ -64,33 +64,15 @@ func Summarize(values []float64) Summary {
 	return s
 }
 
-// Overlaps reports whether the intervals of s and o overlap, that is
-// whether the two medians are not distinguishable.
-func (s Summary) Overlaps(o Summary) bool {
-	return s.Lo <= o.Hi && o.Lo <= s.Hi
-}
-
-// An Order is the outcome of comparing two summaries.
+// An Order is the outcome of comparing two series (Pairing.Order).
 type Order int
 
-// Outcomes of Compare.
+// Outcomes of a comparison.
 const (
-	Tie    Order = iota // intervals overlap: not distinguishable
+	Tie    Order = iota // the interval of the ratio contains 1: not distinguishable
 	Better              // the first is better
 	Worse               // the first is worse
 )
-
-// Compare compares a with b; lowerBetter says which direction is better.
-// Overlapping intervals give Tie.
-func Compare(a, b Summary, lowerBetter bool) Order {
-	if a.Overlaps(b) {
-		return Tie
-	}
-	if (a.Median < b.Median) == lowerBetter {
-		return Better
-	}
-	return Worse
-}
 
 // Stat returns the summary of series k in unit, and false if absent.
 func (r *Results) Stat(k Key, unit string) (Summary, bool) {

@@ -198,17 +198,17 @@ func (r *Results) endFigures(m metric, pin string, sizes []int) []string {
 // classFigure writes, for one metric, pin and size, the best kernel
 // transport and the best of every shared-memory class with its outcome.
 func (r *Results) classFigure(m metric, pin string, size int) (string, bool) {
-	k, _, ok := best(r.sidePoints(m, sideKernel, size, pin), m.LowerBetter)
+	k, _, ok := r.best(r.sidePoints(m, sideKernel, size, pin), m.LowerBetter)
 	if !ok {
 		return "", false
 	}
 	var parts []string
 	for _, sd := range shmSides {
-		p, _, ok := best(r.sidePoints(m, sd, size, pin), m.LowerBetter)
+		p, _, ok := r.best(r.sidePoints(m, sd, size, pin), m.LowerBetter)
 		if !ok {
 			continue
 		}
-		parts = append(parts, fmt.Sprintf("%s %s %s", strings.TrimSuffix(sd.Name, " shared memory"), pointFig(p, m.Format), winWord(Compare(p.Sum, k.Sum, m.LowerBetter))))
+		parts = append(parts, fmt.Sprintf("%s %s %s", strings.TrimSuffix(sd.Name, " shared memory"), pointFig(p, m.Format), winWord(r.Compare(p, k, m.LowerBetter))))
 	}
 	if len(parts) == 0 {
 		return "", false
@@ -230,8 +230,8 @@ func (r *Results) cpuBusy(p point) (cpu, busy float64, ok bool) {
 // fastest kernel transport at pin and size (ping-pong, both processes).
 func (r *Results) spinPrice(pin string, size int) (string, bool) {
 	m := metricLatency
-	s, _, ok1 := best(r.sidePoints(m, sideSpinning, size, pin), true)
-	k, _, ok2 := best(r.sidePoints(m, sideKernel, size, pin), true)
+	s, _, ok1 := r.best(r.sidePoints(m, sideSpinning, size, pin), true)
+	k, _, ok2 := r.best(r.sidePoints(m, sideKernel, size, pin), true)
 	if !ok1 || !ok2 {
 		return "", false
 	}
@@ -280,11 +280,11 @@ func judgeC1(r *Results) Verdict {
 				won := false
 				measured := false
 				for _, sd := range shmSides {
-					a, _, okA := best(r.sidePoints(m, sd, size, pin), m.LowerBetter)
-					b, _, okB := best(r.sidePoints(m, sideKernel, size, pin), m.LowerBetter)
+					a, _, okA := r.best(r.sidePoints(m, sd, size, pin), m.LowerBetter)
+					b, _, okB := r.best(r.sidePoints(m, sideKernel, size, pin), m.LowerBetter)
 					if okA && okB {
 						measured = true
-						won = won || Compare(a.Sum, b.Sum, m.LowerBetter) == Better
+						won = won || r.Compare(a, b, m.LowerBetter) == Better
 					}
 				}
 				if measured {
@@ -310,8 +310,8 @@ func judgeC1(r *Results) Verdict {
 			part := strings.TrimSuffix(sd.Name, " shared memory") + " wins " + d
 			if sd.Name == sideSpinning.Name {
 				if size, ok := r.smallestSize(results.BenchPingPong); ok {
-					s, _, ok1 := best(r.sidePoints(metricLatency, sideSpinning, size, pin), true)
-					k, _, ok2 := best(r.sidePoints(metricLatency, sideKernel, size, pin), true)
+					s, _, ok1 := r.best(r.sidePoints(metricLatency, sideSpinning, size, pin), true)
+					k, _, ok2 := r.best(r.sidePoints(metricLatency, sideKernel, size, pin), true)
 					if ok1 && ok2 {
 						_, bs, ok1 := r.cpuBusy(s)
 						_, bk, ok2 := r.cpuBusy(k)
@@ -384,13 +384,13 @@ func judgeC2(r *Results) Verdict {
 				slowest = s
 			}
 		}
-		blk, _, okB := best(filter(pts, func(t string) bool { return r.WaitClass(t) == ClassBlocking && !slices.Contains(semTransports, t) }), true)
+		blk, _, okB := r.best(filter(pts, func(t string) bool { return r.WaitClass(t) == ClassBlocking && !slices.Contains(semTransports, t) }), true)
 		if okB {
-			o := Compare(slowest.Sum, blk.Sum, true)
+			o := r.Compare(slowest, blk, true)
 			fig += fmt.Sprintf("; other blocking wait %s (%s is %s it, %s)", pointFig(blk, fmtNs), slowest.Transport, relWord(o, true), ratio(slowest.Sum.Median, blk.Sum.Median))
 			prices = append(prices, fmt.Sprintf("at pin=%s the slower semaphore is %s the best futex/eventfd wait", pin, relWord(o, true)))
 		}
-		if sp, _, okS := best(filter(pts, r.inClass(ClassSpinning)), true); okS {
+		if sp, _, okS := r.best(filter(pts, r.inClass(ClassSpinning)), true); okS {
 			fig += fmt.Sprintf("; spinning %s (%s takes %s as long)", pointFig(sp, fmtNs), slowest.Transport, ratio(slowest.Sum.Median, sp.Sum.Median))
 		}
 		v.Figures = append(v.Figures, fig)
@@ -463,8 +463,8 @@ func judgeC3(r *Results) Verdict {
 				return f == "pipe" || f == "socket"
 			})
 		}
-		if b, _, ok := best(cmp, true); ok {
-			o := Compare(sig, b.Sum, true)
+		if b, _, ok := r.best(cmp, true); ok {
+			o := r.Pair(k, b.Key, results.UnitNsOp).Order(true)
 			fig += fmt.Sprintf(", fastest pipe/socket at %s %s: signal is %s it (%s its time)", SizeLabel(other), pointFig(b, fmtNs), relWord(o, true), ratio(sig.Median, b.Sum.Median))
 			if o == Worse {
 				slowPins = append(slowPins, fmt.Sprintf("pin=%s (%s the time)", pin, ratio(sig.Median, b.Sum.Median)))
@@ -479,12 +479,14 @@ func judgeC3(r *Results) Verdict {
 	}
 	var slowRuntime []string
 	for _, pin := range r.pins(results.BenchSignalNotify) {
-		raw, ok1 := r.Stat(Key{Bench: results.BenchSignalNotify, API: "raw", Pin: pin, Size: 0}, results.UnitNsOp)
-		rt, ok2 := r.Stat(Key{Bench: results.BenchSignalNotify, API: "runtime", Pin: pin, Size: 0}, results.UnitNsOp)
+		rawKey := Key{Bench: results.BenchSignalNotify, API: "raw", Pin: pin, Size: 0}
+		rtKey := Key{Bench: results.BenchSignalNotify, API: "runtime", Pin: pin, Size: 0}
+		raw, ok1 := r.Stat(rawKey, results.UnitNsOp)
+		rt, ok2 := r.Stat(rtKey, results.UnitNsOp)
 		if !ok1 || !ok2 {
 			continue
 		}
-		o := Compare(rt, raw, true)
+		o := r.Pair(rtKey, rawKey, results.UnitNsOp).Order(true)
 		v.Figures = append(v.Figures, fmt.Sprintf("pin=%s, bare notification round trip (SignalNotify): signalfd on a locked thread (api=raw) %s vs Go os/signal (api=runtime) %s (runtime %s raw, %s)", pin, fmtNs(raw.Median), fmtNs(rt.Median), relWord(o, true), ratio(rt.Median, raw.Median)))
 		if o == Worse {
 			slowRuntime = append(slowRuntime, fmt.Sprintf("pin=%s %s", pin, ratio(rt.Median, raw.Median)))
@@ -582,14 +584,14 @@ func judgeC5(r *Results) Verdict {
 	var figs []string
 	for _, size := range r.Sizes(results.BenchPingPong, "") {
 		pts := r.at(results.BenchPingPong, results.UnitNsOp, size)
-		mq, _, ok1 := best(filter(pts, r.isQueue), true)
-		ref, _, ok2 := best(filter(pts, func(t string) bool {
+		mq, _, ok1 := r.best(filter(pts, r.isQueue), true)
+		ref, _, ok2 := r.best(filter(pts, func(t string) bool {
 			return r.Family(t) == "pipe" || strings.HasPrefix(t, "unix-")
 		}), true)
 		if !ok1 || !ok2 {
 			continue
 		}
-		o := Compare(mq.Sum, ref.Sum, true)
+		o := r.Compare(mq, ref, true)
 		figs = append(figs, fmt.Sprintf("pin=%s, round trip at %s: %s vs %s (%s)", r.mainPin(results.BenchPingPong), SizeLabel(size), pointFig(mq, fmtNs), pointFig(ref, fmtNs), outcomeWord(o, true)))
 		if o == Worse {
 			slower = append(slower, size)
@@ -654,7 +656,7 @@ func judgeC6(r *Results) Verdict {
 		}
 		p, _ := r.Stat(kp, results.UnitNsOp)
 		u, _ := r.Stat(ku, results.UnitNsOp)
-		v.Figures = append(v.Figures, fmt.Sprintf("pin=%s, round trip at %s: two pipes %s vs one unix-stream socketpair %s (pipes %s)", pin, SizeLabel(size), fmtNs(p.Median), fmtNs(u.Median), outcomeWord(Compare(p, u, true), true)))
+		v.Figures = append(v.Figures, fmt.Sprintf("pin=%s, round trip at %s: two pipes %s vs one unix-stream socketpair %s (pipes %s)", pin, SizeLabel(size), fmtNs(p.Median), fmtNs(u.Median), outcomeWord(r.Pair(kp, ku, results.UnitNsOp).Order(true), true)))
 		if sizes[0] == sizes[len(sizes)-1] {
 			break
 		}
@@ -686,7 +688,7 @@ func judgeC7(r *Results) Verdict {
 			p, _ := r.Stat(kp, m.Unit)
 			rel := math.Abs(f.Median-p.Median) / math.Min(f.Median, p.Median)
 			label := fmt.Sprintf("%s at %s", m.Name, SizeLabel(size))
-			if f.Overlaps(p) || rel <= SameTolerance {
+			if r.Pair(kf, kp, m.Unit).Order(m.LowerBetter) == Tie || rel <= SameTolerance {
 				same = append(same, label)
 			} else {
 				differ = append(differ, label)
@@ -724,12 +726,12 @@ func judgeC8(r *Results) Verdict {
 	var faster, notFaster []string
 	for _, pin := range r.claimPins() {
 		pts := r.atPin(results.BenchPingPong, results.UnitNsOp, size, pin)
-		unix, _, ok1 := best(filter(pts, func(t string) bool { return strings.HasPrefix(t, "unix-") }), true)
-		inet, _, ok2 := best(filter(pts, func(t string) bool { return t == "tcp" || t == "udp" }), true)
+		unix, _, ok1 := r.best(filter(pts, func(t string) bool { return strings.HasPrefix(t, "unix-") }), true)
+		inet, _, ok2 := r.best(filter(pts, func(t string) bool { return t == "tcp" || t == "udp" }), true)
 		if !ok1 || !ok2 {
 			continue
 		}
-		o := Compare(unix.Sum, inet.Sum, true)
+		o := r.Compare(unix, inet, true)
 		v.Figures = append(v.Figures, fmt.Sprintf("pin=%s, round trip at %s: %s vs %s over loopback (Unix socket %s IP; IP takes %s its time)", pin, SizeLabel(size), pointFig(unix, fmtNs), pointFig(inet, fmtNs), relWord(o, true), ratio(inet.Sum.Median, unix.Sum.Median)))
 		desc := fmt.Sprintf("at pin=%s %s is %s %s", pin, unix.Transport, relWord(o, true), inet.Transport)
 		if o == Better {
@@ -847,7 +849,7 @@ func judgeC10(r *Results) Verdict {
 			pts := r.atPin(cm.Bench, cm.Unit, size, pin)
 			var parts []string
 			for _, sd := range []side{sideKernel, sideBlocking, sideSpinning} {
-				if p, _, ok := best(filter(pts, sd.keeps(r)), true); ok {
+				if p, _, ok := r.best(filter(pts, sd.keeps(r)), true); ok {
 					parts = append(parts, fmt.Sprintf("%s %s", strings.TrimSuffix(sd.Name, " shared memory"), pointFig(p, fmtNs)))
 				}
 			}

@@ -7,16 +7,31 @@ import (
 )
 
 // fx builds SYNTHETIC results files for the table-driven verdict-rule
-// tests only (shared memory wins, loses, ties): six runs per line with
-// ±1 % spread, so 95 % intervals exist and are narrow. The golden report
-// tests use the real run in testdata/results.txt, never these.
-type fx struct{ b strings.Builder }
+// tests only (shared memory wins, loses, ties): six rounds per line with
+// ±1 % spread, so 95 % intervals exist and are narrow. Each configuration
+// (the name without its size) takes its own rotation of the spread over
+// the rounds, so that two configurations a fraction of a per cent apart
+// are not distinguishable round by round, as in a real run. The golden
+// report tests use the real runs in testdata, never these.
+type fx struct {
+	b   strings.Builder
+	rot map[string]int
+}
 
 func (f *fx) config(k, v string) *fx { fmt.Fprintf(&f.b, "%s: %s\n", k, v); return f }
 
 func (f *fx) line(name string, metrics ...any) *fx {
+	if f.rot == nil {
+		f.rot = map[string]int{}
+	}
+	conf, _, _ := strings.Cut(name, "/size=")
+	rot, ok := f.rot[conf]
+	if !ok {
+		rot = len(f.rot) % 6
+		f.rot[conf] = rot
+	}
 	for i := 0; i < 6; i++ {
-		j := 1 + 0.01*(float64(i)-2.5)/2.5
+		j := 1 + 0.01*(float64((i+rot)%6)-2.5)/2.5
 		fmt.Fprintf(&f.b, "Benchmark%s-2 1000", name)
 		for m := 0; m < len(metrics); m += 2 {
 			fmt.Fprintf(&f.b, " %g %s", metrics[m].(float64)*j, metrics[m+1])

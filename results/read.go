@@ -50,6 +50,8 @@ type Series struct {
 	Key    Key       // the name's keys
 	Unit   string    // as written: "ns/op", "MB/s", "p99-ns", …
 	Values []float64 // in file order
+	// Iters are the iterations (ops) of the result line of each value.
+	Iters []int
 }
 
 // A ConfigEntry is one config key of a results file with every distinct
@@ -165,6 +167,7 @@ func ReadBy(r io.Reader, name, by string) (*File, error) {
 					f.Series = append(f.Series, s)
 				}
 				s.Values = append(s.Values, val)
+				s.Iters = append(s.Iters, rec.Iters)
 			}
 		}
 	}
