@@ -37,17 +37,17 @@ type Profile struct {
 // Profiles are the predefined profiles.
 var Profiles = map[string]Profile{
 	"default": {
-		Name: "default", Doc: "every transport, api, size and both default placements (and pin=none for api=runtime); 3 rounds (about 7 minutes on 2 cores: 2655 runs in 6 min 32 s on 2026-12-01)",
-		Count: 3, BenchTime: 80 * time.Millisecond, Warmup: 30 * time.Millisecond,
+		Name: "default", Doc: "every transport, api, size and both default placements (and pin=none for api=runtime); 9 rounds (the fewest for which the 95 % interval of a median leaves out the smallest and largest value), clustered (at most 10 minutes on 2 cores)",
+		Count: 9, BenchTime: 20 * time.Millisecond, Warmup: 10 * time.Millisecond, Clustered: true,
 	},
 	"quick": {
-		Name: "quick", Doc: "representative transports at 64 B, 64 KiB and 1 MiB, raw api; 2 rounds (under 2 minutes)",
+		Name: "quick", Doc: "representative transports at 64 B, 64 KiB and 1 MiB, raw api; 9 rounds, clustered, short runs (under 2 minutes)",
 		Options: Options{
 			Transports: []string{"pipe", "unix-stream", "tcp", "posix-mq", "sysv-mq", "shm-spin", "shm-futex", "shm-hybrid", "shm-sem", "signal"},
 			APIs:       nil,
 			Sizes:      []int{64, 65536, 1048576},
 		},
-		Count: 2, BenchTime: 50 * time.Millisecond, Warmup: 20 * time.Millisecond,
+		Count: 9, BenchTime: 10 * time.Millisecond, Warmup: 5 * time.Millisecond, Clustered: true,
 	},
 	targets.Profile: {
 		Name: targets.Profile, Doc: "the cases of the issues' speed targets (internal/targets), each next to its reference where the list allows, in alternating order; 12 rounds (about 40 s)",

@@ -19,8 +19,12 @@ import (
 // A Runner runs the cases of a profile outside go test: every case
 // Profile.Count times, round by round (every second round reversed when
 // Profile.Alternate is set), each run measured by testing.Benchmark for
-// Profile.BenchTime after Profile.Warmup. It writes the results to Out in
-// the Go benchmark format (config lines first, then one line per run,
+// Profile.BenchTime after Profile.Warmup. For a clustered profile
+// (Profile.Clustered) each round runs the cases cluster by cluster
+// (results.Cluster: one pin and size), each cluster between two drift
+// probes, clusters and cases in reverse order every second round (see
+// schedule). It writes the results to Out in the Go benchmark format
+// (config lines first, among them ipcbench-rounds, then one line per run,
 // named Benchmark<group>/<case>-<GOMAXPROCS>), and to Progress one line
 // before each run, the cases it skips or could not measure with the
 // reason, and a closing line with the number of runs.
@@ -37,13 +41,16 @@ type Runner struct {
 	// Out receives the results; Progress the progress, skips and
 	// failures.
 	Out, Progress io.Writer
+	// Probe, when set, is the body of the drift probes of a clustered
+	// profile instead of the cache-line round trip at pin=split (tests).
+	Probe func(b *testing.B)
 }
 
 // A Summary is what a Runner's Run did.
 type Summary struct {
 	// Runs is the number of runs accounted for: the cases that passed
-	// their Check, times the rounds (a case not measured counts in every
-	// round, as in the closing line).
+	// their Check, times the rounds, and the drift probes (a case not
+	// measured counts in every round, as in the closing line).
 	Runs int
 	// Measured is the number of result lines written.
 	Measured int
@@ -202,9 +209,9 @@ func (r *Runner) schedule(cases []Case, round int) []Case {
 	}
 	var out []Case
 	for _, cl := range order {
-		out = append(out, probeCase(cl, results.ProbeBefore))
+		out = append(out, r.probeCase(cl, results.ProbeBefore))
 		out = append(out, roundOrder(members[cl], round, reverse)...)
-		out = append(out, probeCase(cl, results.ProbeAfter))
+		out = append(out, r.probeCase(cl, results.ProbeAfter))
 	}
 	return out
 }
@@ -220,9 +227,13 @@ func clusterOf(name string) results.Cluster {
 }
 
 // probeCase is cl's drift probe op: the two-process cache-line round trip
-// at pin=split.
-func probeCase(cl results.Cluster, op string) Case {
-	return Case{Name: cl.ProbeKey(op).String(), Run: cachelineRun(harness.PinSplit), probe: true}
+// at pin=split (or r.Probe).
+func (r *Runner) probeCase(cl results.Cluster, op string) Case {
+	body := r.Probe
+	if body == nil {
+		body = cachelineRun(harness.PinSplit)
+	}
+	return Case{Name: cl.ProbeKey(op).String(), Run: body, probe: true}
 }
 
 // roundOrder is the order of cases in round (from 1): as given, or with

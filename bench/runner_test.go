@@ -166,7 +166,7 @@ func TestRunnerRounds(t *testing.T) {
 		var config bytes.Buffer
 		harness.WriteConfig(&config, true)
 		wantHeader := append(strings.Split(strings.TrimSuffix(config.String(), "\n"), "\n"),
-			"ipcbench-profile: test", "pkg: github.com/ipcbench/ipcbench")
+			"ipcbench-profile: test", "ipcbench-rounds: 3", "pkg: github.com/ipcbench/ipcbench")
 		if len(header) != len(wantHeader) {
 			t.Fatalf("header of %d lines, want %d:\n%s", len(header), len(wantHeader), strings.Join(header, "\n"))
 		}
@@ -297,4 +297,68 @@ func TestRunOutsideRunner(t *testing.T) {
 		t.Errorf("the run of %p is still registered after the Runner", b)
 		return true
 	})
+}
+
+// TestRunnerClusters checks a clustered Runner's order: the cases of one
+// pin and size next to each other, each cluster between its before and
+// after probes, clusters and cases reversed in the second round; a probe
+// that fails is reported and runs again in the next cluster.
+func TestRunnerClusters(t *testing.T) {
+	names := []string{
+		"PingPong/transport=a/api=raw/pin=split/size=64",
+		"PingPong/transport=a/api=raw/pin=split/size=1024",
+		"PingPong/transport=b/api=raw/pin=split/size=64",
+		"Stream/transport=a/api=raw/pin=split/size=64",
+		"PingPong/transport=a/api=raw/pin=same/size=64",
+	}
+	var cases []Case
+	for _, n := range names {
+		cases = append(cases, Case{Name: n, Run: loop})
+	}
+	refused := false
+	probe := func(b *testing.B) {
+		if !refused {
+			refused = true
+			skipf(b, "probe refused")
+		}
+		loop(b)
+	}
+	p := testProfile(2, false)
+	p.Clustered = true
+	var out, progress bytes.Buffer
+	r := &Runner{Profile: p, Out: &out, Progress: &progress, Probe: probe}
+	sum, err := r.Run(cases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range strings.Split(out.String(), "\n") {
+		if name, _, ok := strings.Cut(l, "-"+fmt.Sprint(runtime.GOMAXPROCS(0))+"\t"); ok && strings.HasPrefix(l, "Benchmark") {
+			got = append(got, strings.TrimPrefix(name, "Benchmark"))
+		}
+	}
+	s64 := []string{names[0], names[2], names[3]}
+	round1 := slices.Concat(
+		[]string{"Probe/op=before/pin=split/size=64"}, s64, []string{"Probe/op=after/pin=split/size=64"},
+		[]string{"Probe/op=before/pin=split/size=1024", names[1], "Probe/op=after/pin=split/size=1024"},
+		[]string{"Probe/op=before/pin=same/size=64", names[4], "Probe/op=after/pin=same/size=64"})
+	slices.Reverse(s64)
+	round2 := slices.Concat(
+		[]string{"Probe/op=before/pin=same/size=64", names[4], "Probe/op=after/pin=same/size=64"},
+		[]string{"Probe/op=before/pin=split/size=1024", names[1], "Probe/op=after/pin=split/size=1024"},
+		[]string{"Probe/op=before/pin=split/size=64"}, s64, []string{"Probe/op=after/pin=split/size=64"})
+	want := slices.Concat(round1, round2)
+	want = want[1:] // the first probe skipped
+	if !slices.Equal(got, want) {
+		t.Errorf("results in order\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if sum.Runs != 22 || sum.Measured != 21 || len(sum.NotMeasured) != 0 {
+		t.Errorf("summary %+v, want 22 runs, 21 measured, no case left out", sum)
+	}
+	if !strings.Contains(progress.String(), "not measured: probe refused") {
+		t.Errorf("progress does not report the failed probe:\n%s", progress.String())
+	}
+	if !strings.Contains(out.String(), "\nipcbench-rounds: 2\n") {
+		t.Error("no ipcbench-rounds line")
+	}
 }

@@ -175,6 +175,11 @@ func (r *Results) best(pts []point, lowerBetter bool) (point, []point, bool) {
 	return b, ties, true
 }
 
+// latencyUnit is the headline latency: the per-op median round trip (p50
+// of the harness's histogram of every op), where ns/op is a per-run mean
+// that one disturbed stretch of a run can dominate.
+const latencyUnit = results.UnitP50
+
 // metric describes one figure compared across transports.
 type metric struct {
 	Name        string // "latency", "throughput", "CPU cost"
@@ -184,7 +189,7 @@ type metric struct {
 }
 
 var (
-	metricLatency    = metric{"round-trip latency", results.BenchPingPong, results.UnitNsOp, true, fmtNs}
+	metricLatency    = metric{"round-trip latency", results.BenchPingPong, latencyUnit, true, fmtNs}
 	metricThroughput = metric{"throughput", results.BenchStream, results.UnitMBs, false, fmtMBs}
 	metricCPUStream  = metric{"CPU per message", results.BenchStream, results.UnitCPU, true, fmtNs}
 	metricCPUPing    = metric{"CPU per round trip", results.BenchPingPong, results.UnitCPU, true, fmtNs}

@@ -314,7 +314,7 @@ func buildLatency(r *Results, c *Chart) error {
 	p := c.plot
 	p.Title.Text += ", pin=" + pin
 	sizeAxis(&p.X, sizes)
-	logScale.setAxis(&p.Y, "round-trip time (µs): median, whisker to p99")
+	logScale.setAxis(&p.Y, "round-trip time (µs): p50, whisker to p99 (medians over rounds)")
 	p.Add(plotter.NewGrid())
 	thumbs := map[string][]plot.Thumbnailer{}
 	var drawnTs []string
@@ -322,11 +322,11 @@ func buildLatency(r *Results, c *Chart) error {
 		var xy plotter.XYs
 		var ye plotter.YErrors
 		for _, size := range sizes {
-			k, ok := r.primaryKey(results.BenchPingPong, t, size, pin, results.UnitNsOp)
+			k, ok := r.primaryKey(results.BenchPingPong, t, size, pin, latencyUnit)
 			if !ok {
 				continue
 			}
-			med, _ := r.Stat(k, results.UnitNsOp)
+			med, _ := r.Stat(k, latencyUnit)
 			if med.Median <= 0 {
 				continue
 			}
@@ -361,7 +361,7 @@ func buildLatency(r *Results, c *Chart) error {
 		drawnTs = append(drawnTs, t)
 	}
 	addTransportLegend(r, c, drawnTs, thumbs)
-	c.Caption = fmt.Sprintf("BenchmarkPingPong, pin=%s, api=raw where the transport has it (zero-copy has its own chart). Each point is the median round trip over the runs; the whisker rises to the median p99. Points at one size are spread sideways a little so whiskers do not overlap.", pin)
+	c.Caption = fmt.Sprintf("BenchmarkPingPong, pin=%s, api=raw where the transport has it (zero-copy has its own chart). Each point is the p50 round trip (median over rounds); the whisker rises to the p99 (median over rounds). Points at one size are spread sideways a little so whiskers do not overlap.", pin)
 	floor, fk, ok := r.floor("cacheline", pin, results.UnitNsOp)
 	if ok && floor.Median > 0 {
 		y := math.Log10(floor.Median / 1e3)
@@ -451,7 +451,7 @@ func buildThroughput(r *Results, c *Chart) error {
 	p := c.plot
 	p.Title.Text += ", pin=" + pin
 	sizeAxis(&p.X, sizes)
-	ys.setAxis(&p.Y, "throughput (MB/s): median of runs")
+	ys.setAxis(&p.Y, "throughput (MB/s, a per-round mean rate): median over rounds")
 	if !ys.log {
 		p.Y.Min = 0
 	}
@@ -472,7 +472,7 @@ func buildThroughput(r *Results, c *Chart) error {
 		drawnTs = append(drawnTs, ln.t)
 	}
 	addTransportLegend(r, c, drawnTs, thumbs)
-	c.Caption = fmt.Sprintf("BenchmarkStream, pin=%s, api=raw where the transport has it (zero-copy is not drawn here): bytes delivered and verified per second, median of runs.", pin)
+	c.Caption = fmt.Sprintf("BenchmarkStream, pin=%s, api=raw where the transport has it (zero-copy is not drawn here): bytes delivered and verified per second in each round, median over rounds.", pin)
 	var drawn []string
 	for i, ref := range refs {
 		if len(ref.xs) == 0 {
@@ -548,7 +548,7 @@ func buildCPU(r *Results, c *Chart) error {
 	sc := axisScale{log: spansDecades(all)}
 	p := c.plot
 	p.Title.Text = fmt.Sprintf("CPU cost against latency, %s round trip, pin=%s", SizeLabel(size), r.mainPin(results.BenchPingPong))
-	sc.setAxis(&p.X, "round-trip time (µs): median of runs")
+	sc.setAxis(&p.X, "mean round-trip time (µs, ns/op): median over rounds")
 	sc.setAxis(&p.Y, "CPU time of both processes per round trip (µs)")
 	p.Add(plotter.NewGrid())
 	thumbs := map[string][]plot.Thumbnailer{}
@@ -582,7 +582,7 @@ func buildCPU(r *Results, c *Chart) error {
 	c.legend.Add("reference:")
 	c.legend.Add("CPU = wall time (1 CPU busy)", one)
 	c.legend.Add("CPU = 2 × wall time (2 CPUs busy)", two)
-	c.Caption = fmt.Sprintf("BenchmarkPingPong at %s, pin=%s: each transport is one point: its median round trip and the CPU time both processes used for it (user + system). On the dotted line one CPU is busy for the whole round trip; on the dashed grey line both are; below the dotted line the processes sleep while they wait.", SizeLabel(size), r.mainPin(results.BenchPingPong))
+	c.Caption = fmt.Sprintf("BenchmarkPingPong at %s, pin=%s: each transport is one point: its mean round trip (ns/op, median over rounds) and the CPU time both processes used for it (user + system). On the dotted line one CPU is busy for the whole round trip; on the dashed grey line both are; below the dotted line the processes sleep while they wait.", SizeLabel(size), r.mainPin(results.BenchPingPong))
 	return nil
 }
 
@@ -607,7 +607,7 @@ func buildLadder(r *Results, c *Chart) error {
 	}
 	p.NominalX(names...)
 	p.X.Label.Text = "percentile of round trips within a run"
-	logScale.setAxis(&p.Y, "round-trip time (µs): median of runs")
+	logScale.setAxis(&p.Y, "round-trip time (µs): median over rounds")
 	p.Add(plotter.NewGrid())
 	thumbs := map[string][]plot.Thumbnailer{}
 	var drawnTs []string
@@ -631,7 +631,7 @@ func buildLadder(r *Results, c *Chart) error {
 		drawnTs = append(drawnTs, pt.Transport)
 	}
 	addTransportLegend(r, c, drawnTs, thumbs)
-	c.Caption = fmt.Sprintf("BenchmarkPingPong at %s, pin=%s: the p50, p90, p99, p99.9 and maximum of the round trips of each run (median over runs). A steep right end is a long tail.", SizeLabel(size), r.mainPin(results.BenchPingPong))
+	c.Caption = fmt.Sprintf("BenchmarkPingPong at %s, pin=%s: the p50, p90, p99, p99.9 and maximum of the round trips of each round (median over rounds). A steep right end is a long tail.", SizeLabel(size), r.mainPin(results.BenchPingPong))
 	return nil
 }
 
@@ -715,8 +715,8 @@ func buildAPI(r *Results, c *Chart) error {
 	pin := r.mainPin(results.BenchPingPong)
 	var rows []pairRow
 	for _, t := range r.Transports(results.BenchPingPong) {
-		raw, ok1 := r.Stat(Key{Bench: results.BenchPingPong, Transport: t, API: "raw", Pin: pin, Size: size}, results.UnitNsOp)
-		rt, ok2 := r.Stat(Key{Bench: results.BenchPingPong, Transport: t, API: "runtime", Pin: pin, Size: size}, results.UnitNsOp)
+		raw, ok1 := r.Stat(Key{Bench: results.BenchPingPong, Transport: t, API: "raw", Pin: pin, Size: size}, latencyUnit)
+		rt, ok2 := r.Stat(Key{Bench: results.BenchPingPong, Transport: t, API: "runtime", Pin: pin, Size: size}, latencyUnit)
 		if ok1 && ok2 {
 			rows = append(rows, pairRow{t, raw, rt})
 		}
@@ -725,7 +725,7 @@ func buildAPI(r *Results, c *Chart) error {
 		return noData("no transport has both api=raw and api=runtime in BenchmarkPingPong at %s, pin=%s", SizeLabel(size), pin)
 	}
 	c.plot.Title.Text = fmt.Sprintf("api=raw against api=runtime: round trip at %s, pin=%s", SizeLabel(size), pin)
-	if err := drawPairs(c, rows, "api=raw (blocking syscalls)", "api=runtime (Go poller)", "round-trip time (µs): median of runs"); err != nil {
+	if err := drawPairs(c, rows, "api=raw (blocking syscalls)", "api=runtime (Go poller)", "p50 round trip (µs): median over rounds"); err != nil {
 		return err
 	}
 	c.Caption = fmt.Sprintf("BenchmarkPingPong at %s, pin=%s, for every transport measured both ways: raw blocking system calls on a locked thread (filled) against the Go runtime's poller (open). The line between them is the price or gain of the poller.", SizeLabel(size), pin)
@@ -740,8 +740,8 @@ func buildPin(r *Results, c *Chart) error {
 	var rows []pairRow
 	for _, t := range r.Transports(results.BenchPingPong) {
 		for _, api := range apiPreference {
-			split, ok1 := r.Stat(Key{Bench: results.BenchPingPong, Transport: t, API: api, Pin: "split", Size: size}, results.UnitNsOp)
-			same, ok2 := r.Stat(Key{Bench: results.BenchPingPong, Transport: t, API: api, Pin: "same", Size: size}, results.UnitNsOp)
+			split, ok1 := r.Stat(Key{Bench: results.BenchPingPong, Transport: t, API: api, Pin: "split", Size: size}, latencyUnit)
+			same, ok2 := r.Stat(Key{Bench: results.BenchPingPong, Transport: t, API: api, Pin: "same", Size: size}, latencyUnit)
 			if ok1 && ok2 {
 				rows = append(rows, pairRow{t, split, same})
 				break
@@ -752,7 +752,7 @@ func buildPin(r *Results, c *Chart) error {
 		return noData("no transport has both pin=same and pin=split in BenchmarkPingPong at %s", SizeLabel(size))
 	}
 	c.plot.Title.Text = fmt.Sprintf("pin=split against pin=same: round trip at %s", SizeLabel(size))
-	if err := drawPairs(c, rows, "pin=split (two CPUs)", "pin=same (one CPU)", "round-trip time (µs): median of runs"); err != nil {
+	if err := drawPairs(c, rows, "pin=split (two CPUs)", "pin=same (one CPU)", "p50 round trip (µs): median over rounds"); err != nil {
 		return err
 	}
 	c.Caption = fmt.Sprintf("BenchmarkPingPong at %s (api=raw where present): both processes on different CPUs (filled) against both on one CPU (open).", SizeLabel(size))
@@ -804,7 +804,7 @@ func buildSignals(r *Results, c *Chart) error {
 	p.NominalX(names...)
 	p.X.Min, p.X.Max = -0.8, float64(len(vals))-0.2
 	p.X.Label.Text = "kind of signal (flooded by one sender)"
-	p.Y.Label.Text = "signals lost (% of those the kernel accepted): median of runs"
+	p.Y.Label.Text = "signals lost (% of those the kernel accepted): median over rounds"
 	p.Y.Tick.Marker = linTicks{}
 	p.Y.Min, p.Y.Max = 0, math.Min(100, math.Max(10, math.Ceil(hi*1.4/10)*10))
 	xy := make(plotter.XYs, len(vals))
@@ -845,19 +845,19 @@ func buildZeroCopy(r *Results, c *Chart) error {
 	}
 	var rows []pairRow
 	for _, t := range r.Transports(results.BenchPingPong) {
-		zc, ok1 := r.Stat(Key{Bench: results.BenchPingPong, Transport: t, API: APIZeroCopy, Pin: pin, Size: size}, results.UnitNsOp)
-		k, ok2 := r.primaryKey(results.BenchPingPong, t, size, pin, results.UnitNsOp)
+		zc, ok1 := r.Stat(Key{Bench: results.BenchPingPong, Transport: t, API: APIZeroCopy, Pin: pin, Size: size}, latencyUnit)
+		k, ok2 := r.primaryKey(results.BenchPingPong, t, size, pin, latencyUnit)
 		if !ok1 || !ok2 {
 			continue
 		}
-		cp, _ := r.Stat(k, results.UnitNsOp)
+		cp, _ := r.Stat(k, latencyUnit)
 		rows = append(rows, pairRow{t, cp, zc})
 	}
 	if len(rows) == 0 {
 		return noData("no transport has both a copying API and api=zerocopy at %s, pin=%s", SizeLabel(size), pin)
 	}
 	c.plot.Title.Text = fmt.Sprintf("api=raw against api=zerocopy: round trip at %s, pin=%s", SizeLabel(size), pin)
-	if err := drawPairs(c, rows, "api=raw (copy in, copy out)", "api=zerocopy (borrow/commit)", "round-trip time (µs): median of runs"); err != nil {
+	if err := drawPairs(c, rows, "api=raw (copy in, copy out)", "api=zerocopy (borrow/commit)", "p50 round trip (µs): median over rounds"); err != nil {
 		return err
 	}
 	c.Caption = fmt.Sprintf("BenchmarkPingPong at %s, pin=%s, for every shared-memory transport: the copying API (filled) against zero-copy (open), where the peer reads the message in place in the ring. The line between them is what the two copies cost.", SizeLabel(size), pin)

@@ -11,8 +11,14 @@
 //     environment section; syntax errors become Results.Warnings.
 //   - stats.go: medians and quartiles with github.com/montanaflynn/stats
 //     (type-7 percentiles), 95 % confidence intervals of the median with
-//     golang.org/x/perf/benchmath; overlapping intervals are "not
-//     distinguishable".
+//     golang.org/x/perf/benchmath.
+//   - pairing.go: every comparison within one file (verdicts, rankings,
+//     crossovers, floors, targets) is Results.Pair: the ratio of two
+//     series round by round, leaving out the rounds of a cluster that
+//     the drift probes mark as disturbed (DriftFactor); a ratio whose
+//     interval contains 1 is "not distinguishable".
+//   - stability.go: the report's account of the drift probes, of n
+//     (rounds, ops per round) and of the paired method.
 //   - palette.go: what the results say of each transport (family, wait
 //     class, order: the catalogue lines the harness writes from the
 //     registry, or for an older file what its version's reports knew),
@@ -22,9 +28,9 @@
 //     beside the data.
 //   - verdict.go: one rule per claim C1–C10 of seed/CLAIMS.md.
 //   - paired.go, targets.go: ratios of runs made in pairs, run i of one
-//     side divided by run i of the other (PairRatios, one pairing for
-//     both): the speed targets, and ComparePaired for two files
-//     (ipcbench compare -paired).
+//     side divided by run i of the other (PairRatios): the speed targets
+//     (through Pair), and ComparePaired for two files (ipcbench compare
+//     -paired).
 //   - report.go, render.go: the report as Markdown and offline HTML;
 //     Write puts report.md, report.html and the PNGs in a directory.
 package reports

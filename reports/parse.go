@@ -31,6 +31,8 @@ type Results struct {
 	// disturbed and unprobed are the drift probes' verdicts (Pair).
 	disturbed map[results.Cluster]map[int]Disturbance
 	unprobed  []results.Cluster
+	// undecided are the ties Compare noted (Undecided).
+	undecided map[[2]Key]Pairing
 }
 
 type seriesID struct {

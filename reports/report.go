@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/ipcbench/ipcbench/results"
@@ -107,7 +108,7 @@ func (rep *Report) document(res *Results, opts Options) []block {
 			}
 		}
 	}
-	head := fmt.Sprintf("Results: %s — %d benchmark configurations, up to %d runs each.", opts.Source, len(res.Keys("")), nLines)
+	head := fmt.Sprintf("Results: %s — %d benchmark configurations, up to %d rounds each.", opts.Source, len(res.Keys("")), nLines)
 	if c, ok := res.ConfigValue("commit"); ok {
 		head += " Commit " + c + "."
 	}
@@ -119,7 +120,7 @@ func (rep *Report) document(res *Results, opts Options) []block {
 	for _, v := range rep.Verdicts {
 		t.Rows = append(t.Rows, []string{v.ID, v.Claim, strings.Join(v.Figures, "\n"), v.Text()})
 	}
-	add(t, para{fmt.Sprintf("Each verdict is computed from this run by a rule in reports/verdict.go (one function per claim); the claims are those of seed/CLAIMS.md. Figures are medians over runs. Two figures whose intervals overlap are called not distinguishable and never count as a win. Intervals: %s", intervalMethod())})
+	add(t, para{fmt.Sprintf("Each verdict is computed from this run by a rule in reports/verdict.go (one function per claim); the claims are those of seed/CLAIMS.md. Latency is the p50 round trip (the per-op median, median over rounds), throughput MB/s (median over rounds). %s Intervals: %s", pairedMethod, intervalMethod())})
 
 	// Fastest at each size, per placement.
 	add(heading{2, "Fastest transport at each size"})
@@ -127,7 +128,7 @@ func (rep *Report) document(res *Results, opts Options) []block {
 	if len(res.mainSizes(results.BenchPingPong))+len(res.mainSizes(results.BenchStream)) == 0 {
 		add(para{"No ping-pong or stream results: nothing to rank."})
 	} else {
-		add(para{"The placement changes the answer, so each placement has its own table. \"Any\" ranks every transport by its copying API (raw, else runtime); \"sleeping\" leaves out the spinning shared-memory transports (*-spin, shm-hybrid), which win only by keeping a CPU busy while they wait; zero-copy (api=zerocopy) is ranked on its own. Transports named after \"not distinguishable\" have intervals that overlap the best one's."})
+		add(para{"The placement changes the answer, so each placement has its own table. \"Any\" ranks every transport by its copying API (raw, else runtime); \"sleeping\" leaves out the spinning shared-memory transports (*-spin, shm-hybrid), which win only by keeping a CPU busy while they wait; zero-copy (api=zerocopy) is ranked on its own. Transports named after \"not distinguishable\" are those whose ratio to the best one, round by round, has an interval that contains 1. " + res.nText(results.BenchPingPong, results.BenchStream)})
 		for _, pin := range res.claimPins() {
 			add(heading{3, "pin=" + pin + pinGloss(pin)})
 			add(fastestTable(res, pin, cm))
@@ -147,6 +148,11 @@ func (rep *Report) document(res *Results, opts Options) []block {
 		}
 		add(para{"Crossover (the best shared-memory transport of each class against the best kernel transport, size by size; a tie is not a win):"}, list{items})
 	}
+
+	// Stability: the drift probes' verdict on each round.
+	add(heading{2, "Stability of this run"})
+	add(stabilityBlocks(res)...)
+	undecidedAt := len(d) // filled in last, once every comparison is made
 
 	// The Go runtime path.
 	if b := runtimeBlocks(res); len(b) > 0 {
@@ -210,8 +216,9 @@ func (rep *Report) document(res *Results, opts Options) []block {
 	// Method.
 	add(heading{2, "Method"})
 	add(list{[]string{
-		"Samples: one value per result line; a run with -count N gives N samples per benchmark configuration. Figures are medians of those samples (github.com/montanaflynn/stats).",
-		"Percentiles over samples (quartiles): " + PercentileDefinition + ". The p50/p90/p99/p99.9/max figures are measured within each run by the harness; the report shows their median over runs.",
+		"Samples: one value per result line, one result line per case and round (ipcbench run measures every case once per round; go test -count N gives N). Figures are medians over rounds (github.com/montanaflynn/stats). ns/op is the mean time per op within a round; p50/p90/p99/p99.9/max are percentiles of every op's time within a round (the harness's histogram); the headline latency is p50.",
+		"Comparisons: " + pairedMethod,
+		"Percentiles over samples (quartiles): " + PercentileDefinition + ".",
 		"Intervals: " + intervalMethod(),
 		"Placement: pin=split puts the two processes on different CPUs, pin=same on one CPU. Verdicts and rankings are computed at every placement in the results; charts over message sizes use pin=" + res.mainPin(results.BenchPingPong) + ", and the pin chart sets the two side by side.",
 		"API: per transport, api=raw where it exists, else api=runtime. api=zerocopy (the shared-memory transports' borrow/commit interface, no copy into or out of the ring) is always reported on its own, never mixed with the copying APIs.",
@@ -223,11 +230,11 @@ func (rep *Report) document(res *Results, opts Options) []block {
 		add(heading{2, "Warnings"})
 		add(list{res.Warnings})
 	}
-	return d
+	return slices.Insert(d, undecidedAt, undecidedBlocks(res)...)
 }
 
 func intervalMethod() string {
-	return fmt.Sprintf("%.0f %% confidence interval of the median (golang.org/x/perf/benchmath, distribution-free, alpha = %.2f) when a configuration has at least %d runs; with fewer runs the min–max range of the runs, marked †.", 100*(1-Alpha), Alpha, MinCISamples)
+	return fmt.Sprintf("%.0f %% confidence interval of the median (golang.org/x/perf/benchmath, distribution-free, alpha = %.2f) when there are at least %d rounds; with fewer the min–max range, marked †.", 100*(1-Alpha), Alpha, MinCISamples)
 }
 
 // fastestCell names the best transport for m at size at the main pin,
@@ -243,7 +250,7 @@ func (r *Results) rankCell(pts []point, m metric) string {
 	if !ok {
 		return "not measured"
 	}
-	s := pointFig(b, m.Format)
+	s := pointFig(b, m.Format) + r.tail(b.Key, m)
 	if len(ties) > 0 {
 		s += "; not distinguishable: " + transportList(ties)
 	}
@@ -269,14 +276,14 @@ func fastestTable(r *Results, pin string, cm metric) table {
 		}
 	}
 	t := table{Header: []string{"size",
-		"lowest round-trip latency, any (PingPong ns/op)",
+		"lowest round-trip latency, any (PingPong p50)",
 		"lowest round-trip latency, sleeping waits only",
 		"highest throughput, any (Stream MB/s)",
 		"highest throughput, sleeping waits only",
 		"lowest " + cm.Name + " (" + cm.Bench + " cpu-ns/op, both processes)",
 		"zero-copy round trip (api=zerocopy)"}}
 	for _, size := range sortedInts(sizes) {
-		lat := r.atPin(results.BenchPingPong, results.UnitNsOp, size, pin)
+		lat := r.atPin(results.BenchPingPong, latencyUnit, size, pin)
 		thr := r.atPin(results.BenchStream, results.UnitMBs, size, pin)
 		t.Rows = append(t.Rows, []string{SizeLabel(size),
 			r.rankCell(lat, metricLatency),
@@ -284,7 +291,7 @@ func fastestTable(r *Results, pin string, cm metric) table {
 			r.rankCell(thr, metricThroughput),
 			r.rankCell(filter(thr, r.notSpinning), metricThroughput),
 			r.rankCell(r.atPin(cm.Bench, cm.Unit, size, pin), cm),
-			r.rankCell(r.atAPI(results.BenchPingPong, results.UnitNsOp, size, pin, APIZeroCopy), metricLatency),
+			r.rankCell(r.atAPI(results.BenchPingPong, latencyUnit, size, pin, APIZeroCopy), metricLatency),
 		})
 	}
 	return t
@@ -348,7 +355,7 @@ func runtimeBlocks(r *Results) []block {
 		return nil
 	}
 	return []block{
-		para{"api=runtime is what a Go program gets: os.File and net.Conn on the runtime's poller, the data goroutine an ordinary goroutine. Its pin confines each process as a whole (every thread, as taskset does; GOMAXPROCS as the runtime picks it for that mask: the gomaxprocs-pin-* lines under Environment), and pin=none is a Go service that nobody placed. api=raw pins only the data thread of each process (the pin-scope line). Figures: the p50 round trip, median over runs; runtime ÷ raw is run i of one divided by run i of the other (the same round), median of those ratios [interval]; — = not measured."},
+		para{"api=runtime is what a Go program gets: os.File and net.Conn on the runtime's poller, the data goroutine an ordinary goroutine. Its pin confines each process as a whole (every thread, as taskset does; GOMAXPROCS as the runtime picks it for that mask: the gomaxprocs-pin-* lines under Environment), and pin=none is a Go service that nobody placed. api=raw pins only the data thread of each process (the pin-scope line). Figures: the p50 round trip, median over rounds; runtime ÷ raw is the ratio of the two in each round, median of those ratios [interval]; — = not measured. " + r.nText(results.BenchPingPong)},
 		t,
 	}
 }
@@ -395,7 +402,7 @@ func floorBlocks(r *Results) []block {
 		}
 	}
 	if len(lat.Rows) > 0 {
-		out = append(out, para{"Latency floors (ns/op, median over runs; — = not measured at that placement; one-process operations are named pin=same):"}, lat)
+		out = append(out, para{"Latency floors (ns/op, the mean time per op in a round, median over rounds; — = not measured at that placement; one-process operations are named pin=same). " + r.nText(results.BenchFloor)}, lat)
 	}
 	if w := placementWarning(r); w != "" {
 		out = append(out, para{w})
@@ -427,7 +434,7 @@ func floorBlocks(r *Results) []block {
 				}
 			}
 		}
-		out = append(out, para{"Bandwidth floors (MB/s, median over runs): the copy loop is the shortest two-process stream through one shared mapping, the ceiling for a copying shared-memory transport at that placement; memcpy is one core copying, the ceiling for any copy."}, bw)
+		out = append(out, para{"Bandwidth floors (MB/s, median over rounds): the copy loop is the shortest two-process stream through one shared mapping, the ceiling for a copying shared-memory transport at that placement; memcpy is one core copying, the ceiling for any copy."}, bw)
 	}
 	// The harness's own cost.
 	if hk, ok := r.findKey(results.BenchBaseline, func(k Key) bool { return k.Op == "harness" }); ok {
@@ -520,7 +527,7 @@ func transportTable(r *Results, m metric, pin string) []block {
 			} else if !strings.Contains(row[2], k.API) {
 				row[2] += "/" + k.API
 			}
-			row = append(row, m.Format(s.Median)+spread(s))
+			row = append(row, m.Format(s.Median)+spread(s)+r.tail(k, m))
 			any = true
 		}
 		if any {
@@ -552,7 +559,11 @@ func transportTable(r *Results, m metric, pin string) []block {
 	if len(t.Rows) == 0 {
 		return []block{para{"Not measured in this run."}}
 	}
-	return append([]block{para{fmt.Sprintf("pin=%s%s. Median over runs ± the half-width of its interval as a percentage of the median; — = not measured (a size above the transport's limit is skipped). Zero-copy rows (api=zerocopy) come last.", pin, pinGloss(pin))}, t}, notes...)
+	what := "Median over rounds"
+	if m.Unit == latencyUnit {
+		what = "p50 round trip, median over rounds"
+	}
+	return append([]block{para{fmt.Sprintf("pin=%s%s. %s ± the half-width of its interval as a percentage of the median; — = not measured (a size above the transport's limit is skipped). Zero-copy rows (api=zerocopy) come last. %s", pin, pinGloss(pin), what, r.nText(m.Bench))}, t}, notes...)
 }
 
 // missingItems lists what the run lacks: transports, sizes, reference

@@ -22,8 +22,10 @@ const (
 // one side with the i-th of the other.
 type TargetResult struct {
 	Target targets.Target
-	// Ratios are the per-round ratios, in file order.
-	Ratios []float64
+	// Ratios are the per-round ratios, in file order, without the
+	// rounds left out as disturbed (Excluded).
+	Ratios   []float64
+	Excluded []int
 	// Summary summarises Ratios (median, interval).
 	Summary Summary
 	// Outcome is TargetMet (the whole interval of the median ratio
@@ -65,24 +67,31 @@ func Targets(r *Results) []TargetResult {
 func judgeTarget(r *Results, t targets.Target) TargetResult {
 	tr := TargetResult{Target: t}
 	var sides [2]*results.Series
+	var keys [2]Key
 	for i, name := range []string{t.Num, t.Den} {
 		k, err := results.ParseKey(name)
 		if err != nil {
 			tr.Outcome, tr.Why = TargetNotRun, err.Error()
 			return tr
 		}
+		keys[i] = k
 		if sides[i] = r.Get(k, t.Unit); sides[i] == nil || len(sides[i].Values) == 0 {
 			tr.Outcome, tr.Why = TargetNotRun, name+" is not in the results"
 			return tr
 		}
 	}
-	ratios, err := PairRatios(sides[0].Values, sides[1].Values)
-	if err != nil {
+	// Pair would pair the common rounds; a target wants every round of
+	// both sides, each denominator positive.
+	if _, err := PairRatios(sides[0].Values, sides[1].Values); err != nil {
 		tr.Outcome, tr.Why = TargetUnpaired, describePairError(err, t.Num, t.Den, t.Unit)
 		return tr
 	}
-	tr.Ratios = ratios
-	tr.Summary = Summarize(tr.Ratios)
+	p := r.Pair(keys[0], keys[1], t.Unit)
+	tr.Ratios, tr.Excluded, tr.Summary = p.Ratios, p.Excluded, p.Summary
+	if !tr.Summary.Valid() {
+		tr.Outcome, tr.Why = TargetUnpaired, "every round is disturbed"
+		return tr
+	}
 	lo, hi := t.Met(tr.Summary.Lo), t.Met(tr.Summary.Hi)
 	switch {
 	case lo && hi:
@@ -96,11 +105,13 @@ func judgeTarget(r *Results, t targets.Target) TargetResult {
 }
 
 // PairedRun reports whether r was made by the targets profile, which runs
-// the two sides of each target back to back; in any other file they may
-// have run minutes apart within a round.
+// the two sides of each target back to back, or by a clustered run, which
+// runs the cases of one pin and size (both sides of every target) next to
+// each other; in any other file they may have run minutes apart within a
+// round.
 func PairedRun(r *Results) bool {
 	p, _ := r.ConfigValue("ipcbench-profile")
-	return p == targets.Profile
+	return p == targets.Profile || r.clustered()
 }
 
 // targetBlocks is the report's section on the targets of r.

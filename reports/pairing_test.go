@@ -1,0 +1,145 @@
+package reports
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ipcbench/ipcbench/results"
+)
+
+// clustered builds a synthetic clustered run of rounds rounds: per round,
+// for each cluster (pin=split, size 64 and 4096) the probes before and
+// after and the given cases' ns/op; probe(c, round) and val(name, round)
+// give the values.
+func clustered(rounds int, names []string, probe func(size, round int) float64, val func(name string, round int) float64) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d\n", results.ConfigRounds, rounds)
+	for round := 1; round <= rounds; round++ {
+		for _, size := range []int{64, 4096} {
+			cl := results.Cluster{Pin: "split", Size: size}
+			fmt.Fprintf(&b, "Benchmark%s-2 1000 %g ns/op\n", cl.ProbeKey(results.ProbeBefore), probe(size, round))
+			for _, n := range names {
+				name := fmt.Sprintf("%s/size=%d", n, size)
+				if v := val(name, round); v > 0 {
+					fmt.Fprintf(&b, "Benchmark%s-2 1000 %g ns/op\n", name, v)
+				}
+			}
+			fmt.Fprintf(&b, "Benchmark%s-2 1000 %g ns/op\n", cl.ProbeKey(results.ProbeAfter), probe(size, round))
+		}
+	}
+	return b.String()
+}
+
+func load(t *testing.T, text string) *Results {
+	t.Helper()
+	r, err := Load(strings.NewReader(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func pp(tr string, size int) Key {
+	return Key{Bench: results.BenchPingPong, Transport: tr, API: "raw", Pin: "split", Size: size}
+}
+
+// TestPairOrders: the paired ratio decides where the two series' own
+// ranges overlap (a drift common to both sides cancels), and a ratio
+// whose interval contains 1 is a tie, from either side.
+func TestPairOrders(t *testing.T) {
+	names := []string{"PingPong/transport=a/api=raw/pin=split", "PingPong/transport=b/api=raw/pin=split", "PingPong/transport=c/api=raw/pin=split"}
+	flatProbe := func(int, int) float64 { return 100 }
+	drift := []float64{1, 1.5, 0.8, 1.2, 0.9, 1.4, 1.1, 0.7, 1.3}
+	noise := []float64{1.02, 0.97, 1.01, 0.99, 1.03, 0.98, 1, 0.96, 1.04}
+	r := load(t, clustered(9, names, flatProbe, func(name string, round int) float64 {
+		d := drift[round-1]
+		switch {
+		case strings.Contains(name, "transport=a/"):
+			return 1000 * d
+		case strings.Contains(name, "transport=b/"):
+			return 1100 * d // 10 % slower than a in every round
+		}
+		return 1000 * d * noise[round-1] // c: a ± 4 %
+	}))
+	a, _ := r.Stat(pp("a", 64), results.UnitNsOp)
+	b, _ := r.Stat(pp("b", 64), results.UnitNsOp)
+	if a.Hi < b.Lo {
+		t.Fatalf("test premise: the ranges of a and b should overlap: a %v–%v, b %v–%v", a.Lo, a.Hi, b.Lo, b.Hi)
+	}
+	for _, c := range []struct {
+		num, den string
+		lower    bool
+		want     Order
+	}{
+		{"a", "b", true, Better}, {"b", "a", true, Worse},
+		{"a", "b", false, Worse}, {"b", "a", false, Better},
+		{"a", "c", true, Tie}, {"c", "a", true, Tie},
+	} {
+		p := r.Pair(pp(c.num, 64), pp(c.den, 64), results.UnitNsOp)
+		if got := p.Order(c.lower); got != c.want {
+			t.Errorf("%s ÷ %s (lowerBetter=%v): %v, want %v (ratios %v, interval %v–%v)", c.num, c.den, c.lower, got, c.want, p.Ratios, p.Summary.Lo, p.Summary.Hi)
+		}
+		if len(p.Ratios) != 9 || !p.Summary.CI {
+			t.Errorf("%s ÷ %s: %d ratios, CI %v; want 9 and a benchmath interval", c.num, c.den, len(p.Ratios), p.Summary.CI)
+		}
+	}
+	if p := r.Pair(pp("a", 64), pp("missing", 64), results.UnitNsOp); p.Summary.Valid() || p.Order(true) != Tie {
+		t.Errorf("a pairing with a missing side must be an invalid tie: %+v", p)
+	}
+}
+
+// TestPairLeavesOutDisturbedRounds: a round whose probe exceeds
+// DriftFactor × the run's median probe is left out of every pairing that
+// involves its cluster, and only of those; a shorter series pairs over
+// its rounds; a cluster whose probes lack a round is not judged.
+func TestPairLeavesOutDisturbedRounds(t *testing.T) {
+	names := []string{"PingPong/transport=a/api=raw/pin=split", "PingPong/transport=b/api=raw/pin=split"}
+	probe := func(size, round int) float64 {
+		if size == 64 && round == 4 {
+			return 100 * (DriftFactor + 1)
+		}
+		return 100 + float64(round)
+	}
+	r := load(t, clustered(9, names, probe, func(name string, round int) float64 {
+		v := 1000.0
+		if strings.Contains(name, "transport=b/") {
+			v = 2000
+			if strings.HasSuffix(name, "size=4096") && round > 7 {
+				return 0 // b fails at 4 KiB after round 7
+			}
+		}
+		if round == 4 && strings.HasSuffix(name, "size=64") && strings.Contains(name, "transport=a/") {
+			v *= 10 // what the disturbance did
+		}
+		return v
+	}))
+	ds := r.Disturbances()
+	if len(ds) != 1 || ds[0].Round != 4 || ds[0].Cluster != (results.Cluster{Pin: "split", Size: 64}) {
+		t.Fatalf("disturbances %+v, want round 4 of pin=split size=64", ds)
+	}
+	if !strings.Contains(ds[0].Text(), "round 4") {
+		t.Errorf("text %q", ds[0].Text())
+	}
+	p := r.Pair(pp("a", 64), pp("b", 64), results.UnitNsOp)
+	if !slices.Equal(p.Excluded, []int{4}) || len(p.Ratios) != 8 || p.Order(true) != Better {
+		t.Errorf("64 B: excluded %v, %d ratios, %v; want round 4 out, 8 ratios, Better", p.Excluded, len(p.Ratios), p.Order(true))
+	}
+	p = r.Pair(pp("a", 4096), pp("b", 4096), results.UnitNsOp)
+	if len(p.Excluded) != 0 || len(p.Ratios) != 7 {
+		t.Errorf("4 KiB: excluded %v, %d ratios; want none out, 7 rounds paired", p.Excluded, len(p.Ratios))
+	}
+	p = r.Pair(pp("a", 64), pp("a", 4096), results.UnitNsOp)
+	if !slices.Equal(p.Excluded, []int{4}) {
+		t.Errorf("across clusters: excluded %v, want round 4 (disturbed on one side)", p.Excluded)
+	}
+
+	// A probe missing in one round: the cluster cannot be aligned.
+	text := clustered(9, names, probe, func(string, int) float64 { return 1000 })
+	text = strings.Replace(text, fmt.Sprintf("Benchmark%s-2 1000 %g ns/op\n", (results.Cluster{Pin: "split", Size: 64}).ProbeKey(results.ProbeAfter), probe(64, 4)), "", 1)
+	r = load(t, text)
+	if len(r.Disturbances()) != 0 || len(r.Unprobed()) != 1 {
+		t.Errorf("gap in the probes: disturbances %v, unprobed %v; want none and one", r.Disturbances(), r.Unprobed())
+	}
+}

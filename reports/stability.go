@@ -1,0 +1,148 @@
+package reports
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ipcbench/ipcbench/results"
+)
+
+// pairedMethod says how the report compares two figures.
+var pairedMethod = fmt.Sprintf("every comparison is paired: the ratio of the two figures measured in the same round (a clustered run measures the cases of one pin and size next to each other, in alternating order), median of those ratios and its interval; a ratio whose interval contains 1 is not distinguishable and never counts as a win. Rounds of a cluster whose drift probe exceeds %.0f× the run's median probe are left out of every comparison that involves the cluster (Stability of this run).", DriftFactor)
+
+// tail is the p99 beside a p50 latency figure of k (" (p99 12.3 µs)"),
+// "" for other metrics or without a p99.
+func (r *Results) tail(k Key, m metric) string {
+	if m.Unit != latencyUnit {
+		return ""
+	}
+	s, ok := r.Stat(k, results.UnitP99)
+	if !ok {
+		return ""
+	}
+	return " (p99 " + fmtNs(s.Median) + ")"
+}
+
+// nText says how many rounds and ops per round the figures of the
+// benchmarks rest on: "n: 7 rounds, 120 to 221000 ops per round."
+func (r *Results) nText(benches ...string) string {
+	minR, maxR, minI, maxI := 0, 0, 0, 0
+	for _, s := range r.Series {
+		if !containsString(benches, s.Key.Bench) || len(s.Values) == 0 {
+			continue
+		}
+		if minR == 0 || len(s.Values) < minR {
+			minR = len(s.Values)
+		}
+		maxR = max(maxR, len(s.Values))
+		for _, it := range s.Iters {
+			if minI == 0 || it < minI {
+				minI = it
+			}
+			maxI = max(maxI, it)
+		}
+	}
+	if maxR == 0 {
+		return ""
+	}
+	rounds := fmt.Sprintf("%d rounds", maxR)
+	if minR != maxR {
+		rounds = fmt.Sprintf("%d to %d rounds", minR, maxR)
+	}
+	ops := ""
+	if maxI > 0 {
+		ops = fmt.Sprintf(", %d to %d ops per round", minI, maxI)
+		if minI == maxI {
+			ops = fmt.Sprintf(", %d ops per round", minI)
+		}
+	}
+	left := ""
+	if n := len(r.Disturbances()); n > 0 {
+		left = fmt.Sprintf("; %d disturbed rounds of clusters left out of the comparisons (Stability of this run)", n)
+	}
+	return "n: " + rounds + ops + left + "."
+}
+
+func containsString(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// stabilityBlocks is the section on the drift probes: which rounds of
+// which clusters they mark as disturbed (and so left out of every
+// comparison involving the cluster), which clusters could not be checked,
+// or that the run has no probes.
+func stabilityBlocks(r *Results) []block {
+	if !r.clustered() {
+		out := []block{para{"This run has no drift probes (it was not measured by a clustered ipcbench run): no round could be checked for a change of the machine under it, and comparisons pair the i-th value of each side."}}
+		if w := placementWarning(r); w != "" {
+			out = append(out, para{w})
+		}
+		return out
+	}
+	intro := fmt.Sprintf("Before and after each cluster (the cases of one pin and size, measured next to each other) every round measures the two-process cache-line round trip at pin=split: on a virtual machine it moves when the host moves or shares the vCPUs. A round of a cluster is disturbed when either probe exceeds %.0f× the median of all the run's probes; its figures are left out of every comparison that involves the cluster. Smaller moves are the machine's ordinary state, absorbed by pairing adjacent cases. The probes of this run: %s.", DriftFactor, r.probeRange())
+	out := []block{para{intro}}
+	ds := r.Disturbances()
+	if len(ds) == 0 {
+		out = append(out, para{fmt.Sprintf("No round was disturbed: every comparison uses all %d rounds.", r.rounds())})
+	} else {
+		var items []string
+		for _, d := range ds {
+			items = append(items, d.Text())
+		}
+		out = append(out, para{fmt.Sprintf("%d disturbed rounds of clusters, left out:", len(ds))}, list{items})
+	}
+	if u := r.Unprobed(); len(u) > 0 {
+		var names []string
+		for _, c := range u {
+			names = append(names, c.String())
+		}
+		out = append(out, para{"Clusters whose probes lack a round (a probe failed), not checked: " + strings.Join(names, "; ") + "."})
+	}
+	return out
+}
+
+// probeRange describes the run's drift probes: "median 112 ns, 69 ns to
+// 3.02 µs".
+func (r *Results) probeRange() string {
+	var all []float64
+	for _, s := range r.Series {
+		if s.Key.Bench == results.BenchProbe && s.Unit == results.UnitNsOp {
+			all = append(all, s.Values...)
+		}
+	}
+	sum := Summarize(all)
+	return fmt.Sprintf("median %s, %s to %s (%d probes)", fmtNs(sum.Median), fmtNs(sum.Min), fmtNs(sum.Max), sum.N)
+}
+
+// clustered reports whether r comes from a clustered run: it has drift
+// probes.
+func (r *Results) clustered() bool {
+	for _, s := range r.Series {
+		if s.Key.Bench == results.BenchProbe {
+			return true
+		}
+	}
+	return false
+}
+
+// undecidedBlocks lists the comparisons of the report that came out not
+// distinguishable although their medians differ by more than
+// UndecidedRatio, with their paired intervals; it is built after the rest
+// of the report, whose comparisons it lists.
+func undecidedBlocks(r *Results) []block {
+	us := r.Undecided()
+	if len(us) == 0 {
+		return []block{para{fmt.Sprintf("Every comparison in this report whose two medians differ by more than %.1f× is decided (a win or a loss): none was left not distinguishable.", UndecidedRatio)}}
+	}
+	var items []string
+	for _, p := range us {
+		s := p.Summary
+		items = append(items, fmt.Sprintf("%s ÷ %s (%s): median ratio %.2f, interval %.2f–%.2f%s over %d rounds", p.Num, p.Den, p.Unit, s.Median, s.Lo, s.Hi, map[bool]string{false: "†", true: ""}[s.CI], s.N))
+	}
+	return []block{para{fmt.Sprintf("Comparisons of this report whose medians differ by more than %.1f× but whose paired ratio is not distinguishable from 1 (the rounds disagree on the order):", UndecidedRatio)}, list{items}}
+}
