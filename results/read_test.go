@@ -27,10 +27,10 @@ func TestRead(t *testing.T) {
 	pp := "PingPong/transport=pipe/api=raw/pin=split/size=64"
 	k, _ := ParseKey(pp)
 	want := []*Series{
-		{Name: pp, Key: k, Unit: UnitNsOp, Values: []float64{8000, 8200}},
-		{Name: pp, Key: k, Unit: UnitP50, Values: []float64{7900, 8000, 8100}},
-		{Name: "Plant", Key: Key{Bench: "Plant", Size: NoSize}, Unit: UnitNsOp, Values: []float64{5}},
-		{Name: "Plant", Key: Key{Bench: "Plant", Size: NoSize}, Unit: UnitMBs, Values: []float64{3.5}},
+		{Name: pp, Key: k, Unit: UnitNsOp, Values: []float64{8000, 8200}, Iters: []int{100, 100}},
+		{Name: pp, Key: k, Unit: UnitP50, Values: []float64{7900, 8000, 8100}, Iters: []int{100, 100, 100}},
+		{Name: "Plant", Key: Key{Bench: "Plant", Size: NoSize}, Unit: UnitNsOp, Values: []float64{5}, Iters: []int{10}},
+		{Name: "Plant", Key: Key{Bench: "Plant", Size: NoSize}, Unit: UnitMBs, Values: []float64{3.5}, Iters: []int{10}},
 	}
 	if !reflect.DeepEqual(f.Series, want) {
 		for _, s := range f.Series {
