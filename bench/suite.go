@@ -40,8 +40,8 @@ import (
 )
 
 // DefaultSizes are the message sizes every transport is measured at, when
-// its limit allows.
-var DefaultSizes = []int{64, 1024, 4096, 65536, 1048576}
+// its limit allows (results.DefaultSizes, which the reports read too).
+var DefaultSizes = results.DefaultSizes
 
 // DefaultPins are the placements the default suite measures.
 var DefaultPins = []harness.Pin{harness.PinSplit, harness.PinSame}
