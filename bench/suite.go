@@ -28,6 +28,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -39,8 +40,8 @@ import (
 )
 
 // DefaultSizes are the message sizes every transport is measured at, when
-// its limit allows.
-var DefaultSizes = []int{64, 1024, 4096, 65536, 1048576}
+// its limit allows (results.DefaultSizes, which the reports read too).
+var DefaultSizes = results.DefaultSizes
 
 // DefaultPins are the placements the default suite measures.
 var DefaultPins = []harness.Pin{harness.PinSplit, harness.PinSame}
@@ -76,7 +77,37 @@ type Options struct {
 	Transports []string         // nil: all registered
 	APIs       []transports.API // nil: all each transport has
 	Pins       []harness.Pin    // nil: DefaultPins (DefaultRuntimePins for api=runtime)
-	Sizes      []int            // nil: DefaultSizes
+	Sizes      []int            // nil: DefaultSizes, and the claim cells (ClaimSize)
+	// Claims adds the claim cells (ClaimSize) also when Sizes is set: for
+	// a profile that narrows the sizes but feeds the verdicts.
+	Claims bool
+}
+
+// ClaimSize is the size of the claim cells: one sigqueue value, the most
+// a signal carries (harness.MinWorkloadSize, the smallest message a
+// workload has). Claim C3 compares the signal round trip with pipes and
+// sockets, and signal as the wake-up of shared memory (shm-signal) with the
+// other waits, at the same size; claim C5 judges the queues at every size
+// under their limits. So, besides the size ladder, PingPong measures at
+// ClaimSize, through api=raw at the default pins (or Options.Pins), the
+// transports isClaimCell keeps.
+const ClaimSize = harness.MinWorkloadSize
+
+// isClaimCell reports whether PingPong over transport info through api
+// gets a claim cell: the raw api of the signal, pipe, socket and queue
+// families, and of the memfd ring with every wait strategy (shm-*: the
+// same ring, only the wait differs).
+func isClaimCell(workload string, info transports.Info, api transports.API) bool {
+	if workload != harness.PingPong || api != transports.Raw {
+		return false
+	}
+	switch info.Family {
+	case "signal", "pipe", "socket", "mq":
+		return true
+	case "shm":
+		return strings.HasPrefix(info.Name, "shm-")
+	}
+	return false
 }
 
 // FlagOptions returns the Options set by the -ipcbench.* flags.
@@ -118,7 +149,9 @@ func ParseSizes(s string) ([]int, error) {
 // Cells lists the cells of workload for o. A transport whose limit is
 // below every size (signal: 8 bytes) is measured at its limit instead, so
 // it appears at all. Sizes above a transport's limit are kept: Run skips
-// them with the limit in the message, so the omission is visible.
+// them with the limit in the message, so the omission is visible. When o
+// does not narrow the sizes (or sets Claims), the claim cells at ClaimSize
+// come first among a transport's sizes (isClaimCell).
 func Cells(workload string, o Options) ([]Cell, error) {
 	names := o.Transports
 	if names == nil {
@@ -147,6 +180,9 @@ func Cells(workload string, o Options) ([]Cell, error) {
 			}
 			if lim < minInt(sizes) {
 				tsizes = []int{lim}
+			}
+			if (o.Sizes == nil || o.Claims) && isClaimCell(workload, info, api) && !slices.Contains(tsizes, ClaimSize) && ClaimSize <= lim {
+				tsizes = append([]int{ClaimSize}, tsizes...)
 			}
 			pins := o.Pins
 			switch {

@@ -47,3 +47,52 @@ func TestDefaultPins(t *testing.T) {
 		}
 	}
 }
+
+// TestClaimCells: with the sizes not narrowed, PingPong measures the claim
+// transports (signal, pipes, sockets, queues, the memfd ring with every
+// wait) at ClaimSize through api=raw at the default pins, once each; no
+// other transport, api or workload gets the size; narrowed sizes drop the
+// claim cells unless Claims asks for them.
+func TestClaimCells(t *testing.T) {
+	at := func(workload string, o Options) map[string]int {
+		cells, err := Cells(workload, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int{}
+		for _, c := range cells {
+			if c.Size != ClaimSize {
+				continue
+			}
+			if c.API != transports.Raw {
+				t.Errorf("%s: claim cell through api=%s", c.Name(), c.API)
+			}
+			got[c.Transport]++
+		}
+		return got
+	}
+	got := at(harness.PingPong, Options{})
+	for _, name := range []string{"signal", "shm-signal", "pipe", "fifo", "unix-stream", "tcp", "posix-mq", "shm-futex", "shm-sem", "shm-sysvsem", "shm-spin"} {
+		if _, err := transports.Lookup(name); err != nil {
+			continue
+		}
+		if got[name] != len(DefaultPins) {
+			t.Errorf("%s at %d B: %d cells, want one per default pin (%d)", name, ClaimSize, got[name], len(DefaultPins))
+		}
+	}
+	for _, name := range []string{"mmap-spin", "sysvshm-futex", "cma"} {
+		if got[name] != 0 {
+			t.Errorf("%s at %d B: %d cells, want none (not a claim cell)", name, ClaimSize, got[name])
+		}
+	}
+	// The signal runs at its limit, 8 B, in every workload: not a claim cell.
+	if got := at(harness.Stream, Options{}); len(got) != 1 || got["signal"] == 0 {
+		t.Errorf("Stream at %d B: %v, want the signal (at its limit) only", ClaimSize, got)
+	}
+	if got := at(harness.PingPong, Options{Sizes: []int{64}}); got["pipe"] != 0 {
+		t.Errorf("sizes narrowed to 64: pipe at %d B %d times, want none", ClaimSize, got["pipe"])
+	}
+	if got := at(harness.PingPong, Options{Sizes: []int{64}, Claims: true, Pins: []harness.Pin{harness.PinSame}}); got["pipe"] != 1 {
+		t.Errorf("sizes narrowed, Claims set, pin=same: pipe at %d B %d times, want 1", ClaimSize, got["pipe"])
+	}
+}

@@ -19,7 +19,8 @@ import (
 type ConfigLine struct{ Key, Value string }
 
 // Environment returns the config lines that describe this machine and run:
-// what the results depend on besides the code. goos, goarch, pkg and cpu
+// what the results depend on besides the code, and what the semantics
+// experiments observed on it (Semantics). goos, goarch, pkg and cpu
 // are printed by go test itself; withGoTest adds them for other writers
 // (the ipcbench command).
 func Environment(withGoTest bool) []ConfigLine {
@@ -52,6 +53,7 @@ func Environment(withGoTest bool) []ConfigLine {
 	for _, pin := range Pins {
 		add("gomaxprocs-pin-"+string(pin), fmt.Sprintf("api=runtime %s; api=raw %s", probeProcs(pin, transports.Runtime), probeProcs(pin, transports.Raw)))
 	}
+	lines = append(lines, Semantics()...)
 	for _, kv := range []struct{ key, path string }{
 		{"mq-msgsize-max", "/proc/sys/fs/mqueue/msgsize_max"},
 		{"mq-msg-max", "/proc/sys/fs/mqueue/msg_max"},

@@ -255,7 +255,7 @@ type duel struct {
 // of side b.
 func (r *Results) duels(m metric, pin string, a, b side) []duel {
 	var ds []duel
-	for _, size := range r.Sizes(m.Bench, "") {
+	for _, size := range r.mainSizes(m.Bench) {
 		pa, _, okA := r.best(r.sidePoints(m, a, size, pin), m.LowerBetter)
 		pb, _, okB := r.best(r.sidePoints(m, b, size, pin), m.LowerBetter)
 		d := duel{Size: size, Pin: pin, A: pa, B: pb, Measurable: okA && okB}

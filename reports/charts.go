@@ -306,7 +306,7 @@ func refLine(xs []float64, ys []float64) (*plotter.Line, error) {
 
 func buildLatency(r *Results, c *Chart) error {
 	ts := r.Transports(results.BenchPingPong)
-	sizes := r.Sizes(results.BenchPingPong, "")
+	sizes := r.mainSizes(results.BenchPingPong)
 	if len(ts) == 0 || len(sizes) == 0 {
 		return noData("no BenchmarkPingPong results with a /size")
 	}
@@ -396,7 +396,7 @@ func (r *Results) floor(op, pin, unit string) (Summary, Key, bool) {
 
 func buildThroughput(r *Results, c *Chart) error {
 	ts := r.Transports(results.BenchStream)
-	sizes := r.Sizes(results.BenchStream, "")
+	sizes := r.mainSizes(results.BenchStream)
 	if len(ts) == 0 || len(sizes) == 0 {
 		return noData("no BenchmarkStream results")
 	}

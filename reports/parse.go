@@ -147,12 +147,39 @@ func (r *Results) Transports(bench string) []string {
 }
 
 // mainSizes returns the sizes measured by bench for any transport but
-// signal (whose only size is one sigqueue value, 8 B).
+// signal (which runs at its limit only), ascending, without partial
+// sizes: a size at which some transport measured at every other size has
+// no results (the default suite's 8 B claim cells run a subset of the
+// transports, for C3 and C5): rankings, crossovers and charts over sizes
+// compare like with like.
 func (r *Results) mainSizes(bench string) []int {
-	seen := map[int]bool{}
+	bySize := map[int]map[string]bool{}
 	for _, k := range r.Keys(bench) {
 		if k.Size != results.NoSize && k.Transport != "signal" {
-			seen[k.Size] = true
+			if bySize[k.Size] == nil {
+				bySize[k.Size] = map[string]bool{}
+			}
+			bySize[k.Size][k.Transport] = true
+		}
+	}
+	seen := map[int]bool{}
+	for size, ts := range bySize {
+		seen[size] = true
+		for _, t := range r.Transports(bench) {
+			if ts[t] {
+				continue
+			}
+			everywhereElse := true
+			for other, ots := range bySize {
+				if other != size && !ots[t] {
+					everywhereElse = false
+					break
+				}
+			}
+			if everywhereElse {
+				delete(seen, size)
+				break
+			}
 		}
 	}
 	return sortedInts(seen)

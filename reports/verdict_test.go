@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/ipcbench/ipcbench/results"
 )
 
 // fx builds SYNTHETIC results files for the table-driven verdict-rule
@@ -42,13 +44,28 @@ func (f *fx) line(name string, metrics ...any) *fx {
 }
 
 // ping adds PingPong lines for transport at sizes with round-trip ns
-// given by lat(size).
+// given by lat(size), at pin=split.
 func (f *fx) ping(tr string, lat func(int) float64, sizes ...int) *fx {
+	return f.pingAt("split", tr, lat, sizes...)
+}
+
+// pingAt is ping at pin.
+func (f *fx) pingAt(pin, tr string, lat func(int) float64, sizes ...int) *fx {
 	for _, s := range sizes {
 		v := lat(s)
-		f.line(fmt.Sprintf("PingPong/transport=%s/api=raw/pin=split/size=%d", tr, s), v, "ns/op", 0.9*v, "cpu-ns/op", 2*v, "p99-ns", 0.95*v, "p50-ns")
+		f.line(fmt.Sprintf("PingPong/transport=%s/api=raw/pin=%s/size=%d", tr, pin, s), v, "ns/op", 0.9*v, "cpu-ns/op", 2*v, "p99-ns", 0.95*v, "p50-ns")
 	}
 	return f
+}
+
+// observed adds the config line of a semantics experiment: probe,
+// outcome, probe, outcome, ….
+func (f *fx) observed(key string, probeOutcome ...string) *fx {
+	var obs []results.Observation
+	for i := 0; i < len(probeOutcome); i += 2 {
+		obs = append(obs, results.Observation{Probe: probeOutcome[i], Outcome: probeOutcome[i+1]})
+	}
+	return f.config(key, results.FormatObservations(obs))
 }
 
 // stream adds Stream lines with MB/s given by mbs(size).
@@ -149,52 +166,11 @@ func TestVerdictRulesSynthetic(t *testing.T) {
 			}, std...)
 		}, "C10", Holds, "round-trip latency from 4 KiB up"},
 
-		{"C2 semaphores and lock-free", func() *fx {
-			return new(fx).ping("shm-sysvsem", flat(9000), 64).ping("shm-spin", flat(400), 64)
-		}, "C2", HoldsOnlyWhen, "atomics alone"},
-		{"C2 semaphores only", func() *fx { return new(fx).ping("shm-sem", flat(6000), 64) }, "C2", Holds, ""},
-		{"C2 none", func() *fx { return new(fx).ping("shm-spin", flat(400), 64) }, "C2", NotMeasured, ""},
-
-		{"C3 signal slower", func() *fx {
-			return new(fx).ping("signal", flat(11000), 8).ping("pipe", flat(9000), 64)
-		}, "C3", DoesNotHold, "not efficient"},
-		{"C3 signal as fast", func() *fx {
-			return new(fx).ping("signal", flat(9000), 8).ping("pipe", flat(9000), 64)
-		}, "C3", HoldsOnlyWhen, "8 B"},
-
 		{"C4 standard lost", func() *fx {
 			return new(fx).line("SignalFlood/kind=standard", 60.0, "lost-%").line("SignalFlood/kind=realtime", 0.0, "lost-%")
 		}, "C4", Holds, ""},
 		{"C4 none lost", func() *fx { return new(fx).line("SignalFlood/kind=standard", 0.0, "lost-%") }, "C4", DoesNotHold, "no standard signal"},
 		{"C4 absent", func() *fx { return new(fx).ping("pipe", flat(9000), 64) }, "C4", NotMeasured, ""},
-
-		{"C5 small only", func() *fx {
-			return new(fx).ping("posix-mq", func(s int) float64 { return 8000 + float64(s) }, 64, 1024, 4096).
-				ping("pipe", func(s int) float64 { return 8500 + float64(s)/4 }, std...)
-		}, "C5", HoldsOnlyWhen, "messages are small"},
-		{"C5 keeps up", func() *fx {
-			return new(fx).ping("posix-mq", flat(8000), 64, 1024).ping("pipe", flat(9000), std...)
-		}, "C5", Holds, ""},
-		{"C5 slower", func() *fx {
-			return new(fx).ping("sysv-mq", flat(20000), 64, 1024).ping("unix-stream", flat(9000), std...)
-		}, "C5", DoesNotHold, "slower"},
-
-		{"C6 pipe", func() *fx { return new(fx).ping("pipe", flat(9000), 64).ping("unix-stream", flat(10000), 64) }, "C6", Holds, "two pipes"},
-		{"C6 absent", func() *fx { return new(fx).ping("tcp", flat(9000), 64) }, "C6", NotMeasured, ""},
-
-		{"C7 same", func() *fx { return new(fx).ping("pipe", flat(9000), std...).ping("fifo", flat(9300), std...) }, "C7", Holds, ""},
-		{"C7 differ", func() *fx { return new(fx).ping("pipe", flat(9000), std...).ping("fifo", flat(18000), std...) }, "C7", DoesNotHold, ""},
-		{"C7 partly", func() *fx {
-			return new(fx).ping("pipe", flat(9000), std...).ping("fifo", func(s int) float64 {
-				if s > 4096 {
-					return 18000
-				}
-				return 9000
-			}, std...)
-		}, "C7", HoldsOnlyWhen, "64 B"},
-
-		{"C8 unix faster", func() *fx { return new(fx).ping("unix-stream", flat(9000), 64).ping("tcp", flat(20000), 64) }, "C8", HoldsOnlyWhen, "different hosts"},
-		{"C8 same speed", func() *fx { return new(fx).ping("unix-stream", flat(9000), 64).ping("tcp", flat(9010), 64) }, "C8", Holds, ""},
 
 		{"C9 cgo off", func() *fx { return new(fx).config("cgo", "0").ping("shm-spin", flat(400), 64) }, "C9", DoesNotHold, "CGO_ENABLED=0"},
 		{"C9 unknown", func() *fx { return new(fx).ping("shm-spin", flat(400), 64) }, "C9", NotMeasured, "cgo"},
