@@ -337,23 +337,29 @@ func TestRunnerClusters(t *testing.T) {
 			got = append(got, strings.TrimPrefix(name, "Benchmark"))
 		}
 	}
-	s64 := []string{names[0], names[2], names[3]}
+	// Clusters in order of first appearance: PingPong split 64 (a, b),
+	// PingPong split 1024, Stream split 64, PingPong same 64.
+	cl := func(kind, pin string, size int, cases ...string) []string {
+		p := fmt.Sprintf("/kind=%s/pin=%s/size=%d", kind, pin, size)
+		return slices.Concat([]string{"Probe/op=before" + p}, cases, []string{"Probe/op=after" + p})
+	}
 	round1 := slices.Concat(
-		[]string{"Probe/op=before/pin=split/size=64"}, s64, []string{"Probe/op=after/pin=split/size=64"},
-		[]string{"Probe/op=before/pin=split/size=1024", names[1], "Probe/op=after/pin=split/size=1024"},
-		[]string{"Probe/op=before/pin=same/size=64", names[4], "Probe/op=after/pin=same/size=64"})
-	slices.Reverse(s64)
+		cl("pingpong", "split", 64, names[0], names[2]),
+		cl("pingpong", "split", 1024, names[1]),
+		cl("stream", "split", 64, names[3]),
+		cl("pingpong", "same", 64, names[4]))
 	round2 := slices.Concat(
-		[]string{"Probe/op=before/pin=same/size=64", names[4], "Probe/op=after/pin=same/size=64"},
-		[]string{"Probe/op=before/pin=split/size=1024", names[1], "Probe/op=after/pin=split/size=1024"},
-		[]string{"Probe/op=before/pin=split/size=64"}, s64, []string{"Probe/op=after/pin=split/size=64"})
+		cl("pingpong", "same", 64, names[4]),
+		cl("stream", "split", 64, names[3]),
+		cl("pingpong", "split", 1024, names[1]),
+		cl("pingpong", "split", 64, names[2], names[0]))
 	want := slices.Concat(round1, round2)
 	want = want[1:] // the first probe skipped
 	if !slices.Equal(got, want) {
 		t.Errorf("results in order\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if sum.Runs != 22 || sum.Measured != 21 || len(sum.NotMeasured) != 0 {
-		t.Errorf("summary %+v, want 22 runs, 21 measured, no case left out", sum)
+	if sum.Runs != 26 || sum.Measured != 25 || len(sum.NotMeasured) != 0 {
+		t.Errorf("summary %+v, want 26 runs, 25 measured, no case left out", sum)
 	}
 	if !strings.Contains(progress.String(), "not measured: probe refused") {
 		t.Errorf("progress does not report the failed probe:\n%s", progress.String())

@@ -18,7 +18,7 @@ func clustered(rounds int, names []string, probe func(size, round int) float64, 
 	fmt.Fprintf(&b, "%s: %d\n", results.ConfigRounds, rounds)
 	for round := 1; round <= rounds; round++ {
 		for _, size := range []int{64, 4096} {
-			cl := results.Cluster{Pin: "split", Size: size}
+			cl := results.Cluster{Workload: results.BenchPingPong, Pin: "split", Size: size}
 			fmt.Fprintf(&b, "Benchmark%s-2 1000 %g ns/op\n", cl.ProbeKey(results.ProbeBefore), probe(size, round))
 			for _, n := range names {
 				name := fmt.Sprintf("%s/size=%d", n, size)
@@ -116,7 +116,7 @@ func TestPairLeavesOutDisturbedRounds(t *testing.T) {
 		return v
 	}))
 	ds := r.Disturbances()
-	if len(ds) != 1 || ds[0].Round != 4 || ds[0].Cluster != (results.Cluster{Pin: "split", Size: 64}) {
+	if len(ds) != 1 || ds[0].Round != 4 || ds[0].Cluster != (results.Cluster{Workload: results.BenchPingPong, Pin: "split", Size: 64}) {
 		t.Fatalf("disturbances %+v, want round 4 of pin=split size=64", ds)
 	}
 	if !strings.Contains(ds[0].Text(), "round 4") {
@@ -137,7 +137,7 @@ func TestPairLeavesOutDisturbedRounds(t *testing.T) {
 
 	// A probe missing in one round: the cluster cannot be aligned.
 	text := clustered(9, names, probe, func(string, int) float64 { return 1000 })
-	text = strings.Replace(text, fmt.Sprintf("Benchmark%s-2 1000 %g ns/op\n", (results.Cluster{Pin: "split", Size: 64}).ProbeKey(results.ProbeAfter), probe(64, 4)), "", 1)
+	text = strings.Replace(text, fmt.Sprintf("Benchmark%s-2 1000 %g ns/op\n", (results.Cluster{Workload: results.BenchPingPong, Pin: "split", Size: 64}).ProbeKey(results.ProbeAfter), probe(64, 4)), "", 1)
 	r = load(t, text)
 	if len(r.Disturbances()) != 0 || len(r.Unprobed()) != 1 {
 		t.Errorf("gap in the probes: disturbances %v, unprobed %v; want none and one", r.Disturbances(), r.Unprobed())

@@ -1,6 +1,9 @@
 package results
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // BenchProbe is the function name of the drift probes a clustered run
 // writes around each cluster of cases (see Cluster).
@@ -19,33 +22,54 @@ const (
 const ConfigRounds = "ipcbench-rounds"
 
 // A Cluster is the set of cases that a report compares with one another:
-// every benchmark at one placement and one message size (ping-pong,
-// stream, floors and baselines of every transport and api). A clustered
-// run measures a cluster's cases next to each other in every round, with
-// a drift probe (the two-process cache-line round trip at pin=split)
-// before and after them, so that a round in which the machine changed
-// under the cluster can be told and left out.
+// the benchmarks of one workload at one placement and one message size
+// (every transport and api, with the floors and baselines of that
+// workload: the ping-pong cluster holds BenchmarkBaseline and the latency
+// floors, the stream cluster the copy loop and memcpy). A clustered run
+// measures a cluster's cases next to each other in every round, with a
+// drift probe (the two-process cache-line round trip at pin=split) before
+// and after them, so that a round in which the machine changed under the
+// cluster can be told and left out.
 type Cluster struct {
-	Pin  string // "" for a benchmark without /pin
-	Size int    // NoSize for a benchmark without /size
+	Workload string // BenchPingPong or BenchStream
+	Pin      string // "" for a benchmark without /pin
+	Size     int    // NoSize for a benchmark without /size
 }
 
 // Cluster is the cluster of k.
-func (k Key) Cluster() Cluster { return Cluster{Pin: k.Pin, Size: k.Size} }
-
-// ProbeKey is the key of the probe op (ProbeBefore or ProbeAfter) of c:
-// "Probe/op=before/pin=split/size=64". The pin and size in the name are
-// the cluster's; the probe itself always runs at pin=split, where a change
-// of the host's placement of the two vCPUs shows.
-func (c Cluster) ProbeKey(op string) Key {
-	return Key{Bench: BenchProbe, Op: op, Pin: c.Pin, Size: c.Size}
+func (k Key) Cluster() Cluster {
+	w := BenchPingPong
+	if k.Bench == BenchStream || (k.Bench == BenchFloor && (k.Op == "copyloop" || k.Op == "memcpy")) {
+		w = BenchStream
+	}
+	if k.Bench == BenchProbe {
+		w = probeWorkload(k.Kind)
+	}
+	return Cluster{Workload: w, Pin: k.Pin, Size: k.Size}
 }
 
-// String is the cluster in words: "pin=split size=64".
+// probeWorkload is the workload of a probe's /kind.
+func probeWorkload(kind string) string {
+	if kind == strings.ToLower(BenchStream) {
+		return BenchStream
+	}
+	return BenchPingPong
+}
+
+// ProbeKey is the key of the probe op (ProbeBefore or ProbeAfter) of c:
+// "Probe/op=before/kind=pingpong/pin=split/size=64". The kind, pin and
+// size in the name are the cluster's; the probe itself always runs at
+// pin=split, where a change of the host's placement of the two vCPUs
+// shows.
+func (c Cluster) ProbeKey(op string) Key {
+	return Key{Bench: BenchProbe, Op: op, Kind: strings.ToLower(c.Workload), Pin: c.Pin, Size: c.Size}
+}
+
+// String is the cluster in words: "PingPong pin=split size=64".
 func (c Cluster) String() string {
-	s := "pin=" + c.Pin
+	s := c.Workload + " pin=" + c.Pin
 	if c.Pin == "" {
-		s = "no pin"
+		s = c.Workload + " (no pin)"
 	}
 	if c.Size != NoSize {
 		s += " size=" + strconv.Itoa(c.Size)
