@@ -161,7 +161,13 @@ func (r *Runner) run(cases []Case) Summary {
 				eta = (time.Since(start) / time.Duration(done) * time.Duration(sum.Runs-done)).Round(time.Second).String()
 			}
 			fmt.Fprintf(r.Progress, "[%d/%d round %d/%d, %s left] %s\n", done+1, sum.Runs, round, p.Count, eta, c.Name)
-			res, reason := benchmark(c.Run, p.Warmup)
+			var res testing.BenchmarkResult
+			var reason string
+			if c.probe {
+				res, reason = probeBenchmark(c.Run)
+			} else {
+				res, reason = benchmark(c.Run, p.Warmup)
+			}
 			done++
 			if res.N == 0 {
 				if reason == "" {
@@ -234,6 +240,23 @@ func (r *Runner) probeCase(cl results.Cluster, op string) Case {
 		body = cachelineRun(harness.PinSplit)
 	}
 	return Case{Name: cl.ProbeKey(op).String(), Run: body, probe: true}
+}
+
+// Drift probes are short: they need the cache-line round trip's level,
+// not its tail, and a clustered round runs two per cluster.
+const (
+	probeBenchTime = "5ms"
+	probeWarmup    = time.Millisecond
+)
+
+// probeBenchmark runs a drift probe's body for probeBenchTime, inside a
+// Run (which holds benchMu and restores the flag after).
+func probeBenchmark(body func(*testing.B)) (testing.BenchmarkResult, string) {
+	fl := flag.Lookup("test.benchtime")
+	old := fl.Value.String()
+	fl.Value.Set(probeBenchTime)
+	defer fl.Value.Set(old)
+	return benchmark(body, probeWarmup)
 }
 
 // roundOrder is the order of cases in round (from 1): as given, or with

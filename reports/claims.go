@@ -190,7 +190,7 @@ func judgeC2(r *Results) Verdict {
 			txt, o := r.versus(m, blk, sem)
 			fig += "; best sleeping wait without a semaphore: " + txt
 			if o == Better {
-				faster = append(faster, fmt.Sprintf("pin=%s (%s %s the time of %s)", pin, blk.Transport, ratio(blk.Sum.Median, sem.Sum.Median), sem.Transport))
+				faster = append(faster, "pin="+pin)
 			} else {
 				notFaster = append(notFaster, "pin="+pin)
 			}
@@ -268,7 +268,7 @@ func judgeC3(r *Results) Verdict {
 	judge := func(use string, a, b point, fig *string) {
 		txt, o := r.versus(m, a, b)
 		*fig += "; " + use + ": " + txt
-		item := fmt.Sprintf("%s at pin=%s (%s %s the time of %s)", use, a.Key.Pin, a.Transport, ratio(a.Sum.Median, b.Sum.Median), b.Transport)
+		item := fmt.Sprintf("%s at pin=%s", use, a.Key.Pin)
 		if o == Worse {
 			slow = append(slow, item)
 		} else {
@@ -310,7 +310,7 @@ func judgeC3(r *Results) Verdict {
 		o := r.Pair(rtKey, rawKey, results.UnitNsOp).Order(true)
 		v.Figures = append(v.Figures, fmt.Sprintf("pin=%s, bare notification round trip (SignalNotify): signalfd on a locked thread (api=raw) %s vs Go os/signal (api=runtime) %s (runtime %s raw, %s)", pin, fmtNs(raw.Median), fmtNs(rt.Median), relWord(o, true), ratio(rt.Median, raw.Median)))
 		if o == Worse {
-			slowRuntime = append(slowRuntime, fmt.Sprintf("pin=%s %s", pin, ratio(rt.Median, raw.Median)))
+			slowRuntime = append(slowRuntime, "pin="+pin)
 		}
 	}
 	if len(missing) > 0 {
@@ -660,7 +660,7 @@ func (r *Results) c8Local() (part, []string) {
 		}
 		txt, o := r.versus(m, u, ip)
 		figs = append(figs, fmt.Sprintf("pin=%s, %s at %s over loopback: %s", pin, m.Name, SizeLabel(size), txt))
-		found = append(found, fmt.Sprintf("at pin=%s %s is %s %s (%s its time)", pin, u.Transport, relWord(o, m.LowerBetter), ip.Transport, ratio(u.Sum.Median, ip.Sum.Median)))
+		found = append(found, fmt.Sprintf("at pin=%s the fastest Unix socket is %s the fastest IP socket over loopback", pin, relWord(o, m.LowerBetter)))
 	}
 	if len(found) == 0 {
 		return part{NotMeasured, "the local half: needs Unix socket and TCP/UDP ping-pong results at the same size and pin"}, nil

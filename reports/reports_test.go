@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,37 +22,80 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden from the curr
 //
 //	go test ./reports -run Golden -update
 //
-// testdata/results.txt is a real run (make report, default profile,
-// -count 3, every benchmark group), copied unedited.
+// testdata/results.txt is a real run (make report, default profile: 9
+// clustered rounds, every benchmark group, 2026-12-01), copied unedited;
+// testdata/disturbed.txt a real clustered run (ping-pong and stream of
+// pipe, shm-spin and shm-futex at 64 B and 4 KiB, pin=split, 9 rounds)
+// during which two busy loops ran on both CPUs for 1.5 s, copied
+// unedited: the drift probes catch the rounds it disturbed.
 func TestGolden(t *testing.T) {
-	res, err := LoadFile(filepath.Join("testdata", "results.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := Build(res, Options{Source: "results.txt"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, g := range []struct {
-		name string
-		got  []byte
-	}{{"report.md", rep.Markdown()}, {"report.html", rep.HTML()}} {
-		golden := filepath.Join("testdata", g.name+".golden")
-		if *update {
-			if err := os.WriteFile(golden, g.got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(golden)
+	for _, fx := range []struct{ results, golden string }{
+		{"results.txt", "report"},
+		{"disturbed.txt", "disturbed"},
+	} {
+		res, err := LoadFile(filepath.Join("testdata", fx.results))
 		if err != nil {
-			t.Fatalf("%v (run go test -run Golden -update to create it)", err)
+			t.Fatal(err)
 		}
-		if !bytes.Equal(g.got, want) {
-			gotPath := filepath.Join(t.TempDir(), g.name+".got")
-			os.WriteFile(gotPath, g.got, 0o644)
-			t.Errorf("%s differs from %s; got written to %s (rerun with -update if the change is intended)", g.name, golden, gotPath)
+		rep, err := Build(res, Options{Source: fx.results})
+		if err != nil {
+			t.Fatal(err)
 		}
+		for _, g := range []struct {
+			name string
+			got  []byte
+		}{{fx.golden + ".md", rep.Markdown()}, {fx.golden + ".html", rep.HTML()}} {
+			golden := filepath.Join("testdata", g.name+".golden")
+			if *update {
+				if err := os.WriteFile(golden, g.got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -run Golden -update to create it)", err)
+			}
+			if !bytes.Equal(g.got, want) {
+				gotPath := filepath.Join(t.TempDir(), g.name+".got")
+				os.WriteFile(gotPath, g.got, 0o644)
+				t.Errorf("%s differs from %s; got written to %s (rerun with -update if the change is intended)", g.name, golden, gotPath)
+			}
+		}
+	}
+}
+
+// TestDisturbedRun: in the real disturbed run, the drift probes mark the
+// rounds the busy loops hit, every comparison involving those clusters
+// leaves them out, and the report says so.
+func TestDisturbedRun(t *testing.T) {
+	res, err := LoadFile(filepath.Join("testdata", "disturbed.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := res.Disturbances()
+	if len(ds) == 0 {
+		t.Fatal("no disturbed round found in the disturbed run")
+	}
+	for _, d := range ds {
+		if d.Round != 6 || math.Max(d.Before, d.After) <= DriftFactor*d.Median {
+			t.Errorf("disturbance %s: want round 6 and a probe above %.0f× the median", d.Text(), DriftFactor)
+		}
+	}
+	k := func(tr string) Key {
+		return Key{Bench: results.BenchPingPong, Transport: tr, API: "raw", Pin: "split", Size: 64}
+	}
+	p := res.Pair(k("shm-spin"), k("pipe"), results.UnitP50)
+	if len(p.Excluded) != 1 || p.Excluded[0] != 6 || len(p.Ratios) != 8 {
+		t.Errorf("shm-spin ÷ pipe at 64 B: excluded %v, %d ratios; want round 6 out and 8 ratios", p.Excluded, len(p.Ratios))
+	}
+	rep, err := Build(res, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := string(rep.Markdown())
+	if !strings.Contains(md, fmt.Sprintf("%d disturbed rounds of clusters, left out:", len(ds))) || !strings.Contains(md, "PingPong pin=split size=64, round 6:") {
+		t.Error("the report does not list the disturbed rounds")
 	}
 }
 
@@ -74,7 +118,7 @@ func TestReportOpensWithVerdictTable(t *testing.T) {
 			t.Errorf("verdict table lacks C%d", i)
 		}
 	}
-	for _, want := range []string{"## Environment", "| kernel | 6.18.44-fc-v669 |", "## Reference floors and the harness's own cost", "pipe ÷ rawpipe", "### pin=same (both processes on one CPU)", "Hyndman & Fan type 7", "alpha = 0.05", "## Fastest transport at each size"} {
+	for _, want := range []string{"## Environment", "| kernel | 6.18.44-fc-v1045 |", "## Stability of this run", "## Reference floors and the harness's own cost", "pipe ÷ rawpipe", "### pin=same (both processes on one CPU)", "Hyndman & Fan type 7", "alpha = 0.05", "## Fastest transport at each size"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q", want)
 		}

@@ -8,7 +8,7 @@ import (
 )
 
 // pairedMethod says how the report compares two figures.
-var pairedMethod = fmt.Sprintf("every comparison is paired: the ratio of the two figures measured in the same round (a clustered run measures the cases of one pin and size next to each other, in alternating order), median of those ratios and its interval; a ratio whose interval contains 1 is not distinguishable and never counts as a win. Rounds of a cluster whose drift probe exceeds %.0f× the run's median probe are left out of every comparison that involves the cluster (Stability of this run).", DriftFactor)
+var pairedMethod = fmt.Sprintf("every comparison is paired: the ratio of the two figures measured in the same round (a clustered run measures the cases of one workload, pin and size next to each other, in alternating order), median of those ratios and its interval; a ratio whose interval contains 1 is not distinguishable and never counts as a win. Rounds of a cluster whose drift probe exceeds %.0f× the run's median probe are left out of every comparison that involves the cluster (Stability of this run).", DriftFactor)
 
 // tail is the p99 beside a p50 latency figure of k (" (p99 12.3 µs)"),
 // "" for other metrics or without a p99.
@@ -84,7 +84,7 @@ func stabilityBlocks(r *Results) []block {
 		}
 		return out
 	}
-	intro := fmt.Sprintf("Before and after each cluster (the cases of one pin and size, measured next to each other) every round measures the two-process cache-line round trip at pin=split: on a virtual machine it moves when the host moves or shares the vCPUs. A round of a cluster is disturbed when either probe exceeds %.0f× the median of all the run's probes; its figures are left out of every comparison that involves the cluster. Smaller moves are the machine's ordinary state, absorbed by pairing adjacent cases. The probes of this run: %s.", DriftFactor, r.probeRange())
+	intro := fmt.Sprintf("Before and after each cluster (the cases of one workload, pin and size, measured next to each other) every round measures the two-process cache-line round trip at pin=split: on a virtual machine it moves when the host moves or shares the vCPUs. A round of a cluster is disturbed when either probe exceeds %.0f× the median of all the run's probes; its figures are left out of every comparison that involves the cluster. Smaller moves are the machine's ordinary state, absorbed by pairing adjacent cases. The probes of this run: %s.", DriftFactor, r.probeRange())
 	out := []block{para{intro}}
 	ds := r.Disturbances()
 	if len(ds) == 0 {

@@ -106,7 +106,7 @@ func judgeTarget(r *Results, t targets.Target) TargetResult {
 
 // PairedRun reports whether r was made by the targets profile, which runs
 // the two sides of each target back to back, or by a clustered run, which
-// runs the cases of one pin and size (both sides of every target) next to
+// runs the cases of one workload, pin and size (both sides of every target) next to
 // each other; in any other file they may have run minutes apart within a
 // round.
 func PairedRun(r *Results) bool {

@@ -110,31 +110,25 @@ func TestVerdictRulesSynthetic(t *testing.T) {
 		}
 		return 3 * 40 * float64(s) / 64
 	}
-	cases := []struct {
-		name   string
-		build  func() *fx
-		id     string
-		status Status
-		cond   string // substring of the verdict text
-	}{
+	cases := []verdictCase{
 		{"C1 shm wins everywhere", func() *fx {
 			return new(fx).ping("pipe", flat(9000), std...).ping("shm-spin", flat(500), std...).
 				stream("pipe", grow(40), std...).stream("shm-spin", grow(400), std...)
-		}, "C1", Holds, "every size"},
+		}, "C1", Holds, "every size", "", ""},
 		{"C1 shm loses everywhere", func() *fx {
 			return new(fx).ping("pipe", flat(9000), std...).ping("shm-futex", flat(20000), std...)
-		}, "C1", DoesNotHold, "no size"},
+		}, "C1", DoesNotHold, "no size", "", ""},
 		{"C1 tie is no win", func() *fx {
 			return new(fx).ping("pipe", flat(9000), std...).ping("shm-futex", flat(9010), std...)
-		}, "C1", DoesNotHold, "ties are not wins"},
+		}, "C1", DoesNotHold, "ties are not wins", "", ""},
 		{"C1 wins only at large sizes", func() *fx {
 			return new(fx).stream("pipe", grow(40), std...).stream("shm-futex", crossing, std...)
-		}, "C1", HoldsOnlyWhen, "throughput from 4 KiB up"},
-		{"C1 nothing to compare", func() *fx { return new(fx).ping("pipe", flat(9000), std...) }, "C1", NotMeasured, ""},
+		}, "C1", HoldsOnlyWhen, "throughput from 4 KiB up", "", ""},
+		{"C1 nothing to compare", func() *fx { return new(fx).ping("pipe", flat(9000), std...) }, "C1", NotMeasured, "", "", ""},
 
 		{"C10 crossover", func() *fx {
 			return new(fx).stream("pipe", grow(40), std...).stream("shm-futex", crossing, std...)
-		}, "C10", Holds, "from 4 KiB up"},
+		}, "C10", Holds, "from 4 KiB up", "", ""},
 		{"C10 not monotone", func() *fx {
 			return new(fx).stream("pipe", grow(40), std...).stream("shm-futex", func(s int) float64 {
 				if s == 1024 {
@@ -142,13 +136,13 @@ func TestVerdictRulesSynthetic(t *testing.T) {
 				}
 				return 400 * float64(s) / 64
 			}, std...)
-		}, "C10", DoesNotHold, "from 4 KiB up and also at 64 B below it, not monotone (kernel transports keep up at 1 KiB only)"},
+		}, "C10", DoesNotHold, "from 4 KiB up and also at 64 B below it, not monotone (kernel transports keep up at 1 KiB only)", "", ""},
 		{"C10 shm wins everywhere", func() *fx {
 			return new(fx).stream("pipe", grow(40), std...).stream("shm-spin", grow(400), std...)
-		}, "C10", DoesNotHold, "every size, even 64 B"},
+		}, "C10", DoesNotHold, "every size, even 64 B", "", ""},
 		{"C10 shm never wins (tie)", func() *fx {
 			return new(fx).stream("pipe", grow(40), std...).stream("shm-futex", grow(40.1), std...)
-		}, "C10", DoesNotHold, "no size"},
+		}, "C10", DoesNotHold, "no size", "", ""},
 		{"C10 opposite", func() *fx {
 			return new(fx).stream("pipe", grow(40), std...).stream("shm-sem", func(s int) float64 {
 				if s <= 1024 {
@@ -156,7 +150,7 @@ func TestVerdictRulesSynthetic(t *testing.T) {
 				}
 				return 4 * float64(s) / 64
 			}, std...)
-		}, "C10", DoesNotHold, "the opposite"},
+		}, "C10", DoesNotHold, "the opposite", "", ""},
 		{"C10 latency fallback", func() *fx {
 			return new(fx).ping("pipe", flat(9000), std...).ping("shm-spin", func(s int) float64 {
 				if s >= 4096 {
@@ -164,26 +158,19 @@ func TestVerdictRulesSynthetic(t *testing.T) {
 				}
 				return 9000
 			}, std...)
-		}, "C10", Holds, "round-trip latency from 4 KiB up"},
+		}, "C10", Holds, "round-trip latency from 4 KiB up", "", ""},
 
 		{"C4 standard lost", func() *fx {
 			return new(fx).line("SignalFlood/kind=standard", 60.0, "lost-%").line("SignalFlood/kind=realtime", 0.0, "lost-%")
-		}, "C4", Holds, ""},
-		{"C4 none lost", func() *fx { return new(fx).line("SignalFlood/kind=standard", 0.0, "lost-%") }, "C4", DoesNotHold, "no standard signal"},
-		{"C4 absent", func() *fx { return new(fx).ping("pipe", flat(9000), 64) }, "C4", NotMeasured, ""},
+		}, "C4", Holds, "", "", ""},
+		{"C4 none lost", func() *fx { return new(fx).line("SignalFlood/kind=standard", 0.0, "lost-%") }, "C4", DoesNotHold, "no standard signal", "", ""},
+		{"C4 absent", func() *fx { return new(fx).ping("pipe", flat(9000), 64) }, "C4", NotMeasured, "", "", ""},
 
-		{"C9 cgo off", func() *fx { return new(fx).config("cgo", "0").ping("shm-spin", flat(400), 64) }, "C9", DoesNotHold, "CGO_ENABLED=0"},
-		{"C9 unknown", func() *fx { return new(fx).ping("shm-spin", flat(400), 64) }, "C9", NotMeasured, "cgo"},
-		{"C9 cgo on", func() *fx { return new(fx).config("cgo", "1").ping("shm-spin", flat(400), 64) }, "C9", NotMeasured, ""},
+		{"C9 cgo off", func() *fx { return new(fx).config("cgo", "0").ping("shm-spin", flat(400), 64) }, "C9", DoesNotHold, "CGO_ENABLED=0", "", ""},
+		{"C9 unknown", func() *fx { return new(fx).ping("shm-spin", flat(400), 64) }, "C9", NotMeasured, "cgo", "", ""},
+		{"C9 cgo on", func() *fx { return new(fx).config("cgo", "1").ping("shm-spin", flat(400), 64) }, "C9", NotMeasured, "", "", ""},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			v := verdict(t, c.build().results(t), c.id)
-			if v.Status != c.status || !strings.Contains(v.Text(), c.cond) {
-				t.Errorf("%s: got %q (%v), want status %v containing %q\nfigures: %q", c.id, v.Text(), v.Status, c.status, c.cond, v.Figures)
-			}
-		})
-	}
+	runVerdictCases(t, cases)
 }
 
 func TestFastestNamesTies(t *testing.T) {
@@ -277,5 +264,31 @@ func TestCrossoverText(t *testing.T) {
 		if got := crossoverText(tc.ds); got != tc.want {
 			t.Errorf("%v: got %q, want %q", tc.ds, got, tc.want)
 		}
+	}
+}
+
+// A verdictCase is a table test of a verdict rule: the results it builds,
+// the claim, the status it must give, and substrings of its text and of
+// its figures (joined by " | ") that must, and one that must not, appear.
+type verdictCase struct {
+	name   string
+	build  func() *fx
+	id     string
+	status Status
+	cond   string // substring of the verdict text
+	fig    string // substring of the figures joined by " | "
+	notFig string // not a substring of the figures
+}
+
+func runVerdictCases(t *testing.T, cases []verdictCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			v := verdict(t, c.build().results(t), c.id)
+			figs := strings.Join(v.Figures, " | ")
+			if v.Status != c.status || !strings.Contains(v.Text(), c.cond) || !strings.Contains(figs, c.fig) || (c.notFig != "" && strings.Contains(figs, c.notFig)) {
+				t.Errorf("%s: got %q (%v), want status %v containing %q\nfigures: %s\nwant among them %q, not %q", c.id, v.Text(), v.Status, c.status, c.cond, figs, c.fig, c.notFig)
+			}
+		})
 	}
 }

@@ -46,16 +46,26 @@ func TestReportCommandErrors(t *testing.T) {
 	}
 }
 
-// TestTargetsCommand runs `ipcbench targets` on a real default-profile run
-// (not paired: it must say so) and checks its usage errors; and `report
-// -targets` with a file that does not load.
+// TestTargetsCommand runs `ipcbench targets` on a real clustered
+// default-profile run (its targets' sides ran in one cluster: no warning)
+// and on a real run from before clustering (not paired: it must say so),
+// and checks its usage errors; and `report -targets` with a file that does
+// not load.
 func TestTargetsCommand(t *testing.T) {
 	real := filepath.Join("..", "..", "reports", "testdata", "results.txt")
 	var out, errb bytes.Buffer
 	if code := run(&out, &errb, []string{"targets", real}); code != 0 {
 		t.Fatalf("exit %d, stderr: %s", code, errb.String())
 	}
-	if !strings.Contains(errb.String(), "not a run of -profile targets") {
+	if errb.Len() != 0 {
+		t.Errorf("a warning on a clustered run: %q", errb.String())
+	}
+	var old bytes.Buffer
+	errb.Reset()
+	if code := run(&old, &errb, []string{"targets", filepath.Join("..", "..", "docs", "results", "2026-12-01-default-profile.txt")}); code != 0 {
+		t.Fatalf("exit %d, stderr: %s", code, errb.String())
+	}
+	if !strings.Contains(errb.String(), "not a run of -profile targets nor a clustered run") {
 		t.Errorf("no warning about unpaired rounds: %q", errb.String())
 	}
 	for _, want := range []string{"shm-spin-floor", "harness-cost", "ROUNDS"} {

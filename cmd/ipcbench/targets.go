@@ -38,7 +38,7 @@ func targetsCmd(stdout, stderr io.Writer, args []string) error {
 		return err
 	}
 	if !reports.PairedRun(res) {
-		fmt.Fprintf(stderr, "warning: %s is not a run of -profile targets: the two sides of a target may have run far apart\n", file)
+		fmt.Fprintf(stderr, "warning: %s is not a run of -profile targets nor a clustered run: the two sides of a target may have run far apart\n", file)
 	}
 	tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "TARGET\tISSUE\tBOUND\tMEDIAN RATIO\tINTERVAL\tROUNDS\tOUTCOME")
