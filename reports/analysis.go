@@ -380,12 +380,15 @@ func SizeLabel(n int) string {
 	}
 }
 
-func sizeList(sizes []int) string {
+func sizeList(sizes []int) string { return strings.Join(sizeLabels(sizes), ", ") }
+
+// sizeLabels is SizeLabel of each size.
+func sizeLabels(sizes []int) []string {
 	var ss []string
 	for _, s := range sizes {
 		ss = append(ss, SizeLabel(s))
 	}
-	return strings.Join(ss, ", ")
+	return ss
 }
 
 func transportList(pts []point) string {

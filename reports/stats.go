@@ -37,9 +37,14 @@ func (s Summary) Valid() bool { return s.N > 0 }
 // IQR returns the interquartile range P75-P25.
 func (s Summary) IQR() float64 { return s.P75 - s.P25 }
 
-// Summarize computes the summary of values (which it does not modify).
-// An empty input gives a Summary with N == 0.
-func Summarize(values []float64) Summary {
+// Summarize computes the summary of values (which it does not modify),
+// its interval at confidence 1-Alpha. An empty input gives a Summary with
+// N == 0.
+func Summarize(values []float64) Summary { return SummarizeAt(values, 1-Alpha) }
+
+// SummarizeAt is Summarize with the interval at the given confidence (a
+// rule that makes k comparisons at once asks for 1-Alpha/k of each).
+func SummarizeAt(values []float64, confidence float64) Summary {
 	if len(values) == 0 {
 		return Summary{}
 	}
@@ -54,7 +59,7 @@ func Summarize(values []float64) Summary {
 	if s.N >= MinCISamples {
 		th := benchmath.DefaultThresholds
 		th.CompareAlpha = Alpha
-		bs := benchmath.AssumeNothing.Summary(benchmath.NewSample(append([]float64(nil), values...), &th), 1-Alpha)
+		bs := benchmath.AssumeNothing.Summary(benchmath.NewSample(append([]float64(nil), values...), &th), confidence)
 		if !math.IsInf(bs.Lo, 0) && !math.IsInf(bs.Hi, 0) {
 			s.CI = true
 			s.Lo, s.Hi = bs.Lo, bs.Hi

@@ -242,19 +242,36 @@ func (r *Results) spinPrice(pin string, size int) (string, bool) {
 }
 
 // classWins describes where side sd beats the kernel transports at pin,
-// by latency and throughput: "round-trip latency at sizes up to 64 KiB and
-// throughput at every size", or "" if it never wins.
-func (r *Results) classWins(sd side, pin string) (desc string, measured bool) {
-	var parts []string
+// by latency and throughput: coarsely, for the condition ("round-trip
+// latency at some sizes, throughput at every size"), and in detail, for
+// the figures ("round-trip latency at sizes up to 64 KiB, …").
+func (r *Results) classWins(sd side, pin string) (coarse, detail string, measured bool) {
+	var cs, ds []string
 	for _, m := range []metric{metricLatency, metricThroughput} {
-		ds := measurable(r.duels(m, pin, sd, sideKernel))
-		if len(ds) == 0 {
+		duels := measurable(r.duels(m, pin, sd, sideKernel))
+		if len(duels) == 0 {
 			continue
 		}
 		measured = true
-		parts = append(parts, m.Name+" "+sizeCondition(sizesWhere(ds, Better), duelSizes(ds)))
+		wins, all := sizesWhere(duels, Better), duelSizes(duels)
+		cs = append(cs, m.Name+" "+coverage(wins, all))
+		ds = append(ds, m.Name+" "+sizeCondition(wins, all))
 	}
-	return strings.Join(parts, ", "), measured
+	return strings.Join(cs, ", "), strings.Join(ds, ", "), measured
+}
+
+// coverage says coarsely which of all the wins are: "at every size", "at
+// no size" or "at some sizes" (which ones is sizeCondition's, for the
+// figures: a verdict's condition should not change when one size of many
+// turns from a tie into a win).
+func coverage(wins, all []int) string {
+	switch len(wins) {
+	case 0:
+		return "at no size"
+	case len(all):
+		return "at every size"
+	}
+	return "at some sizes"
 }
 
 // judgeC1: each class of shared memory (spinning, blocking, zero-copy)
@@ -301,11 +318,13 @@ func judgeC1(r *Results) Verdict {
 		}
 		var parts []string
 		for _, sd := range shmSides {
-			d, measured := r.classWins(sd, pin)
+			d, detail, measured := r.classWins(sd, pin)
 			if !measured {
 				continue
 			}
-			part := strings.TrimSuffix(sd.Name, " shared memory") + " wins " + d
+			class := strings.TrimSuffix(sd.Name, " shared memory")
+			v.Figures = append(v.Figures, fmt.Sprintf("pin=%s, where %s wins against the best kernel transport: %s", pin, class, detail))
+			part := class + " wins " + d
 			if sd.Name == sideSpinning.Name {
 				if size, ok := r.smallestSize(results.BenchPingPong); ok {
 					s, _, ok1 := r.best(r.sidePoints(metricLatency, sideSpinning, size, pin), true)
@@ -456,22 +475,31 @@ func judgeC9(r *Results) Verdict {
 
 // c10Outcome judges one series of duels (one class of shared memory
 // against the kernel transports at one pin).
-func c10Outcome(m metric, ds []duel) (Status, string) {
+// c10Outcome judges one class's duels over sizes: the status, the
+// pattern in words for the condition (no sizes named, so that it holds
+// still when one size of many moves), and with the sizes for the figures.
+func c10Outcome(m metric, ds []duel) (st Status, coarse, detail string) {
 	x, found := crossover(ds)
 	wins := sizesWhere(ds, Better)
 	switch {
 	case found && x > ds[0].Size && len(winsBelow(ds, x)) > 0:
-		return HoldsOnlyWhen, fmt.Sprintf("wins %s from %s up and also at %s below it, not monotone (kernel transports keep up at %s only)", m.Name, SizeLabel(x), sizeList(winsBelow(ds, x)), sizeList(noWin(ds, x)))
+		return HoldsOnlyWhen, fmt.Sprintf("wins %s from a crossover up and also below it, not monotone", m.Name),
+			fmt.Sprintf("wins %s from %s up and also at %s below it, not monotone (kernel transports keep up at %s only)", m.Name, SizeLabel(x), sizeList(winsBelow(ds, x)), sizeList(noWin(ds, x)))
 	case found && x > ds[0].Size:
-		return Holds, fmt.Sprintf("wins %s from %s up, kernel transports keep up below", m.Name, SizeLabel(x))
+		return Holds, fmt.Sprintf("wins %s from a crossover size up, kernel transports keep up below", m.Name),
+			fmt.Sprintf("wins %s from %s up, kernel transports keep up below", m.Name, SizeLabel(x))
 	case found:
-		return DoesNotHold, fmt.Sprintf("wins %s at every size, even %s", m.Name, SizeLabel(x))
+		return DoesNotHold, fmt.Sprintf("wins %s at every size, even the smallest", m.Name),
+			fmt.Sprintf("wins %s at every size, even %s", m.Name, SizeLabel(x))
 	case len(wins) == 0:
-		return DoesNotHold, fmt.Sprintf("wins %s at no size", m.Name)
+		s := fmt.Sprintf("wins %s at no size", m.Name)
+		return DoesNotHold, s, s
 	case wins[0] == ds[0].Size:
-		return DoesNotHold, fmt.Sprintf("wins %s at small sizes (%s), not at %s: the opposite", m.Name, sizeList(wins), SizeLabel(ds[len(ds)-1].Size))
+		return DoesNotHold, fmt.Sprintf("wins %s at small sizes, not at the largest: the opposite", m.Name),
+			fmt.Sprintf("wins %s at small sizes (%s), not at %s: the opposite", m.Name, sizeList(wins), SizeLabel(ds[len(ds)-1].Size))
 	default:
-		return HoldsOnlyWhen, fmt.Sprintf("wins %s at %s only", m.Name, sizeList(wins))
+		return HoldsOnlyWhen, fmt.Sprintf("wins %s at some sizes only", m.Name),
+			fmt.Sprintf("wins %s at %s only", m.Name, sizeList(wins))
 	}
 }
 
@@ -503,8 +531,9 @@ func judgeC10(r *Results) Verdict {
 				continue
 			}
 			any = true
-			st, desc := c10Outcome(m, ds)
+			st, desc, detail := c10Outcome(m, ds)
 			who := strings.TrimSuffix(sd.Name, " shared memory") + " at pin=" + pin
+			v.Figures = append(v.Figures, fmt.Sprintf("%s: shared memory %s", who, detail))
 			if st == Holds {
 				holds = groupAdd(holds, desc, who)
 			} else {

@@ -123,12 +123,12 @@ func TestVerdictRulesSynthetic(t *testing.T) {
 		}, "C1", DoesNotHold, "ties are not wins", "", ""},
 		{"C1 wins only at large sizes", func() *fx {
 			return new(fx).stream("pipe", grow(40), std...).stream("shm-futex", crossing, std...)
-		}, "C1", HoldsOnlyWhen, "throughput from 4 KiB up", "", ""},
+		}, "C1", HoldsOnlyWhen, "blocking wins throughput at some sizes", "blocking wins against the best kernel transport: throughput from 4 KiB up", ""},
 		{"C1 nothing to compare", func() *fx { return new(fx).ping("pipe", flat(9000), std...) }, "C1", NotMeasured, "", "", ""},
 
 		{"C10 crossover", func() *fx {
 			return new(fx).stream("pipe", grow(40), std...).stream("shm-futex", crossing, std...)
-		}, "C10", Holds, "from 4 KiB up", "", ""},
+		}, "C10", Holds, "from a crossover size up", "wins throughput from 4 KiB up", ""},
 		{"C10 not monotone", func() *fx {
 			return new(fx).stream("pipe", grow(40), std...).stream("shm-futex", func(s int) float64 {
 				if s == 1024 {
@@ -136,10 +136,10 @@ func TestVerdictRulesSynthetic(t *testing.T) {
 				}
 				return 400 * float64(s) / 64
 			}, std...)
-		}, "C10", DoesNotHold, "from 4 KiB up and also at 64 B below it, not monotone (kernel transports keep up at 1 KiB only)", "", ""},
+		}, "C10", DoesNotHold, "from a crossover up and also below it, not monotone", "from 4 KiB up and also at 64 B below it, not monotone (kernel transports keep up at 1 KiB only)", ""},
 		{"C10 shm wins everywhere", func() *fx {
 			return new(fx).stream("pipe", grow(40), std...).stream("shm-spin", grow(400), std...)
-		}, "C10", DoesNotHold, "every size, even 64 B", "", ""},
+		}, "C10", DoesNotHold, "every size, even the smallest", "every size, even 64 B", ""},
 		{"C10 shm never wins (tie)", func() *fx {
 			return new(fx).stream("pipe", grow(40), std...).stream("shm-futex", grow(40.1), std...)
 		}, "C10", DoesNotHold, "no size", "", ""},
@@ -158,7 +158,7 @@ func TestVerdictRulesSynthetic(t *testing.T) {
 				}
 				return 9000
 			}, std...)
-		}, "C10", Holds, "round-trip latency from 4 KiB up", "", ""},
+		}, "C10", Holds, "round-trip latency from a crossover size up", "round-trip latency from 4 KiB up", ""},
 
 		{"C4 standard lost", func() *fx {
 			return new(fx).line("SignalFlood/kind=standard", 60.0, "lost-%").line("SignalFlood/kind=realtime", 0.0, "lost-%")
