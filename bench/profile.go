@@ -38,7 +38,7 @@ type Profile struct {
 var Profiles = map[string]Profile{
 	"default": {
 		Name: "default", Doc: "every transport, api, size and both default placements (and pin=none for api=runtime); 9 rounds (the fewest for which the 95 % interval of a median leaves out the smallest and largest value), clustered (at most 10 minutes on 2 cores)",
-		Count: 9, BenchTime: 20 * time.Millisecond, Warmup: 5 * time.Millisecond, Clustered: true,
+		Count: 9, BenchTime: 15 * time.Millisecond, Warmup: 5 * time.Millisecond, Clustered: true,
 	},
 	"quick": {
 		Name: "quick", Doc: "representative transports at 64 B, 64 KiB and 1 MiB, raw api; 9 rounds, clustered, short runs (under 2 minutes)",

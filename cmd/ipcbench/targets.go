@@ -62,11 +62,28 @@ func targetsCmd(stdout, stderr io.Writer, args []string) error {
 // file and returns its path; "" with a nil error for -h, "" with an
 // *exitError (status 2) for bad flags or arguments.
 func oneFileArg(fs *flag.FlagSet, args []string) (string, error) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return "", nil
+	parse := func(args []string) error {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return &exitError{2, err}
 		}
-		return "", &exitError{2, err}
+		return nil
+	}
+	err := parse(args)
+	if err == nil && fs.NArg() > 1 {
+		// Flags may follow the file too: "verdict results.txt -targets t.txt".
+		file, rest := fs.Arg(0), fs.Args()[1:]
+		if err = parse(rest); err == nil {
+			err = parse(append([]string{file}, fs.Args()...))
+		}
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()

@@ -23,15 +23,19 @@ type verdictLine struct {
 	Condition string `json:"condition,omitempty"`
 }
 
-// verdictCmd implements `ipcbench verdict [-json] <results-file>`: the
-// verdicts of the report (reports.Verdicts), one line per claim (id,
-// status, condition), so that two runs' verdicts can be diffed.
+// verdictCmd implements `ipcbench verdict [-json] [-targets <file>]
+// <results-file>` (flags before or after the file): the verdicts of the
+// report (reports.Verdicts), one line per claim (id, status, condition),
+// and with -targets one line per speed target judged on that file (id
+// "target:<name>", the outcome), so that two runs' verdicts can be
+// diffed.
 func verdictCmd(stdout, stderr io.Writer, args []string) error {
 	fs := flag.NewFlagSet("verdict", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print the verdicts as a JSON array of {id, status, condition}")
+	targetsFile := fs.String("targets", "", "also judge the speed targets on this results file (a run of -profile targets)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ipcbench verdict [-json] <results-file>")
+		fmt.Fprintln(stderr, "usage: ipcbench verdict [-json] [-targets <file>] <results-file>")
 		fs.PrintDefaults()
 	}
 	file, err := oneFileArg(fs, args)
@@ -45,6 +49,15 @@ func verdictCmd(stdout, stderr io.Writer, args []string) error {
 	var lines []verdictLine
 	for _, v := range reports.Verdicts(res) {
 		lines = append(lines, verdictLine{ID: v.ID, Status: v.Status.String(), Condition: v.Condition})
+	}
+	if *targetsFile != "" {
+		tres, err := reports.LoadFile(*targetsFile)
+		if err != nil {
+			return &exitError{2, fmt.Errorf("-targets: %w", err)}
+		}
+		for _, t := range reports.Targets(tres) {
+			lines = append(lines, verdictLine{ID: "target:" + t.Target.ID, Status: t.Outcome, Condition: t.Why})
+		}
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)

@@ -55,6 +55,41 @@ func TestVerdictCommand(t *testing.T) {
 	}
 }
 
+// TestVerdictTargets: -targets, before or after the results file, adds
+// one line per speed target with its outcome on that file.
+func TestVerdictTargets(t *testing.T) {
+	file := filepath.Join("..", "..", "reports", "testdata", "results.txt")
+	tfile := filepath.Join("..", "..", "docs", "results", "2026-12-01-targets.txt")
+	tres, err := reports.LoadFile(tfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := reports.Targets(tres)
+	var outs []string
+	for _, args := range [][]string{{"verdict", file, "-targets", tfile}, {"verdict", "-targets", tfile, file}} {
+		var out, errb bytes.Buffer
+		if code := run(&out, &errb, args); code != 0 {
+			t.Fatalf("%v: exit %d, stderr: %s", args, code, errb.String())
+		}
+		outs = append(outs, out.String())
+		lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+		tl := lines[len(lines)-len(want):]
+		for i, tr := range want {
+			f := strings.Split(tl[i], "\t")
+			if f[0] != "target:"+tr.Target.ID || f[1] != tr.Outcome {
+				t.Errorf("%v: target line %q, want target:%s %s", args, tl[i], tr.Target.ID, tr.Outcome)
+			}
+		}
+	}
+	if outs[0] != outs[1] {
+		t.Error("-targets before and after the file printed different lines")
+	}
+	var out, errb bytes.Buffer
+	if code := run(&out, &errb, []string{"verdict", "-targets", "/nonexistent/t.txt", file}); code != 2 || !strings.Contains(errb.String(), "-targets") {
+		t.Errorf("missing targets file: exit %d, stderr %q", code, errb.String())
+	}
+}
+
 func TestVerdictCommandErrors(t *testing.T) {
 	empty := filepath.Join(t.TempDir(), "empty.txt")
 	os.WriteFile(empty, []byte("PASS\n"), 0o644)
