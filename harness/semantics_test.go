@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ipcbench/ipcbench/harness"
 	"github.com/ipcbench/ipcbench/results"
@@ -58,15 +57,11 @@ func checkObserved(t *testing.T, obs []results.Observation, want map[string][2]s
 }
 
 // leakFree runs f and checks that it left no descriptor and no child
-// behind and took less than limit.
-func leakFree(t *testing.T, limit time.Duration, f func()) {
+// behind (how long it took is not checked: speed belongs to benchmarks).
+func leakFree(t *testing.T, f func()) {
 	t.Helper()
 	fds, kids := openFDs(t), children(t)
-	start := time.Now()
 	f()
-	if d := time.Since(start); d > limit {
-		t.Errorf("took %v, want under %v", d, limit)
-	}
 	if n := openFDs(t); n != fds {
 		t.Errorf("%d descriptors open after, %d before", n, fds)
 	}
@@ -79,9 +74,8 @@ func leakFree(t *testing.T, limit time.Duration, f func()) {
 // anonymous pipe joins it through /proc/PID/fd and through SCM_RIGHTS (on
 // Linux, a process of the same user may), and both peers are gone after.
 func TestPipeUnrelated(t *testing.T) {
-	harness.PipeUnrelated() // the first peers of this binary start slower
 	var obs []results.Observation
-	leakFree(t, 200*time.Millisecond, func() { obs = harness.PipeUnrelated() })
+	leakFree(t, func() { obs = harness.PipeUnrelated() })
 	checkObserved(t, obs, map[string][2]string{
 		results.ProbeProcFD:    {results.Joined, "1 byte read"},
 		results.ProbeSCMRights: {results.Joined, "1 byte read"},
@@ -92,7 +86,7 @@ func TestPipeUnrelated(t *testing.T) {
 // read (EBADF); one end of a socketpair carries a byte each way.
 func TestPipeDuplex(t *testing.T) {
 	var obs []results.Observation
-	leakFree(t, 50*time.Millisecond, func() { obs = harness.PipeDuplex() })
+	leakFree(t, func() { obs = harness.PipeDuplex() })
 	checkObserved(t, obs, map[string][2]string{
 		results.ProbeWriteReadEnd: {results.Refused, "EBADF"},
 		results.ProbeReadWriteEnd: {results.Refused, "EBADF"},
@@ -107,7 +101,7 @@ func TestPipeDuplex(t *testing.T) {
 func TestFIFOOpen(t *testing.T) {
 	dir := t.TempDir()
 	var obs []results.Observation
-	leakFree(t, 50*time.Millisecond, func() { obs = harness.FIFOOpen(dir) })
+	leakFree(t, func() { obs = harness.FIFOOpen(dir) })
 	checkObserved(t, obs, map[string][2]string{
 		results.ProbeFIFOBlocking:      {results.Blocked, "returned once a reader opened"},
 		results.ProbeFIFOWriteNonblock: {results.Refused, "ENXIO"},
