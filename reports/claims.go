@@ -391,7 +391,7 @@ func (r *Results) queueCoverage(bench, queue string) string {
 	} else if key != "" {
 		limit += " (no " + key + " line)"
 	}
-	txt := fmt.Sprintf("%s (%s): measured at %s", queue, limit, orNone(strings.Split(sizeList(ran), ", ")))
+	txt := fmt.Sprintf("%s (%s): measured at %s", queue, limit, orNone(sizeLabels(ran)))
 	if len(ran) == 0 {
 		txt = fmt.Sprintf("%s (%s): not run", queue, limit)
 	}

@@ -14,9 +14,8 @@ import (
 // after each cluster of a clustered run) a probe must be for its round of
 // the cluster to count as disturbed: the machine was not the one the rest
 // of the run measured (on a virtual machine, the host moved or shared the
-// vCPUs). Smaller changes are the machine's ordinary state: on the
-// development VM the floor alternates between about 110 and 380 ns every
-// second or so, which the paired comparison of adjacent cases absorbs.
+// vCPUs). Smaller moves are left to the pairing of adjacent cases; the
+// probe study behind the factor is in docs/results (probe-study).
 const DriftFactor = 5.0
 
 // A Disturbance is one round of one cluster that the drift probes mark as
@@ -99,12 +98,8 @@ func (r *Results) Disturbances() []Disturbance {
 		}
 	}
 	slices.SortFunc(out, func(a, b Disturbance) int {
-		ka, kb := a.Cluster.ProbeKey(""), b.Cluster.ProbeKey("")
-		switch {
-		case ka.Less(kb):
-			return -1
-		case kb.Less(ka):
-			return 1
+		if c := keyOrder(a.Cluster.ProbeKey(""), b.Cluster.ProbeKey("")); c != 0 {
+			return c
 		}
 		return a.Round - b.Round
 	})
@@ -212,13 +207,21 @@ func (r *Results) Undecided() []Pairing {
 		out = append(out, p)
 	}
 	slices.SortFunc(out, func(a, b Pairing) int {
-		switch {
-		case a.Num.Less(b.Num) || (a.Num == b.Num && a.Den.Less(b.Den)):
-			return -1
-		case a.Num == b.Num && a.Den == b.Den:
-			return 0
+		if c := keyOrder(a.Num, b.Num); c != 0 {
+			return c
 		}
-		return 1
+		return keyOrder(a.Den, b.Den)
 	})
 	return out
+}
+
+// keyOrder is Key.Less as a comparison function.
+func keyOrder(a, b Key) int {
+	switch {
+	case a.Less(b):
+		return -1
+	case b.Less(a):
+		return 1
+	}
+	return 0
 }

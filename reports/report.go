@@ -120,7 +120,7 @@ func (rep *Report) document(res *Results, opts Options) []block {
 	for _, v := range rep.Verdicts {
 		t.Rows = append(t.Rows, []string{v.ID, v.Claim, strings.Join(v.Figures, "\n"), v.Text()})
 	}
-	add(t, para{fmt.Sprintf("Each verdict is computed from this run by a rule in reports/verdict.go (one function per claim); the claims are those of seed/CLAIMS.md. Latency is the p50 round trip (the per-op median, median over rounds), throughput MB/s (median over rounds). %s Intervals: %s", pairedMethod, intervalMethod())})
+	add(t, para{fmt.Sprintf("Each verdict is computed from this run by a rule in reports/verdict.go (one function per claim); the claims are those of seed/CLAIMS.md. Latency is the p50 round trip (the per-op median, median over rounds), throughput MB/s (median over rounds). %s Intervals: %s %s", pairedMethod, intervalMethod(), res.nText(results.BenchPingPong, results.BenchStream))})
 
 	// Fastest at each size, per placement.
 	add(heading{2, "Fastest transport at each size"})
@@ -337,13 +337,13 @@ func runtimeBlocks(r *Results) []block {
 				if !withRaw[pin] {
 					continue
 				}
-				raw := r.Get(Key{Bench: results.BenchPingPong, Transport: tr, API: "raw", Pin: pin, Size: size}, results.UnitP50)
-				ratios, err := PairRatios(r.Get(k, results.UnitP50).Values, valuesOf(raw))
-				if raw == nil || err != nil {
+				rawKey := Key{Bench: results.BenchPingPong, Transport: tr, API: "raw", Pin: pin, Size: size}
+				raw := r.Get(rawKey, results.UnitP50)
+				if raw == nil || len(raw.Values) != rt.N {
 					row = append(row, "—")
 					continue
 				}
-				rs := Summarize(ratios)
+				rs := r.Pair(k, rawKey, results.UnitP50).Summary
 				row = append(row, fmt.Sprintf("%.2f%s", rs.Median, ratioSpread(rs)))
 			}
 			if any {
@@ -358,14 +358,6 @@ func runtimeBlocks(r *Results) []block {
 		para{"api=runtime is what a Go program gets: os.File and net.Conn on the runtime's poller, the data goroutine an ordinary goroutine. Its pin confines each process as a whole (every thread, as taskset does; GOMAXPROCS as the runtime picks it for that mask: the gomaxprocs-pin-* lines under Environment), and pin=none is a Go service that nobody placed. api=raw pins only the data thread of each process (the pin-scope line). Figures: the p50 round trip, median over rounds; runtime ÷ raw is the ratio of the two in each round, median of those ratios [interval]; — = not measured. " + r.nText(results.BenchPingPong)},
 		t,
 	}
-}
-
-// valuesOf is s's values, nil for no series.
-func valuesOf(s *results.Series) []float64 {
-	if s == nil {
-		return nil
-	}
-	return s.Values
 }
 
 // floorBlocks writes the reference floors (BenchmarkFloor) and the

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ipcbench/ipcbench/results"
@@ -28,7 +29,7 @@ func (r *Results) tail(k Key, m metric) string {
 func (r *Results) nText(benches ...string) string {
 	minR, maxR, minI, maxI := 0, 0, 0, 0
 	for _, s := range r.Series {
-		if !containsString(benches, s.Key.Bench) || len(s.Values) == 0 {
+		if !slices.Contains(benches, s.Key.Bench) || len(s.Values) == 0 {
 			continue
 		}
 		if minR == 0 || len(s.Values) < minR {
@@ -61,15 +62,6 @@ func (r *Results) nText(benches ...string) string {
 		left = fmt.Sprintf("; %d disturbed rounds of clusters left out of the comparisons (Stability of this run)", n)
 	}
 	return "n: " + rounds + ops + left + "."
-}
-
-func containsString(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // stabilityBlocks is the section on the drift probes: which rounds of
