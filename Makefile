@@ -53,16 +53,16 @@ ifdef RESULTS
 	cp '$(RESULTS)' $(OUT)/results.txt; \
 	if [ -f "$$t" ]; then cp "$$t" $(OUT)/targets.txt; \
 		$(IPCBENCH) report -o $(OUT) -targets $(OUT)/targets.txt $(OUT)/results.txt; \
-		$(IPCBENCH) verdict -targets $(OUT)/targets.txt $(OUT)/results.txt > $(OUT)/verdict.txt; \
+		$(IPCBENCH) verdict -rankings -targets $(OUT)/targets.txt $(OUT)/results.txt > $(OUT)/verdict.txt; \
 	else echo "no targets file beside $(RESULTS) (TARGETS= names one): the report judges the targets on the results"; \
 		$(IPCBENCH) report -o $(OUT) $(OUT)/results.txt; \
-		$(IPCBENCH) verdict -targets $(OUT)/results.txt $(OUT)/results.txt > $(OUT)/verdict.txt; fi
+		$(IPCBENCH) verdict -rankings -targets $(OUT)/results.txt $(OUT)/results.txt > $(OUT)/verdict.txt; fi
 else
 	@mkdir -p $(OUT)
 	$(IPCBENCH) run -profile $(PROFILE) -o $(OUT)/results.txt
 	$(IPCBENCH) run -profile targets $(TARGETS_FLAGS) -o $(OUT)/targets.txt
 	$(IPCBENCH) report -o $(OUT) -targets $(OUT)/targets.txt $(OUT)/results.txt
-	$(IPCBENCH) verdict -targets $(OUT)/targets.txt $(OUT)/results.txt > $(OUT)/verdict.txt
+	$(IPCBENCH) verdict -rankings -targets $(OUT)/targets.txt $(OUT)/results.txt > $(OUT)/verdict.txt
 endif
 
 targets: build ## run each speed target's two cases back to back, 12 rounds (about 40 s), and judge the targets

@@ -11,7 +11,7 @@ import (
 
 // clustered builds a synthetic clustered run of rounds rounds: per round,
 // for each cluster (pin=split, size 64 and 4096) the probes before and
-// after and the given cases' ns/op; probe(c, round) and val(name, round)
+// after and the given cases' ns/op (and the same as p50-ns); probe(c, round) and val(name, round)
 // give the values.
 func clustered(rounds int, names []string, probe func(size, round int) float64, val func(name string, round int) float64) string {
 	var b strings.Builder
@@ -23,7 +23,7 @@ func clustered(rounds int, names []string, probe func(size, round int) float64, 
 			for _, n := range names {
 				name := fmt.Sprintf("%s/size=%d", n, size)
 				if v := val(name, round); v > 0 {
-					fmt.Fprintf(&b, "Benchmark%s-2 1000 %g ns/op\n", name, v)
+					fmt.Fprintf(&b, "Benchmark%s-2 1000 %g ns/op %g p50-ns\n", name, v, v)
 				}
 			}
 			fmt.Fprintf(&b, "Benchmark%s-2 1000 %g ns/op\n", cl.ProbeKey(results.ProbeAfter), probe(size, round))
@@ -141,5 +141,46 @@ func TestPairLeavesOutDisturbedRounds(t *testing.T) {
 	r = load(t, text)
 	if len(r.Disturbances()) != 0 || len(r.Unprobed()) != 1 {
 		t.Errorf("gap in the probes: disturbances %v, unprobed %v; want none and one", r.Disturbances(), r.Unprobed())
+	}
+}
+
+// TestRankings: a cell of the fastest tables names the best transport and
+// those not distinguishable from it, round by round: a transport 10 %
+// slower in every round is left out although the ranges overlap, one
+// within a few percent either way is in; every cell is also in the
+// report's table, best first.
+func TestRankings(t *testing.T) {
+	names := []string{"PingPong/transport=a/api=raw/pin=split", "PingPong/transport=b/api=raw/pin=split", "PingPong/transport=c/api=raw/pin=split"}
+	drift := []float64{1, 1.5, 0.8, 1.2, 0.9, 1.4, 1.1, 0.7, 1.3}
+	noise := []float64{1.02, 0.97, 1.01, 0.99, 1.03, 0.98, 1, 0.96, 1.04}
+	r := load(t, clustered(9, names, func(int, int) float64 { return 100 }, func(name string, round int) float64 {
+		d := drift[round-1]
+		switch {
+		case strings.Contains(name, "transport=a/"):
+			return 1000 * d
+		case strings.Contains(name, "transport=b/"):
+			if strings.HasSuffix(name, "size=4096") {
+				return 900 * d // b wins at 4 KiB
+			}
+			return 1100 * d
+		}
+		return 1000 * d * noise[round-1]
+	}))
+	var got []string
+	for _, k := range Rankings(r) {
+		got = append(got, k.ID()+" "+k.Best+" "+strings.Join(k.Set, ","))
+	}
+	want := []string{
+		"rank:pin=split/size=64/latency a a,c",
+		"rank:pin=split/size=64/latency-sleeping a a,c",
+		"rank:pin=split/size=4096/latency b b",
+		"rank:pin=split/size=4096/latency-sleeping b b",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("rankings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	tbl := fastestTable(r, "split", r.cpuMetric())
+	if len(tbl.Rows) != 2 || !strings.HasPrefix(tbl.Rows[0][1], "a ") || !strings.Contains(tbl.Rows[0][1], "not distinguishable: c") || !strings.HasPrefix(tbl.Rows[1][1], "b ") {
+		t.Errorf("the table does not show the rankings: %q", tbl.Rows)
 	}
 }

@@ -267,34 +267,109 @@ func pinGloss(pin string) string {
 	return ""
 }
 
-// fastestTable ranks the transports at pin, size by size.
-func fastestTable(r *Results, pin string, cm metric) table {
+// A rankColumn is one question of the "fastest transport" tables: which
+// transports it ranks at a size and pin, and on which metric.
+type rankColumn struct {
+	ID, Header string
+	Metric     metric
+	Points     func(r *Results, size int, pin string) []point
+}
+
+// rankColumns are the columns of the fastest tables, in order, with cm the
+// run's CPU-cost metric (cpuMetric).
+func rankColumns(cm metric) []rankColumn {
+	lat := func(r *Results, size int, pin string) []point {
+		return r.atPin(results.BenchPingPong, latencyUnit, size, pin)
+	}
+	thr := func(r *Results, size int, pin string) []point {
+		return r.atPin(results.BenchStream, results.UnitMBs, size, pin)
+	}
+	sleeping := func(f func(*Results, int, string) []point) func(*Results, int, string) []point {
+		return func(r *Results, size int, pin string) []point { return filter(f(r, size, pin), r.notSpinning) }
+	}
+	return []rankColumn{
+		{"latency", "lowest round-trip latency, any (PingPong p50)", metricLatency, lat},
+		{"latency-sleeping", "lowest round-trip latency, sleeping waits only", metricLatency, sleeping(lat)},
+		{"throughput", "highest throughput, any (Stream MB/s)", metricThroughput, thr},
+		{"throughput-sleeping", "highest throughput, sleeping waits only", metricThroughput, sleeping(thr)},
+		{"cpu", "lowest " + cm.Name + " (" + cm.Bench + " cpu-ns/op, both processes)", cm, func(r *Results, size int, pin string) []point {
+			return r.atPin(cm.Bench, cm.Unit, size, pin)
+		}},
+		{"zerocopy-latency", "zero-copy round trip (api=zerocopy)", metricLatency, func(r *Results, size int, pin string) []point {
+			return r.atAPI(results.BenchPingPong, latencyUnit, size, pin, APIZeroCopy)
+		}},
+	}
+}
+
+// rankSizes are the sizes the fastest tables have a row for: the main
+// sizes of PingPong and Stream.
+func (r *Results) rankSizes() []int {
 	sizes := map[int]bool{}
 	for _, b := range []string{results.BenchPingPong, results.BenchStream} {
 		for _, s := range r.mainSizes(b) {
 			sizes[s] = true
 		}
 	}
-	t := table{Header: []string{"size",
-		"lowest round-trip latency, any (PingPong p50)",
-		"lowest round-trip latency, sleeping waits only",
-		"highest throughput, any (Stream MB/s)",
-		"highest throughput, sleeping waits only",
-		"lowest " + cm.Name + " (" + cm.Bench + " cpu-ns/op, both processes)",
-		"zero-copy round trip (api=zerocopy)"}}
-	for _, size := range sortedInts(sizes) {
-		lat := r.atPin(results.BenchPingPong, latencyUnit, size, pin)
-		thr := r.atPin(results.BenchStream, results.UnitMBs, size, pin)
-		t.Rows = append(t.Rows, []string{SizeLabel(size),
-			r.rankCell(lat, metricLatency),
-			r.rankCell(filter(lat, r.notSpinning), metricLatency),
-			r.rankCell(thr, metricThroughput),
-			r.rankCell(filter(thr, r.notSpinning), metricThroughput),
-			r.rankCell(r.atPin(cm.Bench, cm.Unit, size, pin), cm),
-			r.rankCell(r.atAPI(results.BenchPingPong, latencyUnit, size, pin, APIZeroCopy), metricLatency),
-		})
+	return sortedInts(sizes)
+}
+
+// fastestTable ranks the transports at pin, size by size.
+func fastestTable(r *Results, pin string, cm metric) table {
+	cols := rankColumns(cm)
+	t := table{Header: []string{"size"}}
+	for _, c := range cols {
+		t.Header = append(t.Header, c.Header)
+	}
+	for _, size := range r.rankSizes() {
+		row := []string{SizeLabel(size)}
+		for _, c := range cols {
+			row = append(row, r.rankCell(c.Points(r, size, pin), c.Metric))
+		}
+		t.Rows = append(t.Rows, row)
 	}
 	return t
+}
+
+// A Ranking is one cell of the fastest tables as data: at Pin and Size,
+// on the question Column (a rankColumn ID), the Best transport and every
+// transport of the cell not distinguishable from it, Best included,
+// sorted (Set). Two runs that answer alike have equal Rankings.
+type Ranking struct {
+	Pin    string
+	Size   int
+	Column string
+	Best   string
+	Set    []string
+}
+
+// ID names the cell: "rank:<pin>/<size>/<column>".
+func (k Ranking) ID() string {
+	return fmt.Sprintf("rank:pin=%s/size=%d/%s", k.Pin, k.Size, k.Column)
+}
+
+// Rankings are the cells of the report's fastest tables (every placement
+// of claimPins, every size of rankSizes, every column), in table order,
+// leaving out the cells with nothing measured.
+func Rankings(r *Results) []Ranking {
+	var out []Ranking
+	cols := rankColumns(r.cpuMetric())
+	for _, pin := range r.claimPins() {
+		for _, size := range r.rankSizes() {
+			for _, c := range cols {
+				b, ties, ok := r.best(c.Points(r, size, pin), c.Metric.LowerBetter)
+				if !ok {
+					continue
+				}
+				k := Ranking{Pin: pin, Size: size, Column: c.ID, Best: b.Transport, Set: []string{b.Transport}}
+				for _, p := range ties {
+					k.Set = append(k.Set, p.Transport)
+				}
+				slices.Sort(k.Set)
+				out = append(out, k)
+			}
+		}
+	}
+	return out
 }
 
 // runtimeBlocks is the section on api=runtime: its round trip at each

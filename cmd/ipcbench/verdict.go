@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/ipcbench/ipcbench/reports"
 )
@@ -28,14 +29,17 @@ type verdictLine struct {
 // report (reports.Verdicts), one line per claim (id, status, condition),
 // and with -targets one line per speed target judged on that file (id
 // "target:<name>", the outcome), so that two runs' verdicts can be
-// diffed.
+// diffed; with -rankings one line per cell of the fastest tables
+// (reports.Rankings: the id, the best transport as status, the set of
+// those not distinguishable from it as condition).
 func verdictCmd(stdout, stderr io.Writer, args []string) error {
 	fs := flag.NewFlagSet("verdict", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print the verdicts as a JSON array of {id, status, condition}")
 	targetsFile := fs.String("targets", "", "also judge the speed targets on this results file (a run of -profile targets)")
+	rankings := fs.Bool("rankings", false, "also print each cell of the report's fastest tables: id rank:pin=…/size=…/<column>, the best transport, and every transport not distinguishable from it (the best included, sorted)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ipcbench verdict [-json] [-targets <file>] <results-file>")
+		fmt.Fprintln(stderr, "usage: ipcbench verdict [-json] [-rankings] [-targets <file>] <results-file>")
 		fs.PrintDefaults()
 	}
 	file, err := oneFileArg(fs, args)
@@ -57,6 +61,11 @@ func verdictCmd(stdout, stderr io.Writer, args []string) error {
 		}
 		for _, t := range reports.Targets(tres) {
 			lines = append(lines, verdictLine{ID: "target:" + t.Target.ID, Status: t.Outcome, Condition: t.Why})
+		}
+	}
+	if *rankings {
+		for _, k := range reports.Rankings(res) {
+			lines = append(lines, verdictLine{ID: k.ID(), Status: k.Best, Condition: strings.Join(k.Set, ",")})
 		}
 	}
 	if *asJSON {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -87,6 +88,35 @@ func TestVerdictTargets(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := run(&out, &errb, []string{"verdict", "-targets", "/nonexistent/t.txt", file}); code != 2 || !strings.Contains(errb.String(), "-targets") {
 		t.Errorf("missing targets file: exit %d, stderr %q", code, errb.String())
+	}
+}
+
+// TestVerdictRankings: -rankings adds, after the claims, one line per
+// cell of the fastest tables: its id, the best transport and the sorted
+// set of those not distinguishable from it.
+func TestVerdictRankings(t *testing.T) {
+	file := filepath.Join("..", "..", "reports", "testdata", "results.txt")
+	res, err := reports.LoadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := reports.Rankings(res)
+	if len(want) == 0 {
+		t.Fatal("test premise: the golden run has fastest tables")
+	}
+	var out, errb bytes.Buffer
+	if code := run(&out, &errb, []string{"verdict", file, "-rankings"}); code != 0 {
+		t.Fatalf("exit %d, stderr: %s", code, errb.String())
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != len(reports.Verdicts(res))+len(want) {
+		t.Fatalf("%d lines, want the claims and %d rankings", len(lines), len(want))
+	}
+	for i, k := range want {
+		l := lines[len(lines)-len(want)+i]
+		if l != k.ID()+"\t"+k.Best+"\t"+strings.Join(k.Set, ",") || !strings.HasPrefix(l, "rank:pin=") || !slices.Contains(k.Set, k.Best) {
+			t.Errorf("ranking line %q, want %s %s %v", l, k.ID(), k.Best, k.Set)
+		}
 	}
 }
 
