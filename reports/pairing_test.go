@@ -184,3 +184,46 @@ func TestRankings(t *testing.T) {
 		t.Errorf("the table does not show the rankings: %q", tbl.Rows)
 	}
 }
+
+// TestFrameworkSection: each framework transport (family rpc) against
+// unix-stream api=runtime and the best shared-memory transport, as the
+// median of the rounds' ratios, for the round trip and the CPU.
+func TestFrameworkSection(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("transport-grpc-unix: family=rpc wait=sleep order=1\ntransport-unix-stream: family=socket wait=sleep order=1\ntransport-shm-futex: family=shm wait=sleep order=1\ntransport-shm-spin: family=shm wait=spin order=2\n")
+	fmt.Fprintf(&b, "%s: 9\n", results.ConfigRounds)
+	drift := []float64{1, 1.5, 0.8, 1.2, 0.9, 1.4, 1.1, 0.7, 1.3}
+	for _, d := range drift {
+		for _, c := range []struct {
+			name     string
+			lat, cpu float64
+		}{
+			{"grpc-unix/api=runtime", 3000, 8000},
+			{"unix-stream/api=runtime", 1000, 2000},
+			{"shm-futex/api=raw", 500, 1000},
+			{"shm-spin/api=raw", 200, 900},
+		} {
+			fmt.Fprintf(&b, "BenchmarkPingPong/transport=%s/pin=split/size=64-2 1000 %g ns/op %g cpu-ns/op %g p50-ns\n", c.name, c.lat*d, c.cpu*d, c.lat*d)
+		}
+	}
+	r := load(t, b.String())
+	blocks := frameworkBlocks(r)
+	var tbl *table
+	for _, bl := range blocks {
+		if tb, ok := bl.(table); ok {
+			tbl = &tb
+		}
+	}
+	if tbl == nil || len(tbl.Rows) != 1 {
+		t.Fatalf("want one table with one row, got %#v", blocks)
+	}
+	row := strings.Join(tbl.Rows[0], " | ")
+	for _, want := range []string{"64 B", "shm-spin 220 ns", "| 3.00", "| 15.00", "| 4.00"} {
+		if !strings.Contains(row, want) {
+			t.Errorf("row %q lacks %q", row, want)
+		}
+	}
+	if frameworkBlocks(load(t, clustered(9, []string{"PingPong/transport=a/api=raw/pin=split"}, func(int, int) float64 { return 100 }, func(string, int) float64 { return 1000 }))) != nil {
+		t.Error("a run without framework transports has no framework section")
+	}
+}

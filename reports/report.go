@@ -160,6 +160,12 @@ func (rep *Report) document(res *Results, opts Options) []block {
 		add(b...)
 	}
 
+	// The frameworks: gRPC and HTTP over a Unix socket.
+	if b := frameworkBlocks(res); len(b) > 0 {
+		add(heading{2, "What a framework costs"})
+		add(b...)
+	}
+
 	// Floors and the harness's own cost.
 	add(heading{2, "Reference floors and the harness's own cost"})
 	add(floorBlocks(res)...)
@@ -418,8 +424,7 @@ func runtimeBlocks(r *Results) []block {
 					row = append(row, "—")
 					continue
 				}
-				rs := r.Pair(k, rawKey, results.UnitP50).Summary
-				row = append(row, fmt.Sprintf("%.2f%s", rs.Median, ratioSpread(rs)))
+				row = append(row, r.pairCell(k, rawKey, results.UnitP50))
 			}
 			if any {
 				t.Rows = append(t.Rows, row)
