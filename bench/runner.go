@@ -128,6 +128,8 @@ func (r *Runner) run(cases []Case) Summary {
 	harness.WriteConfig(r.Out, true)
 	fmt.Fprintf(r.Out, "ipcbench-profile: %s\n", p.Name)
 	fmt.Fprintf(r.Out, "%s: %d\n", results.ConfigRounds, p.Count)
+	fmt.Fprintf(r.Out, "%s: %s\n", results.ConfigBenchTime, p.BenchTime)
+	fmt.Fprintf(r.Out, "%s: %s\n", results.ConfigDate, time.Now().UTC().Format(time.RFC3339))
 	fmt.Fprintf(r.Out, "pkg: github.com/ipcbench/ipcbench\n")
 	var sum Summary
 	var runnable []Case

@@ -166,13 +166,21 @@ func TestRunnerRounds(t *testing.T) {
 		var config bytes.Buffer
 		harness.WriteConfig(&config, true)
 		wantHeader := append(strings.Split(strings.TrimSuffix(config.String(), "\n"), "\n"),
-			"ipcbench-profile: test", "ipcbench-rounds: 3", "pkg: github.com/ipcbench/ipcbench")
+			"ipcbench-profile: test", "ipcbench-rounds: 3", "ipcbench-benchtime: "+r.Profile.BenchTime.String(), "ipcbench-date: ", "pkg: github.com/ipcbench/ipcbench")
 		if len(header) != len(wantHeader) {
 			t.Fatalf("header of %d lines, want %d:\n%s", len(header), len(wantHeader), strings.Join(header, "\n"))
 		}
 		for i := range header {
 			if key(header[i]) != key(wantHeader[i]) {
 				t.Errorf("header line %d: %q, want %q", i+1, header[i], wantHeader[i])
+			}
+			if key(header[i]) == "ipcbench-benchtime" && header[i] != wantHeader[i] {
+				t.Errorf("header line %d: %q, want %q", i+1, header[i], wantHeader[i])
+			}
+			if k := key(header[i]); k == "ipcbench-date" {
+				if _, err := time.Parse(time.RFC3339, strings.TrimPrefix(header[i], k+": ")); err != nil {
+					t.Errorf("header line %d: %q: %v", i+1, header[i], err)
+				}
 			}
 		}
 		if !strings.HasPrefix(progress.String(), "[1/9 round 1/3, ? left] T/a\n[2/9 round 1/3, ") {

@@ -100,27 +100,30 @@ func Write(dir string, res *Results, opts Options) ([]string, error) {
 func (rep *Report) document(res *Results, opts Options) []block {
 	var d []block
 	add := func(b ...block) { d = append(d, b...) }
-	nLines := 0
-	for _, k := range res.Keys("") {
-		for _, s := range res.Series {
-			if s.Key == k {
-				nLines = max(nLines, len(s.Values))
-			}
-		}
+	add(heading{1, opts.Title}, para{runLine(res, opts)})
+	if w := placementWarning(res); w != "" {
+		add(para{w})
 	}
-	head := fmt.Sprintf("Results: %s — %d benchmark configurations, up to %d rounds each.", opts.Source, len(res.Keys("")), nLines)
-	if c, ok := res.ConfigValue("commit"); ok {
-		head += " Commit " + c + "."
-	}
-	add(heading{1, opts.Title}, para{head})
 
-	// Verdict table.
+	// The answer: what to use, per placement and size.
+	add(heading{2, "The answer: which mechanism for your messages"})
+	add(recommendBlocks(res)...)
+
+	// Verdict table, then each claim's figures.
 	add(heading{2, "Verdict on the article's claims"})
-	t := table{Header: []string{"#", "claim", "figures from this run", "verdict"}, Class: "verdict"}
+	t := table{Header: []string{"#", "claim", "verdict"}, Class: "verdict"}
 	for _, v := range rep.Verdicts {
-		t.Rows = append(t.Rows, []string{v.ID, v.Claim, strings.Join(v.Figures, "\n"), v.Text()})
+		t.Rows = append(t.Rows, []string{v.ID, v.Claim, v.Text()})
 	}
-	add(t, para{fmt.Sprintf("Each verdict is computed from this run by a rule in reports/verdict.go (one function per claim); the claims are those of seed/CLAIMS.md. Latency is the p50 round trip (the per-op median, median over rounds), throughput MB/s (median over rounds). %s Intervals: %s %s", pairedMethod, intervalMethod(), res.nText(results.BenchPingPong, results.BenchStream))})
+	add(t, para{fmt.Sprintf("Each verdict is computed from this run by a rule in reports/verdict.go (one function per claim); the claims are those of seed/CLAIMS.md; the figures behind each follow. Latency is the p50 round trip (the per-op median, median over rounds), throughput MB/s (median over rounds). %s Intervals: %s %s", pairedMethod, intervalMethod(), res.nText(results.BenchPingPong, results.BenchStream))})
+	for _, v := range rep.Verdicts {
+		add(heading{3, v.ID + ": the figures"})
+		if len(v.Figures) == 0 {
+			add(para{"No figures: " + v.Text() + "."})
+			continue
+		}
+		add(list{v.Figures})
+	}
 
 	// Fastest at each size, per placement.
 	add(heading{2, "Fastest transport at each size"})
@@ -475,9 +478,6 @@ func floorBlocks(r *Results) []block {
 	}
 	if len(lat.Rows) > 0 {
 		out = append(out, para{"Latency floors (ns/op, the mean time per op in a round, median over rounds; — = not measured at that placement; one-process operations are named pin=same). " + r.nText(results.BenchFloor)}, lat)
-	}
-	if w := placementWarning(r); w != "" {
-		out = append(out, para{w})
 	}
 	sizes := map[int]bool{}
 	for _, k := range r.Keys(results.BenchFloor) {

@@ -99,7 +99,11 @@ func TestDisturbedRun(t *testing.T) {
 	}
 }
 
-func TestReportOpensWithVerdictTable(t *testing.T) {
+// TestReportOpensWithTheAnswer: the run line first (date, commit,
+// machine, profile, what ran, disturbed rounds), then the recommendation
+// per placement (a row per size with p50, p99, CPU and n), then the short
+// verdict table with each claim's figures in its own subsection.
+func TestReportOpensWithTheAnswer(t *testing.T) {
 	res, err := LoadFile(filepath.Join("testdata", "results.txt"))
 	if err != nil {
 		t.Fatal(err)
@@ -110,12 +114,29 @@ func TestReportOpensWithVerdictTable(t *testing.T) {
 	}
 	md := string(rep.Markdown())
 	lines := strings.Split(md, "\n")
-	if !strings.HasPrefix(lines[0], "# ") || !strings.HasPrefix(lines[4], "## Verdict") {
-		t.Fatalf("report does not open with the verdict table:\n%s", strings.Join(lines[:6], "\n"))
+	if !strings.HasPrefix(lines[0], "# ") || !strings.HasPrefix(lines[2], "Run (date not recorded) · commit 9021b3e · AMD EPYC, 2 CPUs, virtual machine") ||
+		!strings.Contains(lines[2], "profile default: 9 rounds") || !strings.Contains(lines[2], "disturbed: 20 of 333 cluster-rounds") {
+		t.Fatalf("report does not open with the run line:\n%s", strings.Join(lines[:3], "\n"))
+	}
+	answer, verdict := strings.Index(md, "## The answer"), strings.Index(md, "## Verdict on the article's claims")
+	split := strings.Index(md, "### Recommended at pin=split")
+	if answer < 0 || verdict < answer || split < answer || split > verdict || strings.Index(md, "\n## ") != answer-1 {
+		t.Fatalf("the answer does not come first (answer at %d, pin=split table at %d, verdict at %d)", answer, split, verdict)
+	}
+	row := ""
+	for _, l := range strings.Split(md[split:verdict], "\n") {
+		if strings.HasPrefix(l, "| 4 KiB |") {
+			row = l
+			break
+		}
+	}
+	cells := strings.Split(row, " | ")
+	if len(cells) != 6 || !strings.Contains(row, "n=9×") || !strings.Contains(md[split:verdict], "lowest p99 round trip") || !strings.Contains(md[split:verdict], "lowest CPU per message") {
+		t.Fatalf("no 4 KiB row with five answers and n at pin=split: %q", row)
 	}
 	for i := 1; i <= 10; i++ {
-		if !strings.Contains(md, fmt.Sprintf("| C%d | ", i)) {
-			t.Errorf("verdict table lacks C%d", i)
+		if !strings.Contains(md, fmt.Sprintf("| C%d | ", i)) || !strings.Contains(md, fmt.Sprintf("### C%d: the figures", i)) {
+			t.Errorf("verdict table or figures lack C%d", i)
 		}
 	}
 	for _, want := range []string{"## Environment", "| kernel | 6.18.44-fc-v1045 |", "## Stability of this run", "## Reference floors and the harness's own cost", "pipe ÷ rawpipe", "### pin=same (both processes on one CPU)", "Hyndman & Fan type 7", "alpha = 0.05", "## Fastest transport at each size"} {

@@ -11,17 +11,23 @@ import (
 // pairedMethod says how the report compares two figures.
 var pairedMethod = fmt.Sprintf("every comparison is paired: the ratio of the two figures measured in the same round (a clustered run measures the cases of one workload, pin and size next to each other, in alternating order), median of those ratios and its interval; a ratio whose interval contains 1 is not distinguishable and never counts as a win. Rounds of a cluster whose drift probe exceeds %.0f× the run's median probe are left out of every comparison that involves the cluster (Stability of this run).", DriftFactor)
 
-// tail is the p99 beside a p50 latency figure of k (" (p99 12.3 µs)"),
-// "" for other metrics or without a p99.
+// tail is the p99 and the CPU per op beside a p50 latency figure of k
+// (" (p99 12.3 µs, CPU 8.1 µs)"), "" for other metrics or without them.
 func (r *Results) tail(k Key, m metric) string {
 	if m.Unit != latencyUnit {
 		return ""
 	}
-	s, ok := r.Stat(k, results.UnitP99)
-	if !ok {
+	var parts []string
+	if s, ok := r.Stat(k, results.UnitP99); ok {
+		parts = append(parts, "p99 "+fmtNs(s.Median))
+	}
+	if s, ok := r.Stat(k, results.UnitCPU); ok {
+		parts = append(parts, "CPU "+fmtNs(s.Median))
+	}
+	if len(parts) == 0 {
 		return ""
 	}
-	return " (p99 " + fmtNs(s.Median) + ")"
+	return " (" + strings.Join(parts, ", ") + ")"
 }
 
 // nText says how many rounds and ops per round the figures of the

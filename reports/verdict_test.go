@@ -176,7 +176,7 @@ func TestVerdictRulesSynthetic(t *testing.T) {
 func TestFastestNamesTies(t *testing.T) {
 	r := new(fx).ping("pipe", flat(9000), 64).ping("fifo", flat(9010), 64).ping("tcp", flat(20000), 64).results(t)
 	got := fastestCell(r, metricLatency, 64)
-	if !strings.HasPrefix(got, "pipe 8.55 µs (p99 18.0 µs)") || !strings.Contains(got, "not distinguishable: fifo") {
+	if !strings.HasPrefix(got, "pipe 8.55 µs (p99 18.0 µs, CPU 8.10 µs)") || !strings.Contains(got, "not distinguishable: fifo") {
 		t.Errorf("fastest = %q", got)
 	}
 }

@@ -21,6 +21,14 @@ const (
 // value per round) from one with a gap.
 const ConfigRounds = "ipcbench-rounds"
 
+// ConfigDate and ConfigBenchTime are the config keys under which a run
+// states when it started (UTC, RFC 3339) and how long it measured each
+// case per round, for the report's first line.
+const (
+	ConfigDate      = "ipcbench-date"
+	ConfigBenchTime = "ipcbench-benchtime"
+)
+
 // A Cluster is the set of cases that a report compares with one another:
 // the benchmarks of one workload at one placement and one message size
 // (every transport and api, with the floors and baselines of that
