@@ -101,7 +101,7 @@ func stabilityBlocks(r *Results) []block {
 		}
 		out = append(out, para{"Clusters whose probes lack a round (a probe failed), not checked: " + strings.Join(names, "; ") + "."})
 	}
-	return out
+	return append(out, twoSpeedBlocks(r)...)
 }
 
 // probeRange describes the run's drift probes: "median 112 ns, 69 ns to
@@ -143,4 +143,64 @@ func undecidedBlocks(r *Results) []block {
 		items = append(items, fmt.Sprintf("%s ÷ %s (%s): median ratio %.2f, interval %.2f–%.2f%s over %d rounds", p.Num, p.Den, p.Unit, s.Median, s.Lo, s.Hi, map[bool]string{false: "†", true: ""}[s.CI], s.N))
 	}
 	return []block{para{fmt.Sprintf("Comparisons of this report whose medians differ by more than %.1f× but whose paired ratio is not distinguishable from 1 (the rounds disagree on the order):", UndecidedRatio)}, list{items}}
+}
+
+// TwoSpeedGap is the ratio between two consecutive rounds of a series,
+// sorted by value, from which the series counts as measured at two speeds:
+// its rounds fall into two groups that no drift of a few tens of percent
+// joins.
+const TwoSpeedGap = 3.0
+
+// twoSpeeds reports whether the values fall into two groups, a gap of at
+// least TwoSpeedGap between consecutive sorted values, and how many lie
+// below the widest such gap.
+func twoSpeeds(values []float64) (below int, ok bool) {
+	s := slices.Clone(values)
+	slices.Sort(s)
+	widest := 0.0
+	for i := 0; i+1 < len(s); i++ {
+		if s[i] > 0 && s[i+1]/s[i] >= TwoSpeedGap && s[i+1]/s[i] > widest {
+			widest, below = s[i+1]/s[i], i+1
+		}
+	}
+	return below, widest > 0
+}
+
+// twoSpeedBlocks counts, per workload and placement, the headline series
+// (PingPong p50, Stream MB/s) whose rounds fall at two speeds (twoSpeeds),
+// and names the transports of each group, so that a median that sits
+// between two behaviours of the machine is shown as such.
+func twoSpeedBlocks(r *Results) []block {
+	type group struct{ bench, pin string }
+	total := map[group]int{}
+	found := map[group][]string{}
+	var order []group
+	for _, s := range r.Series {
+		k := s.Key
+		if !(k.Bench == results.BenchPingPong && s.Unit == latencyUnit) && !(k.Bench == results.BenchStream && s.Unit == results.UnitMBs) {
+			continue
+		}
+		g := group{k.Bench, k.Pin}
+		if total[g] == 0 {
+			order = append(order, g)
+		}
+		total[g]++
+		if below, ok := twoSpeeds(s.Values); ok {
+			found[g] = append(found[g], fmt.Sprintf("%s %s %s (%d|%d)", k.Transport, k.API, SizeLabel(k.Size), below, len(s.Values)-below))
+		}
+	}
+	if len(order) == 0 {
+		return nil
+	}
+	var items []string
+	for _, g := range order {
+		if len(found[g]) == 0 {
+			continue
+		}
+		items = append(items, fmt.Sprintf("%s at pin=%s: %d of %d series: %s", g.bench, g.pin, len(found[g]), total[g], strings.Join(found[g], "; ")))
+	}
+	if len(items) == 0 {
+		return []block{para{fmt.Sprintf("No headline series (PingPong p50, Stream MB/s) has rounds at two speeds (a gap of %.0f× or more between two of its rounds, sorted).", TwoSpeedGap)}}
+	}
+	return []block{para{fmt.Sprintf("Series measured at two speeds: the rounds of a case fall into two groups at least %.0f× apart (sorted, the widest such gap); (a|b) is how many rounds fell below and above the gap. Its median is one of the two, or between them, and a comparison that involves it depends on how many rounds fell on each side; the paired ratios still compare the cases round by round.", TwoSpeedGap)}, list{items}}
 }
