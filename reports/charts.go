@@ -38,8 +38,9 @@ type Chart struct {
 	Title   string
 	Caption string // one or two sentences under the image: what is drawn and how to read it
 
-	plot   *plot.Plot
+	plot   *plot.Plot // the figure; for a chart of panels, its title and the axis labels the panels share
 	legend plot.Legend
+	panels [][]*plot.Plot // small multiples: rows of panels (nil for an empty tile) under one title; nil for a single plot
 }
 
 // errNoData marks a chart that cannot be drawn from the results.
@@ -55,15 +56,58 @@ type chartSpec struct {
 	build       func(r *Results, c *Chart) error
 }
 
-var chartSpecs = []chartSpec{
-	{"latency.png", "Round-trip latency against message size", buildLatency},
-	{"throughput.png", "Streaming throughput against message size", buildThroughput},
-	{"cpu.png", "CPU cost against latency", buildCPU},
-	{"ladder.png", "Latency percentile ladder", buildLadder},
-	{"api.png", "api=raw against api=runtime (fd transports)", buildAPI},
-	{"pin.png", "pin=same against pin=split", buildPin},
-	{"zerocopy.png", "api=raw against api=zerocopy (shared memory)", buildZeroCopy},
-	{"signals.png", "Signal loss: standard against real-time", buildSignals},
+// A placedSpec builds one chart per placement: its File and Title get the
+// pin ("latency-split.png", "…, pin=split").
+type placedSpec struct {
+	File, Title string // File without ".png"
+	build       func(r *Results, c *Chart, pin string) error
+}
+
+// The report's charts, in the order it shows them: placed charts are
+// expanded over chartPins at their place in the list.
+var chartList = []any{
+	placedSpec{"latency", "Round-trip latency against message size, by family", buildLatencyPanels},
+	chartSpec{"throughput.png", "Streaming throughput against message size", buildThroughput},
+	chartSpec{"cpu.png", "CPU cost against latency", buildCPU},
+	chartSpec{"ladder.png", "Latency percentile ladder", buildLadder},
+	chartSpec{"api.png", "api=raw against api=runtime (fd transports)", buildAPI},
+	chartSpec{"pin.png", "pin=same against pin=split", buildPin},
+	chartSpec{"zerocopy.png", "api=raw against api=zerocopy (shared memory)", buildZeroCopy},
+	chartSpec{"signals.png", "Signal loss: standard against real-time", buildSignals},
+}
+
+// chartPins are the placements that get charts of their own: pin=split
+// and pin=same always (a chart is missing, with the reason, where the run
+// has no results at one), and any other placement claimPins counts.
+func (r *Results) chartPins() []string {
+	pins := []string{"split", "same"}
+	for _, p := range r.claimPins() {
+		if !slices.Contains(pins, p) {
+			pins = append(pins, p)
+		}
+	}
+	return pins
+}
+
+// chartSpecs returns the specs of every chart the report tries to draw
+// from r, the placed ones expanded over r.chartPins.
+func (r *Results) chartSpecs() []chartSpec {
+	var specs []chartSpec
+	for _, s := range chartList {
+		switch s := s.(type) {
+		case chartSpec:
+			specs = append(specs, s)
+		case placedSpec:
+			for _, pin := range r.chartPins() {
+				specs = append(specs, chartSpec{
+					File:  s.File + "-" + pin + ".png",
+					Title: s.Title + ", pin=" + pin,
+					build: func(r *Results, c *Chart) error { return s.build(r, c, pin) },
+				})
+			}
+		}
+	}
+	return specs
 }
 
 // A MissingChart is a chart the report does not draw, and why.
@@ -74,7 +118,7 @@ type MissingChart struct {
 // Charts builds every chart the results allow. Charts whose data is
 // absent are returned in missing with the reason.
 func Charts(r *Results) (drawn []*Chart, missing []MissingChart, err error) {
-	for _, spec := range chartSpecs {
+	for _, spec := range r.chartSpecs() {
 		c := &Chart{File: spec.File, Title: spec.Title, plot: newPlot(spec.Title)}
 		c.legend = newLegend()
 		if e := spec.build(r, c); e != nil {
@@ -121,8 +165,8 @@ func newLegend() plot.Legend {
 	return l
 }
 
-// WriterTo renders the chart as PNG: the plot on the left, the legend in
-// a column on the right, beside the data.
+// WriterTo renders the chart as PNG: the plot (or the grid of panels) on
+// the left, the legend in a column on the right, beside the data.
 func (c *Chart) WriterTo() (io.WriterTo, error) {
 	img := vgimg.NewWith(vgimg.UseWH(ChartWidth, ChartHeight), vgimg.UseDPI(ChartDPI), vgimg.UseBackgroundColor(color.White))
 	dc := draw.New(img)
@@ -130,7 +174,12 @@ func (c *Chart) WriterTo() (io.WriterTo, error) {
 	if legendW > 0 {
 		legendW += 16
 	}
-	c.plot.Draw(draw.Crop(dc, 6, -legendW-6, 4, -6))
+	area := draw.Crop(dc, 6, -legendW-6, 4, -6)
+	if c.panels != nil {
+		c.drawPanels(area)
+	} else {
+		c.plot.Draw(area)
+	}
 	if legendW > 0 {
 		top := c.plot.Title.TextStyle.Rectangle(c.plot.Title.Text).Size().Y + c.plot.Title.Padding + 8
 		lc := draw.Crop(dc, ChartWidth-legendW+4, 0, 0, -top)
@@ -302,81 +351,6 @@ func refLine(xs []float64, ys []float64) (*plotter.Line, error) {
 	}
 	l.LineStyle = draw.LineStyle{Color: refColor, Width: vg.Points(1.5), Dashes: []vg.Length{vg.Points(2), vg.Points(3)}}
 	return l, nil
-}
-
-func buildLatency(r *Results, c *Chart) error {
-	ts := r.Transports(results.BenchPingPong)
-	sizes := r.mainSizes(results.BenchPingPong)
-	if len(ts) == 0 || len(sizes) == 0 {
-		return noData("no BenchmarkPingPong results with a /size")
-	}
-	pin := r.mainPin(results.BenchPingPong)
-	p := c.plot
-	p.Title.Text += ", pin=" + pin
-	sizeAxis(&p.X, sizes)
-	logScale.setAxis(&p.Y, "round-trip time (µs): p50, whisker to p99 (medians over rounds)")
-	p.Add(plotter.NewGrid())
-	thumbs := map[string][]plot.Thumbnailer{}
-	var drawnTs []string
-	for i, t := range ts {
-		var xy plotter.XYs
-		var ye plotter.YErrors
-		for _, size := range sizes {
-			k, ok := r.primaryKey(results.BenchPingPong, t, size, pin, latencyUnit)
-			if !ok {
-				continue
-			}
-			med, _ := r.Stat(k, latencyUnit)
-			if med.Median <= 0 {
-				continue
-			}
-			x := math.Log10(float64(size) * dodge(i, len(ts)))
-			y := math.Log10(med.Median / 1e3)
-			xy = append(xy, plotter.XY{X: x, Y: y})
-			hi := 0.0
-			if p99, ok := r.Stat(k, results.UnitP99); ok && p99.Median > med.Median {
-				hi = math.Log10(p99.Median/1e3) - y
-			}
-			ye = append(ye, struct{ Low, High float64 }{0, hi})
-		}
-		if len(xy) == 0 {
-			continue
-		}
-		l, s, err := plotter.NewLinePoints(xy)
-		if err != nil {
-			return err
-		}
-		l.LineStyle, s.GlyphStyle = lineStyle(t), glyphStyle(t)
-		eb, err := plotter.NewYErrorBars(struct {
-			plotter.XYs
-			plotter.YErrors
-		}{xy, ye})
-		if err != nil {
-			return err
-		}
-		eb.LineStyle = draw.LineStyle{Color: styleOf(t).color, Width: vg.Points(1)}
-		eb.CapWidth = vg.Points(5)
-		p.Add(l, s, eb)
-		thumbs[t] = []plot.Thumbnailer{l, s}
-		drawnTs = append(drawnTs, t)
-	}
-	addTransportLegend(r, c, drawnTs, thumbs)
-	c.Caption = fmt.Sprintf("BenchmarkPingPong, pin=%s, api=raw where the transport has it (zero-copy has its own chart). Each point is the p50 round trip (median over rounds); the whisker rises to the p99 (median over rounds). Points at one size are spread sideways a little so whiskers do not overlap.", pin)
-	floor, fk, ok := r.floor("cacheline", pin, results.UnitNsOp)
-	if ok && floor.Median > 0 {
-		y := math.Log10(floor.Median / 1e3)
-		l, err := refLine([]float64{math.Log10(float64(sizes[0]) * 0.8), math.Log10(float64(sizes[len(sizes)-1]) * 1.25)}, []float64{y, y})
-		if err != nil {
-			return err
-		}
-		p.Add(l)
-		c.legend.Add("reference:")
-		c.legend.Add("cache-line floor", l)
-		c.Caption += fmt.Sprintf(" The dotted line is the cache-line floor (BenchmarkFloor/op=cacheline, pin=%s): two processes bouncing one cache line, %s per round trip.", fk.Pin, fmtNs(floor.Median))
-	} else {
-		c.Caption += " No cache-line floor in these results (BenchmarkFloor/op=cacheline)."
-	}
-	return nil
 }
 
 // floor returns the summary of the reference floor op at pin (another

@@ -1,0 +1,195 @@
+package reports
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ipcbench/ipcbench/results"
+)
+
+func realRun(t *testing.T) *Results {
+	t.Helper()
+	res, err := LoadFile(filepath.Join("testdata", "results.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// chartsOf returns the charts drawn from r by file name, and the reasons
+// of those missing.
+func chartsOf(t *testing.T, r *Results) (map[string]*Chart, map[string]string) {
+	t.Helper()
+	drawn, missing, err := Charts(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, m := map[string]*Chart{}, map[string]string{}
+	for _, c := range drawn {
+		d[c.File] = c
+	}
+	for _, c := range missing {
+		m[c.File] = c.Reason
+	}
+	return d, m
+}
+
+// TestChartList: the real run draws each placed chart at both placements
+// and none of the charts they replaced.
+func TestChartList(t *testing.T) {
+	drawn, _, err := Charts(realRun(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for _, c := range drawn {
+		files = append(files, c.File)
+		if !strings.Contains(c.plot.Title.Text, "pin=") && c.File != "signals.png" {
+			t.Errorf("%s: title %q does not say at which placement", c.File, c.plot.Title.Text)
+		}
+	}
+	want := []string{"latency-split.png", "latency-same.png", "throughput.png", "cpu.png", "ladder.png", "api.png", "pin.png", "zerocopy.png", "signals.png"}
+	if !slices.Equal(files, want) {
+		t.Errorf("charts %v, want %v", files, want)
+	}
+}
+
+// TestLatencyPanelsRealRun: on the real run, at each placement, the panels
+// are the families present (shared memory split by its wait), each
+// transport is drawn in its own family's panel and no other, and a series
+// has a point at exactly the sizes its transport was measured at.
+func TestLatencyPanelsRealRun(t *testing.T) {
+	r := realRun(t)
+	wantGroups := []string{"pipe", "socket", "mq", "shm-spinning", "shm-blocking", "signal", "other"}
+	for _, pin := range []string{"split", "same"} {
+		panels, sizes := r.latencyPanels(pin)
+		var groups []string
+		seen := map[string]string{}
+		for _, fp := range panels {
+			groups = append(groups, fp.Group.ID)
+			for _, s := range fp.Series {
+				if prev, dup := seen[s.Transport]; dup {
+					t.Errorf("pin=%s: %s in panels %s and %s", pin, s.Transport, prev, fp.Group.ID)
+				}
+				seen[s.Transport] = fp.Group.ID
+				if g := r.panelGroup(s.Transport); g != fp.Group.ID {
+					t.Errorf("pin=%s: %s (%s) in the %s panel", pin, s.Transport, g, fp.Group.ID)
+				}
+				var got, measured []int
+				for _, p := range s.Points {
+					got = append(got, p.Size)
+				}
+				for _, size := range sizes {
+					if _, ok := r.Stat(Key{Bench: results.BenchPingPong, Transport: s.Transport, API: s.API, Pin: pin, Size: size}, latencyUnit); ok {
+						measured = append(measured, size)
+					}
+				}
+				if !slices.Equal(got, measured) {
+					t.Errorf("pin=%s: %s api=%s drawn at %v, measured at %v", pin, s.Transport, s.API, got, measured)
+				}
+			}
+		}
+		if !slices.Equal(groups, wantGroups) {
+			t.Errorf("pin=%s: panels %v, want %v", pin, groups, wantGroups)
+		}
+		for _, tr := range r.Transports(results.BenchPingPong) {
+			if _, ok := seen[tr]; !ok {
+				t.Errorf("pin=%s: %s in no panel", pin, tr)
+			}
+		}
+		if !slices.Equal(sizes, []int{8, 64, 1024, 4096, 65536, 1 << 20}) {
+			t.Errorf("pin=%s: sizes %v", pin, sizes)
+		}
+		if seen["shm-spin"] != "shm-spinning" || seen["shm-futex"] != "shm-blocking" || seen["cma"] != "other" {
+			t.Errorf("pin=%s: shm-spin in %q, shm-futex in %q, cma in %q", pin, seen["shm-spin"], seen["shm-futex"], seen["cma"])
+		}
+	}
+	drawn, _ := chartsOf(t, r)
+	c := drawn["latency-split.png"]
+	if c == nil {
+		t.Fatal("latency-split.png not drawn")
+	}
+	n := 0
+	for _, row := range c.panels {
+		for _, p := range row {
+			if p != nil {
+				n++
+			}
+		}
+	}
+	if n != len(wantGroups) || !strings.Contains(c.Caption, "cache-line floor") {
+		t.Errorf("latency-split.png: %d panels, want %d; caption %q", n, len(wantGroups), c.Caption)
+	}
+}
+
+// TestLatencyPanelsGaps: a transport not measured at one size of the axis
+// has no point there, and its line breaks: the points on either side are
+// in different segments. A framework transport gets the rpc panel.
+func TestLatencyPanelsGaps(t *testing.T) {
+	f := new(fx).config("transport-grpc-unix", "family=rpc wait=sleep order=1").
+		ping("pipe", flat(9000), std...).ping("fifo", flat(9500), 64, 1024, 65536).ping("shm-spin", flat(400), std...)
+	for _, s := range std {
+		f.line(fmt.Sprintf("PingPong/transport=grpc-unix/api=runtime/pin=split/size=%d", s), 30000.0, "ns/op", 30000.0, "p50-ns")
+	}
+	r := f.results(t)
+	panels, sizes := r.latencyPanels("split")
+	var groups []string
+	for _, fp := range panels {
+		groups = append(groups, fp.Group.ID)
+	}
+	if !slices.Equal(groups, []string{"pipe", "shm-spinning", FamilyRPC}) {
+		t.Errorf("panels %v, want pipe, shm-spinning, rpc", groups)
+	}
+	if !slices.Equal(sizes, std) {
+		t.Errorf("sizes %v, want %v", sizes, std)
+	}
+	var fifo sizeSeries
+	for _, s := range panels[0].Series {
+		if s.Transport == "fifo" {
+			fifo = s
+		}
+	}
+	var segs [][]int
+	for _, seg := range segments(fifo.Points, sizes) {
+		var ss []int
+		for _, p := range seg {
+			ss = append(ss, p.Size)
+		}
+		segs = append(segs, ss)
+	}
+	if fmt.Sprint(segs) != "[[64 1024] [65536]]" {
+		t.Errorf("fifo segments %v, want [[64 1024] [65536]]: no line across 4 KiB", segs)
+	}
+	if g := panels[2]; len(g.Series) != 1 || g.Series[0].API != "runtime" || g.Group.Title != "frameworks (rpc)" {
+		t.Errorf("rpc panel %+v", g)
+	}
+}
+
+// TestChartsMissingReasons: data a chart needs that the run lacks gives
+// that chart a missing reason that names it, not an empty chart.
+func TestChartsMissingReasons(t *testing.T) {
+	// pin=split only.
+	f := new(fx)
+	for _, s := range std {
+		for _, tr := range []string{"pipe", "shm-spin"} {
+			f.line(fmt.Sprintf("PingPong/transport=%s/api=raw/pin=split/size=%d", tr, s), 9000.0, "ns/op", 8000.0, "p50-ns")
+		}
+	}
+	drawn, missing := chartsOf(t, f.results(t))
+	for file, want := range map[string]string{
+		"latency-same.png": "no BenchmarkPingPong p50-ns results at pin=same",
+	} {
+		if !strings.Contains(missing[file], want) {
+			t.Errorf("%s: missing reason %q, want %q", file, missing[file], want)
+		}
+		if drawn[file] != nil {
+			t.Errorf("%s drawn", file)
+		}
+	}
+	if drawn["latency-split.png"] == nil {
+		t.Errorf("latency-split.png not drawn: %q", missing["latency-split.png"])
+	}
+}
