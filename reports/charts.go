@@ -68,7 +68,7 @@ type placedSpec struct {
 var chartList = []any{
 	placedSpec{"latency", "Round-trip latency against message size, by family", buildLatencyPanels},
 	chartSpec{"throughput.png", "Streaming throughput against message size", buildThroughput},
-	chartSpec{"cpu.png", "CPU cost against latency", buildCPU},
+	placedSpec{"frontier", "Latency against CPU: the transports not beaten on both", buildFrontier},
 	chartSpec{"ladder.png", "Latency percentile ladder", buildLadder},
 	chartSpec{"api.png", "api=raw against api=runtime (fd transports)", buildAPI},
 	chartSpec{"pin.png", "pin=same against pin=split", buildPin},
@@ -495,69 +495,6 @@ func (r *Results) smallestSize(bench string) (int, bool) {
 		}
 	}
 	return sizes[0], true
-}
-
-func buildCPU(r *Results, c *Chart) error {
-	size, ok := r.smallestSize(results.BenchPingPong)
-	if !ok {
-		return noData("no BenchmarkPingPong results")
-	}
-	type pt struct {
-		t    string
-		x, y float64 // µs
-	}
-	var pts []pt
-	var all []float64
-	for _, p := range r.at(results.BenchPingPong, results.UnitNsOp, size) {
-		cpu, ok := r.Stat(p.Key, results.UnitCPU)
-		if !ok || cpu.Median <= 0 || p.Sum.Median <= 0 {
-			continue
-		}
-		pts = append(pts, pt{p.Transport, p.Sum.Median / 1e3, cpu.Median / 1e3})
-		all = append(all, p.Sum.Median/1e3, cpu.Median/1e3)
-	}
-	if len(pts) == 0 {
-		return noData("no cpu-ns/op figures in BenchmarkPingPong at %s", SizeLabel(size))
-	}
-	sc := axisScale{log: spansDecades(all)}
-	p := c.plot
-	p.Title.Text = fmt.Sprintf("CPU cost against latency, %s round trip, pin=%s", SizeLabel(size), r.mainPin(results.BenchPingPong))
-	sc.setAxis(&p.X, "mean round-trip time (µs, ns/op): median over rounds")
-	sc.setAxis(&p.Y, "CPU time of both processes per round trip (µs)")
-	p.Add(plotter.NewGrid())
-	thumbs := map[string][]plot.Thumbnailer{}
-	var drawnTs []string
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, q := range pts {
-		s, err := plotter.NewScatter(plotter.XYs{{X: sc.f(q.x), Y: sc.f(q.y)}})
-		if err != nil {
-			return err
-		}
-		s.GlyphStyle = glyphStyle(q.t)
-		s.GlyphStyle.Radius = vg.Points(5)
-		p.Add(s)
-		thumbs[q.t] = []plot.Thumbnailer{s}
-		drawnTs = append(drawnTs, q.t)
-		lo = math.Min(lo, math.Min(q.x, q.y/2))
-		hi = math.Max(hi, math.Max(q.x, q.y))
-	}
-	addTransportLegend(r, c, drawnTs, thumbs)
-	one, err := refLine([]float64{sc.f(lo), sc.f(hi)}, []float64{sc.f(lo), sc.f(hi)})
-	if err != nil {
-		return err
-	}
-	two, err := refLine([]float64{sc.f(lo), sc.f(hi / 2)}, []float64{sc.f(2 * lo), sc.f(hi)})
-	if err != nil {
-		return err
-	}
-	two.LineStyle.Color = color.RGBA{R: 140, G: 140, B: 140, A: 255}
-	two.LineStyle.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
-	p.Add(one, two)
-	c.legend.Add("reference:")
-	c.legend.Add("CPU = wall time (1 CPU busy)", one)
-	c.legend.Add("CPU = 2 × wall time (2 CPUs busy)", two)
-	c.Caption = fmt.Sprintf("BenchmarkPingPong at %s, pin=%s: each transport is one point: its mean round trip (ns/op, median over rounds) and the CPU time both processes used for it (user + system). On the dotted line one CPU is busy for the whole round trip; on the dashed grey line both are; below the dotted line the processes sleep while they wait.", SizeLabel(size), r.mainPin(results.BenchPingPong))
-	return nil
 }
 
 var ladderUnits = []struct{ unit, label string }{

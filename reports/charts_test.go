@@ -51,7 +51,7 @@ func TestChartList(t *testing.T) {
 			t.Errorf("%s: title %q does not say at which placement", c.File, c.plot.Title.Text)
 		}
 	}
-	want := []string{"latency-split.png", "latency-same.png", "throughput.png", "cpu.png", "ladder.png", "api.png", "pin.png", "zerocopy.png", "signals.png"}
+	want := []string{"latency-split.png", "latency-same.png", "throughput.png", "frontier-split.png", "frontier-same.png", "ladder.png", "api.png", "pin.png", "zerocopy.png", "signals.png"}
 	if !slices.Equal(files, want) {
 		t.Errorf("charts %v, want %v", files, want)
 	}
@@ -168,10 +168,91 @@ func TestLatencyPanelsGaps(t *testing.T) {
 	}
 }
 
+// frontierRun is a run at 64 B, pin=split, whose frontier is known:
+// pipe (fastest), unix-stream and shm-futex (cheapest) are not beaten on
+// both; fifo is beaten by unix-stream on both, tcp by pipe on both, and
+// udp ties pipe's round trip at a higher CPU cost.
+func frontierRun(t *testing.T) *Results {
+	f := new(fx)
+	for _, c := range []struct {
+		tr       string
+		lat, cpu float64
+	}{
+		{"pipe", 1000, 9000}, {"unix-stream", 2000, 3000}, {"fifo", 3000, 4000},
+		{"shm-futex", 4000, 1000}, {"tcp", 1500, 9500}, {"udp", 1000, 9900},
+	} {
+		f.line("PingPong/transport="+c.tr+"/api=raw/pin=split/size=64", c.lat, "ns/op", c.cpu, "cpu-ns/op", c.lat, "p50-ns")
+	}
+	return f.results(t)
+}
+
+// TestFrontierKnown: the frontier is exactly the transports no other is
+// at least as good as on both and better on one, named in the caption.
+func TestFrontierKnown(t *testing.T) {
+	r := frontierRun(t)
+	pts := r.frontierPoints("split", 64)
+	if got := frontierNames(pts); !slices.Equal(got, []string{"pipe", "unix-stream", "shm-futex"}) {
+		t.Errorf("frontier %v, want pipe, unix-stream, shm-futex", got)
+	}
+	if len(pts) != 6 {
+		t.Errorf("%d points, want 6", len(pts))
+	}
+	drawn, missing := chartsOf(t, r)
+	c := drawn["frontier-split.png"]
+	if c == nil {
+		t.Fatalf("frontier-split.png not drawn: %q", missing["frontier-split.png"])
+	}
+	if !strings.Contains(c.Caption, "at 64 B, pipe, unix-stream, shm-futex") || !strings.Contains(c.Caption, "Not measured at pin=split: 64 KiB") {
+		t.Errorf("caption %q", c.Caption)
+	}
+	if len(c.panels) != 1 || len(c.panels[0]) != 1 {
+		t.Errorf("panels %v: want one (64 B)", c.panels)
+	}
+}
+
+// TestFrontierRealRun: on the real run, at each placement and size, a
+// transport is on the frontier exactly when no other beats it (a
+// brute-force check), and the frontier holds the fastest transport.
+func TestFrontierRealRun(t *testing.T) {
+	r := realRun(t)
+	for _, pin := range []string{"split", "same"} {
+		for _, size := range recommendSizes {
+			pts := r.frontierPoints(pin, size)
+			if len(pts) < 15 {
+				t.Fatalf("pin=%s %s: %d points", pin, SizeLabel(size), len(pts))
+			}
+			fastest := pts[0]
+			for _, p := range pts {
+				beaten := false
+				for _, o := range pts {
+					if o.Transport != p.Transport && o.Latency <= p.Latency && o.CPU <= p.CPU && (o.Latency < p.Latency || o.CPU < p.CPU) {
+						beaten = true
+					}
+				}
+				if p.Frontier == beaten {
+					t.Errorf("pin=%s %s: %s frontier=%v, beaten=%v", pin, SizeLabel(size), p.Transport, p.Frontier, beaten)
+				}
+				if p.Latency < fastest.Latency {
+					fastest = p
+				}
+				if p.Key.API == APIZeroCopy {
+					t.Errorf("%s: zero-copy in the frontier chart", p.Key)
+				}
+			}
+			if !fastest.Frontier {
+				t.Errorf("pin=%s %s: the fastest, %s, is not on the frontier", pin, SizeLabel(size), fastest.Transport)
+			}
+		}
+	}
+	if got := frontierNames(r.frontierPoints("split", 64)); !slices.Equal(got, []string{"shm-spin"}) {
+		t.Errorf("pin=split 64 B frontier %v, want shm-spin alone (fastest and cheapest)", got)
+	}
+}
+
 // TestChartsMissingReasons: data a chart needs that the run lacks gives
 // that chart a missing reason that names it, not an empty chart.
 func TestChartsMissingReasons(t *testing.T) {
-	// pin=split only.
+	// pin=split only, no cpu-ns/op.
 	f := new(fx)
 	for _, s := range std {
 		for _, tr := range []string{"pipe", "shm-spin"} {
@@ -180,7 +261,8 @@ func TestChartsMissingReasons(t *testing.T) {
 	}
 	drawn, missing := chartsOf(t, f.results(t))
 	for file, want := range map[string]string{
-		"latency-same.png": "no BenchmarkPingPong p50-ns results at pin=same",
+		"latency-same.png":   "no BenchmarkPingPong p50-ns results at pin=same",
+		"frontier-split.png": "both p50-ns and cpu-ns/op at 64 B, 64 KiB, pin=split",
 	} {
 		if !strings.Contains(missing[file], want) {
 			t.Errorf("%s: missing reason %q, want %q", file, missing[file], want)
