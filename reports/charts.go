@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"image/color"
@@ -70,9 +71,8 @@ var chartList = []any{
 	chartSpec{"throughput.png", "Streaming throughput against message size", buildThroughput},
 	placedSpec{"frontier", "Latency against CPU: the transports not beaten on both", buildFrontier},
 	chartSpec{"ladder.png", "Latency percentile ladder", buildLadder},
-	chartSpec{"api.png", "api=raw against api=runtime (fd transports)", buildAPI},
+	placedSpec{"api", "api=raw against api=runtime and api=zerocopy", buildAPIs},
 	chartSpec{"pin.png", "pin=same against pin=split", buildPin},
-	chartSpec{"zerocopy.png", "api=raw against api=zerocopy (shared memory)", buildZeroCopy},
 	chartSpec{"signals.png", "Signal loss: standard against real-time", buildSignals},
 }
 
@@ -546,33 +546,67 @@ func buildLadder(r *Results, c *Chart) error {
 	return nil
 }
 
-// A pairRow is one transport in a two-variant comparison chart.
-type pairRow struct {
-	Transport string
-	A, B      Summary
+// A variant is one of the figures a dumbbell chart sets side by side for
+// each transport, told apart by the shape of its glyph.
+type variant struct {
+	Name  string
+	Shape draw.GlyphDrawer
 }
 
-// drawPairs draws a horizontal dumbbell chart: one row per transport,
-// variant A as a filled circle, variant B as an open ring, joined by a
-// line in the transport's colour.
-func drawPairs(c *Chart, rows []pairRow, aName, bName, xLabel string) error {
-	p := c.plot
-	var names []string
+// A pairRow is one transport in a dumbbell chart: its figure for each
+// variant of the chart, in order (a Summary that is not Valid where it
+// lacks one).
+type pairRow struct {
+	Transport string
+	Vals      []Summary
+}
+
+// dumbbellScale returns the scale of a dumbbell chart of rows: log when
+// their medians span a factor 10.
+func dumbbellScale(rows ...[]pairRow) axisScale {
 	var all []float64
+	for _, rs := range rows {
+		for _, r := range rs {
+			for _, v := range r.Vals {
+				if v.Valid() {
+					all = append(all, v.Median)
+				}
+			}
+		}
+	}
+	return axisScale{log: spansDecades(all)}
+}
+
+// drawDumbbells draws on p, on scale sc, a horizontal dumbbell chart: one
+// row per transport, each variant's median (ns, drawn in µs) as a glyph
+// of the variant's shape in the transport's colour, joined by a line from
+// the lowest to the highest. An empty xLabel leaves the X axis unlabelled
+// (a chart of panels labels it once); labelRows false leaves the rows
+// unnamed, for a panel beside another with the same rows.
+func drawDumbbells(p *plot.Plot, rows []pairRow, vs []variant, sc axisScale, xLabel string, labelRows bool) error {
+	var names []string
 	// NominalY puts the first name at the bottom: reverse for reading order.
 	for i := len(rows) - 1; i >= 0; i-- {
-		names = append(names, rows[i].Transport)
-		all = append(all, rows[i].A.Median, rows[i].B.Median)
+		name := rows[i].Transport
+		if !labelRows {
+			name = ""
+		}
+		names = append(names, name)
 	}
-	sc := axisScale{log: spansDecades(all)}
 	p.NominalY(names...)
-	p.Y.Label.Text = "transport"
-	p.Y.Tick.Label.Font.Size = 11
+	if labelRows {
+		p.Y.Label.Text = "transport"
+	}
 	sc.setAxis(&p.X, xLabel)
+	if xLabel == "" {
+		p.X.Label.Text = ""
+	}
 	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, v := range all {
-		if sc.ok(v) {
-			lo, hi = math.Min(lo, sc.f(v/1e3)), math.Max(hi, sc.f(v/1e3))
+	for _, r := range rows {
+		for _, v := range r.Vals {
+			if v.Valid() && sc.ok(v.Median) {
+				lo, hi = math.Min(lo, sc.f(v.Median/1e3)), math.Max(hi, sc.f(v.Median/1e3))
+			}
 		}
 	}
 	// Leave room so no glyph sits on the frame; a linear axis starts at 0.
@@ -584,64 +618,53 @@ func drawPairs(c *Chart, rows []pairRow, aName, bName, xLabel string) error {
 	p.Y.Min, p.Y.Max = -0.6, float64(len(rows))-0.4
 	p.Add(plotter.NewGrid())
 	for i, row := range rows {
-		if !sc.ok(row.A.Median) || !sc.ok(row.B.Median) {
-			continue
-		}
 		y := float64(len(rows) - 1 - i)
 		col := styleOf(row.Transport).color
-		xy := plotter.XYs{{X: sc.f(row.A.Median / 1e3), Y: y}, {X: sc.f(row.B.Median / 1e3), Y: y}}
-		l, err := plotter.NewLine(xy)
-		if err != nil {
-			return err
+		var xy plotter.XYs
+		var gs []*plotter.Scatter
+		for j, v := range row.Vals {
+			if !v.Valid() || !sc.ok(v.Median) {
+				continue
+			}
+			pt := plotter.XYs{{X: sc.f(v.Median / 1e3), Y: y}}
+			g, err := plotter.NewScatter(pt)
+			if err != nil {
+				return err
+			}
+			g.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(5), Shape: vs[j].Shape}
+			xy = append(xy, pt...)
+			gs = append(gs, g)
 		}
-		l.LineStyle = draw.LineStyle{Color: col, Width: vg.Points(2)}
-		a, err := plotter.NewScatter(xy[:1])
-		if err != nil {
-			return err
+		if len(xy) > 1 {
+			slices.SortFunc(xy, func(a, b plotter.XY) int { return cmp.Compare(a.X, b.X) })
+			l, err := plotter.NewLine(plotter.XYs{xy[0], xy[len(xy)-1]})
+			if err != nil {
+				return err
+			}
+			l.LineStyle = draw.LineStyle{Color: col, Width: vg.Points(2)}
+			p.Add(l)
 		}
-		a.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(5), Shape: draw.CircleGlyph{}}
-		b, err := plotter.NewScatter(xy[1:])
-		if err != nil {
-			return err
+		for _, g := range gs {
+			p.Add(g)
 		}
-		b.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(5), Shape: draw.RingGlyph{}}
-		p.Add(l, a, b)
 	}
-	ka, _ := plotter.NewScatter(plotter.XYs{{}})
-	ka.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(5), Shape: draw.CircleGlyph{}}
-	kb, _ := plotter.NewScatter(plotter.XYs{{}})
-	kb.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(5), Shape: draw.RingGlyph{}}
-	c.legend.Add("filled: "+aName, ka)
-	c.legend.Add("open: "+bName, kb)
-	c.legend.Add("colour: the transport's,")
-	c.legend.Add("as in every chart")
 	return nil
 }
 
-func buildAPI(r *Results, c *Chart) error {
-	size, ok := r.smallestSize(results.BenchPingPong)
-	if !ok {
-		return noData("no BenchmarkPingPong results")
+// addVariantLegend adds to l each variant's glyph in black, and that the
+// colour is the transport's.
+func addVariantLegend(l *plot.Legend, vs []variant) {
+	for _, v := range vs {
+		k, _ := plotter.NewScatter(plotter.XYs{{}})
+		k.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(5), Shape: v.Shape}
+		l.Add(v.Name, k)
 	}
-	pin := r.mainPin(results.BenchPingPong)
-	var rows []pairRow
-	for _, t := range r.Transports(results.BenchPingPong) {
-		raw, ok1 := r.Stat(Key{Bench: results.BenchPingPong, Transport: t, API: "raw", Pin: pin, Size: size}, latencyUnit)
-		rt, ok2 := r.Stat(Key{Bench: results.BenchPingPong, Transport: t, API: "runtime", Pin: pin, Size: size}, latencyUnit)
-		if ok1 && ok2 {
-			rows = append(rows, pairRow{t, raw, rt})
-		}
-	}
-	if len(rows) == 0 {
-		return noData("no transport has both api=raw and api=runtime in BenchmarkPingPong at %s, pin=%s", SizeLabel(size), pin)
-	}
-	c.plot.Title.Text = fmt.Sprintf("api=raw against api=runtime: round trip at %s, pin=%s", SizeLabel(size), pin)
-	if err := drawPairs(c, rows, "api=raw (blocking syscalls)", "api=runtime (Go poller)", "p50 round trip (µs): median over rounds"); err != nil {
-		return err
-	}
-	c.Caption = fmt.Sprintf("BenchmarkPingPong at %s, pin=%s, for every transport measured both ways: raw blocking system calls on a locked thread (filled) against the Go runtime's poller (open). The line between them is the price or gain of the poller.", SizeLabel(size), pin)
-	return nil
+	l.Add("colour: the transport's,")
+	l.Add("as in every chart")
 }
+
+// pinVariants are the two placements of the pin chart.
+var pinVariants = []variant{{"filled: pin=split (two CPUs)", draw.CircleGlyph{}}, {"open: pin=same (one CPU)", draw.RingGlyph{}}}
 
 func buildPin(r *Results, c *Chart) error {
 	size, ok := r.smallestSize(results.BenchPingPong)
@@ -654,7 +677,7 @@ func buildPin(r *Results, c *Chart) error {
 			split, ok1 := r.Stat(Key{Bench: results.BenchPingPong, Transport: t, API: api, Pin: "split", Size: size}, latencyUnit)
 			same, ok2 := r.Stat(Key{Bench: results.BenchPingPong, Transport: t, API: api, Pin: "same", Size: size}, latencyUnit)
 			if ok1 && ok2 {
-				rows = append(rows, pairRow{t, split, same})
+				rows = append(rows, pairRow{t, []Summary{split, same}})
 				break
 			}
 		}
@@ -663,9 +686,10 @@ func buildPin(r *Results, c *Chart) error {
 		return noData("no transport has both pin=same and pin=split in BenchmarkPingPong at %s", SizeLabel(size))
 	}
 	c.plot.Title.Text = fmt.Sprintf("pin=split against pin=same: round trip at %s", SizeLabel(size))
-	if err := drawPairs(c, rows, "pin=split (two CPUs)", "pin=same (one CPU)", "p50 round trip (µs): median over rounds"); err != nil {
+	if err := drawDumbbells(c.plot, rows, pinVariants, dumbbellScale(rows), "p50 round trip (µs): median over rounds", true); err != nil {
 		return err
 	}
+	addVariantLegend(&c.legend, pinVariants)
 	c.Caption = fmt.Sprintf("BenchmarkPingPong at %s (api=raw where present): both processes on different CPUs (filled) against both on one CPU (open).", SizeLabel(size))
 	return nil
 }
@@ -738,39 +762,5 @@ func buildSignals(r *Results, c *Chart) error {
 	if len(counts) > 0 {
 		c.Caption += " " + strings.Join(counts, "; ") + "."
 	}
-	return nil
-}
-
-// buildZeroCopy sets, per shared-memory transport, the round trip of its
-// copying API against api=zerocopy at the largest size both measured.
-func buildZeroCopy(r *Results, c *Chart) error {
-	pin := r.mainPin(results.BenchPingPong)
-	size := 0
-	for _, k := range r.Keys(results.BenchPingPong) {
-		if k.API == APIZeroCopy && k.Pin == pin && k.Size > size {
-			size = k.Size
-		}
-	}
-	if size == 0 {
-		return noData("no api=zerocopy results in BenchmarkPingPong at pin=%s", pin)
-	}
-	var rows []pairRow
-	for _, t := range r.Transports(results.BenchPingPong) {
-		zc, ok1 := r.Stat(Key{Bench: results.BenchPingPong, Transport: t, API: APIZeroCopy, Pin: pin, Size: size}, latencyUnit)
-		k, ok2 := r.primaryKey(results.BenchPingPong, t, size, pin, latencyUnit)
-		if !ok1 || !ok2 {
-			continue
-		}
-		cp, _ := r.Stat(k, latencyUnit)
-		rows = append(rows, pairRow{t, cp, zc})
-	}
-	if len(rows) == 0 {
-		return noData("no transport has both a copying API and api=zerocopy at %s, pin=%s", SizeLabel(size), pin)
-	}
-	c.plot.Title.Text = fmt.Sprintf("api=raw against api=zerocopy: round trip at %s, pin=%s", SizeLabel(size), pin)
-	if err := drawPairs(c, rows, "api=raw (copy in, copy out)", "api=zerocopy (borrow/commit)", "p50 round trip (µs): median over rounds"); err != nil {
-		return err
-	}
-	c.Caption = fmt.Sprintf("BenchmarkPingPong at %s, pin=%s, for every shared-memory transport: the copying API (filled) against zero-copy (open), where the peer reads the message in place in the ring. The line between them is what the two copies cost.", SizeLabel(size), pin)
 	return nil
 }

@@ -51,7 +51,7 @@ func TestChartList(t *testing.T) {
 			t.Errorf("%s: title %q does not say at which placement", c.File, c.plot.Title.Text)
 		}
 	}
-	want := []string{"latency-split.png", "latency-same.png", "throughput.png", "frontier-split.png", "frontier-same.png", "ladder.png", "api.png", "pin.png", "zerocopy.png", "signals.png"}
+	want := []string{"latency-split.png", "latency-same.png", "throughput.png", "frontier-split.png", "frontier-same.png", "ladder.png", "api-split.png", "api-same.png", "pin.png", "signals.png"}
 	if !slices.Equal(files, want) {
 		t.Errorf("charts %v, want %v", files, want)
 	}
@@ -249,10 +249,43 @@ func TestFrontierRealRun(t *testing.T) {
 	}
 }
 
+// TestAPIRowsRealRun: on the real run the api chart has a row for every
+// transport measured through two APIs, fd transports raw against runtime,
+// shared memory raw against zero-copy, and none for a transport with one.
+func TestAPIRowsRealRun(t *testing.T) {
+	r := realRun(t)
+	for _, pin := range []string{"split", "same"} {
+		rows := r.apiRows(pin, 64)
+		var names []string
+		for _, row := range rows {
+			names = append(names, row.Transport)
+			raw, rt, zc := row.Vals[0].Valid(), row.Vals[1].Valid(), row.Vals[2].Valid()
+			shm := r.IsSharedMemory(row.Transport)
+			if !raw || rt == shm || zc != shm {
+				t.Errorf("pin=%s: %s raw=%v runtime=%v zerocopy=%v", pin, row.Transport, raw, rt, zc)
+			}
+		}
+		for _, one := range []string{"cma", "vmsplice", "sysv-mq", "signal"} {
+			if slices.Contains(names, one) {
+				t.Errorf("pin=%s: %s has one API but a row", pin, one)
+			}
+		}
+		if !slices.Contains(names, "pipe") || !slices.Contains(names, "shm-spin") {
+			t.Errorf("pin=%s: rows %v lack pipe or shm-spin", pin, names)
+		}
+	}
+	drawn, _ := chartsOf(t, r)
+	for _, f := range []string{"api-split.png", "api-same.png"} {
+		if c := drawn[f]; c == nil || len(c.panels) != 1 || len(c.panels[0]) != 2 {
+			t.Errorf("%s: want two panels (64 B, 64 KiB)", f)
+		}
+	}
+}
+
 // TestChartsMissingReasons: data a chart needs that the run lacks gives
 // that chart a missing reason that names it, not an empty chart.
 func TestChartsMissingReasons(t *testing.T) {
-	// pin=split only, no cpu-ns/op.
+	// pin=split only, raw only, no cpu-ns/op.
 	f := new(fx)
 	for _, s := range std {
 		for _, tr := range []string{"pipe", "shm-spin"} {
@@ -263,6 +296,7 @@ func TestChartsMissingReasons(t *testing.T) {
 	for file, want := range map[string]string{
 		"latency-same.png":   "no BenchmarkPingPong p50-ns results at pin=same",
 		"frontier-split.png": "both p50-ns and cpu-ns/op at 64 B, 64 KiB, pin=split",
+		"api-split.png":      "no transport has two of api=raw, api=runtime and api=zerocopy",
 	} {
 		if !strings.Contains(missing[file], want) {
 			t.Errorf("%s: missing reason %q, want %q", file, missing[file], want)
