@@ -35,7 +35,7 @@ func ChartPixels() (w, h int) {
 // A Chart is one figure of the report: a plot and its legend, which is
 // drawn beside the data so it hides none of it.
 type Chart struct {
-	File    string // file name in the report directory, e.g. "latency.png"
+	File    string // file name in the report directory, e.g. "latency-split.png"
 	Title   string
 	Caption string // one or two sentences under the image: what is drawn and how to read it
 
