@@ -210,7 +210,7 @@ func glyphStyle(t string) draw.GlyphStyle {
 
 var familyTitles = map[string]string{
 	"pipe": "pipes", "socket": "sockets", "mq": "message queues",
-	"shm": "shared memory", "signal": "signals", "other": "other",
+	"shm": "shared memory", "signal": "signals", FamilyRPC: "frameworks (rpc)", "other": "other",
 }
 
 // addTransportLegend adds the transports to the legend grouped under
