@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"image/color"
@@ -34,12 +35,13 @@ func ChartPixels() (w, h int) {
 // A Chart is one figure of the report: a plot and its legend, which is
 // drawn beside the data so it hides none of it.
 type Chart struct {
-	File    string // file name in the report directory, e.g. "latency.png"
+	File    string // file name in the report directory, e.g. "latency-split.png"
 	Title   string
 	Caption string // one or two sentences under the image: what is drawn and how to read it
 
-	plot   *plot.Plot
+	plot   *plot.Plot // the figure; for a chart of panels, its title and the axis labels the panels share
 	legend plot.Legend
+	panels [][]*plot.Plot // small multiples: rows of panels (nil for an empty tile) under one title; nil for a single plot
 }
 
 // errNoData marks a chart that cannot be drawn from the results.
@@ -55,15 +57,57 @@ type chartSpec struct {
 	build       func(r *Results, c *Chart) error
 }
 
-var chartSpecs = []chartSpec{
-	{"latency.png", "Round-trip latency against message size", buildLatency},
-	{"throughput.png", "Streaming throughput against message size", buildThroughput},
-	{"cpu.png", "CPU cost against latency", buildCPU},
-	{"ladder.png", "Latency percentile ladder", buildLadder},
-	{"api.png", "api=raw against api=runtime (fd transports)", buildAPI},
-	{"pin.png", "pin=same against pin=split", buildPin},
-	{"zerocopy.png", "api=raw against api=zerocopy (shared memory)", buildZeroCopy},
-	{"signals.png", "Signal loss: standard against real-time", buildSignals},
+// A placedSpec builds one chart per placement: its File and Title get the
+// pin ("latency-split.png", "…, pin=split").
+type placedSpec struct {
+	File, Title string // File without ".png"
+	build       func(r *Results, c *Chart, pin string) error
+}
+
+// The report's charts, in the order it shows them: placed charts are
+// expanded over chartPins at their place in the list.
+var chartList = []any{
+	placedSpec{"latency", "Round-trip latency against message size, by family", buildLatencyPanels},
+	chartSpec{"throughput.png", "Streaming throughput against message size", buildThroughput},
+	placedSpec{"frontier", "Latency against CPU: the transports not beaten on both", buildFrontier},
+	chartSpec{"ladder.png", "Latency percentile ladder", buildLadder},
+	placedSpec{"api", "api=raw against api=runtime and api=zerocopy", buildAPIs},
+	chartSpec{"pin.png", "pin=same against pin=split", buildPin},
+	chartSpec{"signals.png", "Signal loss: standard against real-time", buildSignals},
+}
+
+// chartPins are the placements that get charts of their own: pin=split
+// and pin=same always (a chart is missing, with the reason, where the run
+// has no results at one), and any other placement claimPins counts.
+func (r *Results) chartPins() []string {
+	pins := []string{"split", "same"}
+	for _, p := range r.claimPins() {
+		if !slices.Contains(pins, p) {
+			pins = append(pins, p)
+		}
+	}
+	return pins
+}
+
+// chartSpecs returns the specs of every chart the report tries to draw
+// from r, the placed ones expanded over r.chartPins.
+func (r *Results) chartSpecs() []chartSpec {
+	var specs []chartSpec
+	for _, s := range chartList {
+		switch s := s.(type) {
+		case chartSpec:
+			specs = append(specs, s)
+		case placedSpec:
+			for _, pin := range r.chartPins() {
+				specs = append(specs, chartSpec{
+					File:  s.File + "-" + pin + ".png",
+					Title: s.Title + ", pin=" + pin,
+					build: func(r *Results, c *Chart) error { return s.build(r, c, pin) },
+				})
+			}
+		}
+	}
+	return specs
 }
 
 // A MissingChart is a chart the report does not draw, and why.
@@ -74,7 +118,7 @@ type MissingChart struct {
 // Charts builds every chart the results allow. Charts whose data is
 // absent are returned in missing with the reason.
 func Charts(r *Results) (drawn []*Chart, missing []MissingChart, err error) {
-	for _, spec := range chartSpecs {
+	for _, spec := range r.chartSpecs() {
 		c := &Chart{File: spec.File, Title: spec.Title, plot: newPlot(spec.Title)}
 		c.legend = newLegend()
 		if e := spec.build(r, c); e != nil {
@@ -121,8 +165,8 @@ func newLegend() plot.Legend {
 	return l
 }
 
-// WriterTo renders the chart as PNG: the plot on the left, the legend in
-// a column on the right, beside the data.
+// WriterTo renders the chart as PNG: the plot (or the grid of panels) on
+// the left, the legend in a column on the right, beside the data.
 func (c *Chart) WriterTo() (io.WriterTo, error) {
 	img := vgimg.NewWith(vgimg.UseWH(ChartWidth, ChartHeight), vgimg.UseDPI(ChartDPI), vgimg.UseBackgroundColor(color.White))
 	dc := draw.New(img)
@@ -130,7 +174,12 @@ func (c *Chart) WriterTo() (io.WriterTo, error) {
 	if legendW > 0 {
 		legendW += 16
 	}
-	c.plot.Draw(draw.Crop(dc, 6, -legendW-6, 4, -6))
+	area := draw.Crop(dc, 6, -legendW-6, 4, -6)
+	if c.panels != nil {
+		c.drawPanels(area)
+	} else {
+		c.plot.Draw(area)
+	}
 	if legendW > 0 {
 		top := c.plot.Title.TextStyle.Rectangle(c.plot.Title.Text).Size().Y + c.plot.Title.Padding + 8
 		lc := draw.Crop(dc, ChartWidth-legendW+4, 0, 0, -top)
@@ -161,7 +210,7 @@ func glyphStyle(t string) draw.GlyphStyle {
 
 var familyTitles = map[string]string{
 	"pipe": "pipes", "socket": "sockets", "mq": "message queues",
-	"shm": "shared memory", "signal": "signals", "other": "other",
+	"shm": "shared memory", "signal": "signals", FamilyRPC: "frameworks (rpc)", "other": "other",
 }
 
 // addTransportLegend adds the transports to the legend grouped under
@@ -302,81 +351,6 @@ func refLine(xs []float64, ys []float64) (*plotter.Line, error) {
 	}
 	l.LineStyle = draw.LineStyle{Color: refColor, Width: vg.Points(1.5), Dashes: []vg.Length{vg.Points(2), vg.Points(3)}}
 	return l, nil
-}
-
-func buildLatency(r *Results, c *Chart) error {
-	ts := r.Transports(results.BenchPingPong)
-	sizes := r.mainSizes(results.BenchPingPong)
-	if len(ts) == 0 || len(sizes) == 0 {
-		return noData("no BenchmarkPingPong results with a /size")
-	}
-	pin := r.mainPin(results.BenchPingPong)
-	p := c.plot
-	p.Title.Text += ", pin=" + pin
-	sizeAxis(&p.X, sizes)
-	logScale.setAxis(&p.Y, "round-trip time (µs): p50, whisker to p99 (medians over rounds)")
-	p.Add(plotter.NewGrid())
-	thumbs := map[string][]plot.Thumbnailer{}
-	var drawnTs []string
-	for i, t := range ts {
-		var xy plotter.XYs
-		var ye plotter.YErrors
-		for _, size := range sizes {
-			k, ok := r.primaryKey(results.BenchPingPong, t, size, pin, latencyUnit)
-			if !ok {
-				continue
-			}
-			med, _ := r.Stat(k, latencyUnit)
-			if med.Median <= 0 {
-				continue
-			}
-			x := math.Log10(float64(size) * dodge(i, len(ts)))
-			y := math.Log10(med.Median / 1e3)
-			xy = append(xy, plotter.XY{X: x, Y: y})
-			hi := 0.0
-			if p99, ok := r.Stat(k, results.UnitP99); ok && p99.Median > med.Median {
-				hi = math.Log10(p99.Median/1e3) - y
-			}
-			ye = append(ye, struct{ Low, High float64 }{0, hi})
-		}
-		if len(xy) == 0 {
-			continue
-		}
-		l, s, err := plotter.NewLinePoints(xy)
-		if err != nil {
-			return err
-		}
-		l.LineStyle, s.GlyphStyle = lineStyle(t), glyphStyle(t)
-		eb, err := plotter.NewYErrorBars(struct {
-			plotter.XYs
-			plotter.YErrors
-		}{xy, ye})
-		if err != nil {
-			return err
-		}
-		eb.LineStyle = draw.LineStyle{Color: styleOf(t).color, Width: vg.Points(1)}
-		eb.CapWidth = vg.Points(5)
-		p.Add(l, s, eb)
-		thumbs[t] = []plot.Thumbnailer{l, s}
-		drawnTs = append(drawnTs, t)
-	}
-	addTransportLegend(r, c, drawnTs, thumbs)
-	c.Caption = fmt.Sprintf("BenchmarkPingPong, pin=%s, api=raw where the transport has it (zero-copy has its own chart). Each point is the p50 round trip (median over rounds); the whisker rises to the p99 (median over rounds). Points at one size are spread sideways a little so whiskers do not overlap.", pin)
-	floor, fk, ok := r.floor("cacheline", pin, results.UnitNsOp)
-	if ok && floor.Median > 0 {
-		y := math.Log10(floor.Median / 1e3)
-		l, err := refLine([]float64{math.Log10(float64(sizes[0]) * 0.8), math.Log10(float64(sizes[len(sizes)-1]) * 1.25)}, []float64{y, y})
-		if err != nil {
-			return err
-		}
-		p.Add(l)
-		c.legend.Add("reference:")
-		c.legend.Add("cache-line floor", l)
-		c.Caption += fmt.Sprintf(" The dotted line is the cache-line floor (BenchmarkFloor/op=cacheline, pin=%s): two processes bouncing one cache line, %s per round trip.", fk.Pin, fmtNs(floor.Median))
-	} else {
-		c.Caption += " No cache-line floor in these results (BenchmarkFloor/op=cacheline)."
-	}
-	return nil
 }
 
 // floor returns the summary of the reference floor op at pin (another
@@ -523,69 +497,6 @@ func (r *Results) smallestSize(bench string) (int, bool) {
 	return sizes[0], true
 }
 
-func buildCPU(r *Results, c *Chart) error {
-	size, ok := r.smallestSize(results.BenchPingPong)
-	if !ok {
-		return noData("no BenchmarkPingPong results")
-	}
-	type pt struct {
-		t    string
-		x, y float64 // µs
-	}
-	var pts []pt
-	var all []float64
-	for _, p := range r.at(results.BenchPingPong, results.UnitNsOp, size) {
-		cpu, ok := r.Stat(p.Key, results.UnitCPU)
-		if !ok || cpu.Median <= 0 || p.Sum.Median <= 0 {
-			continue
-		}
-		pts = append(pts, pt{p.Transport, p.Sum.Median / 1e3, cpu.Median / 1e3})
-		all = append(all, p.Sum.Median/1e3, cpu.Median/1e3)
-	}
-	if len(pts) == 0 {
-		return noData("no cpu-ns/op figures in BenchmarkPingPong at %s", SizeLabel(size))
-	}
-	sc := axisScale{log: spansDecades(all)}
-	p := c.plot
-	p.Title.Text = fmt.Sprintf("CPU cost against latency, %s round trip, pin=%s", SizeLabel(size), r.mainPin(results.BenchPingPong))
-	sc.setAxis(&p.X, "mean round-trip time (µs, ns/op): median over rounds")
-	sc.setAxis(&p.Y, "CPU time of both processes per round trip (µs)")
-	p.Add(plotter.NewGrid())
-	thumbs := map[string][]plot.Thumbnailer{}
-	var drawnTs []string
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, q := range pts {
-		s, err := plotter.NewScatter(plotter.XYs{{X: sc.f(q.x), Y: sc.f(q.y)}})
-		if err != nil {
-			return err
-		}
-		s.GlyphStyle = glyphStyle(q.t)
-		s.GlyphStyle.Radius = vg.Points(5)
-		p.Add(s)
-		thumbs[q.t] = []plot.Thumbnailer{s}
-		drawnTs = append(drawnTs, q.t)
-		lo = math.Min(lo, math.Min(q.x, q.y/2))
-		hi = math.Max(hi, math.Max(q.x, q.y))
-	}
-	addTransportLegend(r, c, drawnTs, thumbs)
-	one, err := refLine([]float64{sc.f(lo), sc.f(hi)}, []float64{sc.f(lo), sc.f(hi)})
-	if err != nil {
-		return err
-	}
-	two, err := refLine([]float64{sc.f(lo), sc.f(hi / 2)}, []float64{sc.f(2 * lo), sc.f(hi)})
-	if err != nil {
-		return err
-	}
-	two.LineStyle.Color = color.RGBA{R: 140, G: 140, B: 140, A: 255}
-	two.LineStyle.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
-	p.Add(one, two)
-	c.legend.Add("reference:")
-	c.legend.Add("CPU = wall time (1 CPU busy)", one)
-	c.legend.Add("CPU = 2 × wall time (2 CPUs busy)", two)
-	c.Caption = fmt.Sprintf("BenchmarkPingPong at %s, pin=%s: each transport is one point: its mean round trip (ns/op, median over rounds) and the CPU time both processes used for it (user + system). On the dotted line one CPU is busy for the whole round trip; on the dashed grey line both are; below the dotted line the processes sleep while they wait.", SizeLabel(size), r.mainPin(results.BenchPingPong))
-	return nil
-}
-
 var ladderUnits = []struct{ unit, label string }{
 	{results.UnitP50, "p50"}, {results.UnitP90, "p90"}, {results.UnitP99, "p99"}, {results.UnitP999, "p99.9"}, {results.UnitMax, "max"},
 }
@@ -635,33 +546,67 @@ func buildLadder(r *Results, c *Chart) error {
 	return nil
 }
 
-// A pairRow is one transport in a two-variant comparison chart.
-type pairRow struct {
-	Transport string
-	A, B      Summary
+// A variant is one of the figures a dumbbell chart sets side by side for
+// each transport, told apart by the shape of its glyph.
+type variant struct {
+	Name  string
+	Shape draw.GlyphDrawer
 }
 
-// drawPairs draws a horizontal dumbbell chart: one row per transport,
-// variant A as a filled circle, variant B as an open ring, joined by a
-// line in the transport's colour.
-func drawPairs(c *Chart, rows []pairRow, aName, bName, xLabel string) error {
-	p := c.plot
-	var names []string
+// A pairRow is one transport in a dumbbell chart: its figure for each
+// variant of the chart, in order (a Summary that is not Valid where it
+// lacks one).
+type pairRow struct {
+	Transport string
+	Vals      []Summary
+}
+
+// dumbbellScale returns the scale of a dumbbell chart of rows: log when
+// their medians span a factor 10.
+func dumbbellScale(rows ...[]pairRow) axisScale {
 	var all []float64
+	for _, rs := range rows {
+		for _, r := range rs {
+			for _, v := range r.Vals {
+				if v.Valid() {
+					all = append(all, v.Median)
+				}
+			}
+		}
+	}
+	return axisScale{log: spansDecades(all)}
+}
+
+// drawDumbbells draws on p, on scale sc, a horizontal dumbbell chart: one
+// row per transport, each variant's median (ns, drawn in µs) as a glyph
+// of the variant's shape in the transport's colour, joined by a line from
+// the lowest to the highest. An empty xLabel leaves the X axis unlabelled
+// (a chart of panels labels it once); labelRows false leaves the rows
+// unnamed, for a panel beside another with the same rows.
+func drawDumbbells(p *plot.Plot, rows []pairRow, vs []variant, sc axisScale, xLabel string, labelRows bool) error {
+	var names []string
 	// NominalY puts the first name at the bottom: reverse for reading order.
 	for i := len(rows) - 1; i >= 0; i-- {
-		names = append(names, rows[i].Transport)
-		all = append(all, rows[i].A.Median, rows[i].B.Median)
+		name := rows[i].Transport
+		if !labelRows {
+			name = ""
+		}
+		names = append(names, name)
 	}
-	sc := axisScale{log: spansDecades(all)}
 	p.NominalY(names...)
-	p.Y.Label.Text = "transport"
-	p.Y.Tick.Label.Font.Size = 11
+	if labelRows {
+		p.Y.Label.Text = "transport"
+	}
 	sc.setAxis(&p.X, xLabel)
+	if xLabel == "" {
+		p.X.Label.Text = ""
+	}
 	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, v := range all {
-		if sc.ok(v) {
-			lo, hi = math.Min(lo, sc.f(v/1e3)), math.Max(hi, sc.f(v/1e3))
+	for _, r := range rows {
+		for _, v := range r.Vals {
+			if v.Valid() && sc.ok(v.Median) {
+				lo, hi = math.Min(lo, sc.f(v.Median/1e3)), math.Max(hi, sc.f(v.Median/1e3))
+			}
 		}
 	}
 	// Leave room so no glyph sits on the frame; a linear axis starts at 0.
@@ -673,64 +618,53 @@ func drawPairs(c *Chart, rows []pairRow, aName, bName, xLabel string) error {
 	p.Y.Min, p.Y.Max = -0.6, float64(len(rows))-0.4
 	p.Add(plotter.NewGrid())
 	for i, row := range rows {
-		if !sc.ok(row.A.Median) || !sc.ok(row.B.Median) {
-			continue
-		}
 		y := float64(len(rows) - 1 - i)
 		col := styleOf(row.Transport).color
-		xy := plotter.XYs{{X: sc.f(row.A.Median / 1e3), Y: y}, {X: sc.f(row.B.Median / 1e3), Y: y}}
-		l, err := plotter.NewLine(xy)
-		if err != nil {
-			return err
+		var xy plotter.XYs
+		var gs []*plotter.Scatter
+		for j, v := range row.Vals {
+			if !v.Valid() || !sc.ok(v.Median) {
+				continue
+			}
+			pt := plotter.XYs{{X: sc.f(v.Median / 1e3), Y: y}}
+			g, err := plotter.NewScatter(pt)
+			if err != nil {
+				return err
+			}
+			g.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(5), Shape: vs[j].Shape}
+			xy = append(xy, pt...)
+			gs = append(gs, g)
 		}
-		l.LineStyle = draw.LineStyle{Color: col, Width: vg.Points(2)}
-		a, err := plotter.NewScatter(xy[:1])
-		if err != nil {
-			return err
+		if len(xy) > 1 {
+			slices.SortFunc(xy, func(a, b plotter.XY) int { return cmp.Compare(a.X, b.X) })
+			l, err := plotter.NewLine(plotter.XYs{xy[0], xy[len(xy)-1]})
+			if err != nil {
+				return err
+			}
+			l.LineStyle = draw.LineStyle{Color: col, Width: vg.Points(2)}
+			p.Add(l)
 		}
-		a.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(5), Shape: draw.CircleGlyph{}}
-		b, err := plotter.NewScatter(xy[1:])
-		if err != nil {
-			return err
+		for _, g := range gs {
+			p.Add(g)
 		}
-		b.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(5), Shape: draw.RingGlyph{}}
-		p.Add(l, a, b)
 	}
-	ka, _ := plotter.NewScatter(plotter.XYs{{}})
-	ka.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(5), Shape: draw.CircleGlyph{}}
-	kb, _ := plotter.NewScatter(plotter.XYs{{}})
-	kb.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(5), Shape: draw.RingGlyph{}}
-	c.legend.Add("filled: "+aName, ka)
-	c.legend.Add("open: "+bName, kb)
-	c.legend.Add("colour: the transport's,")
-	c.legend.Add("as in every chart")
 	return nil
 }
 
-func buildAPI(r *Results, c *Chart) error {
-	size, ok := r.smallestSize(results.BenchPingPong)
-	if !ok {
-		return noData("no BenchmarkPingPong results")
+// addVariantLegend adds to l each variant's glyph in black, and that the
+// colour is the transport's.
+func addVariantLegend(l *plot.Legend, vs []variant) {
+	for _, v := range vs {
+		k, _ := plotter.NewScatter(plotter.XYs{{}})
+		k.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(5), Shape: v.Shape}
+		l.Add(v.Name, k)
 	}
-	pin := r.mainPin(results.BenchPingPong)
-	var rows []pairRow
-	for _, t := range r.Transports(results.BenchPingPong) {
-		raw, ok1 := r.Stat(Key{Bench: results.BenchPingPong, Transport: t, API: "raw", Pin: pin, Size: size}, latencyUnit)
-		rt, ok2 := r.Stat(Key{Bench: results.BenchPingPong, Transport: t, API: "runtime", Pin: pin, Size: size}, latencyUnit)
-		if ok1 && ok2 {
-			rows = append(rows, pairRow{t, raw, rt})
-		}
-	}
-	if len(rows) == 0 {
-		return noData("no transport has both api=raw and api=runtime in BenchmarkPingPong at %s, pin=%s", SizeLabel(size), pin)
-	}
-	c.plot.Title.Text = fmt.Sprintf("api=raw against api=runtime: round trip at %s, pin=%s", SizeLabel(size), pin)
-	if err := drawPairs(c, rows, "api=raw (blocking syscalls)", "api=runtime (Go poller)", "p50 round trip (µs): median over rounds"); err != nil {
-		return err
-	}
-	c.Caption = fmt.Sprintf("BenchmarkPingPong at %s, pin=%s, for every transport measured both ways: raw blocking system calls on a locked thread (filled) against the Go runtime's poller (open). The line between them is the price or gain of the poller.", SizeLabel(size), pin)
-	return nil
+	l.Add("colour: the transport's,")
+	l.Add("as in every chart")
 }
+
+// pinVariants are the two placements of the pin chart.
+var pinVariants = []variant{{"filled: pin=split (two CPUs)", draw.CircleGlyph{}}, {"open: pin=same (one CPU)", draw.RingGlyph{}}}
 
 func buildPin(r *Results, c *Chart) error {
 	size, ok := r.smallestSize(results.BenchPingPong)
@@ -743,7 +677,7 @@ func buildPin(r *Results, c *Chart) error {
 			split, ok1 := r.Stat(Key{Bench: results.BenchPingPong, Transport: t, API: api, Pin: "split", Size: size}, latencyUnit)
 			same, ok2 := r.Stat(Key{Bench: results.BenchPingPong, Transport: t, API: api, Pin: "same", Size: size}, latencyUnit)
 			if ok1 && ok2 {
-				rows = append(rows, pairRow{t, split, same})
+				rows = append(rows, pairRow{t, []Summary{split, same}})
 				break
 			}
 		}
@@ -752,9 +686,10 @@ func buildPin(r *Results, c *Chart) error {
 		return noData("no transport has both pin=same and pin=split in BenchmarkPingPong at %s", SizeLabel(size))
 	}
 	c.plot.Title.Text = fmt.Sprintf("pin=split against pin=same: round trip at %s", SizeLabel(size))
-	if err := drawPairs(c, rows, "pin=split (two CPUs)", "pin=same (one CPU)", "p50 round trip (µs): median over rounds"); err != nil {
+	if err := drawDumbbells(c.plot, rows, pinVariants, dumbbellScale(rows), "p50 round trip (µs): median over rounds", true); err != nil {
 		return err
 	}
+	addVariantLegend(&c.legend, pinVariants)
 	c.Caption = fmt.Sprintf("BenchmarkPingPong at %s (api=raw where present): both processes on different CPUs (filled) against both on one CPU (open).", SizeLabel(size))
 	return nil
 }
@@ -827,39 +762,5 @@ func buildSignals(r *Results, c *Chart) error {
 	if len(counts) > 0 {
 		c.Caption += " " + strings.Join(counts, "; ") + "."
 	}
-	return nil
-}
-
-// buildZeroCopy sets, per shared-memory transport, the round trip of its
-// copying API against api=zerocopy at the largest size both measured.
-func buildZeroCopy(r *Results, c *Chart) error {
-	pin := r.mainPin(results.BenchPingPong)
-	size := 0
-	for _, k := range r.Keys(results.BenchPingPong) {
-		if k.API == APIZeroCopy && k.Pin == pin && k.Size > size {
-			size = k.Size
-		}
-	}
-	if size == 0 {
-		return noData("no api=zerocopy results in BenchmarkPingPong at pin=%s", pin)
-	}
-	var rows []pairRow
-	for _, t := range r.Transports(results.BenchPingPong) {
-		zc, ok1 := r.Stat(Key{Bench: results.BenchPingPong, Transport: t, API: APIZeroCopy, Pin: pin, Size: size}, latencyUnit)
-		k, ok2 := r.primaryKey(results.BenchPingPong, t, size, pin, latencyUnit)
-		if !ok1 || !ok2 {
-			continue
-		}
-		cp, _ := r.Stat(k, latencyUnit)
-		rows = append(rows, pairRow{t, cp, zc})
-	}
-	if len(rows) == 0 {
-		return noData("no transport has both a copying API and api=zerocopy at %s, pin=%s", SizeLabel(size), pin)
-	}
-	c.plot.Title.Text = fmt.Sprintf("api=raw against api=zerocopy: round trip at %s, pin=%s", SizeLabel(size), pin)
-	if err := drawPairs(c, rows, "api=raw (copy in, copy out)", "api=zerocopy (borrow/commit)", "p50 round trip (µs): median over rounds"); err != nil {
-		return err
-	}
-	c.Caption = fmt.Sprintf("BenchmarkPingPong at %s, pin=%s, for every shared-memory transport: the copying API (filled) against zero-copy (open), where the peer reads the message in place in the ring. The line between them is what the two copies cost.", SizeLabel(size), pin)
 	return nil
 }
