@@ -61,8 +61,14 @@ func Parse(r io.Reader, name string) (*Results, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	return FromFile(f), nil
+}
+
+// FromFile groups the series of a file read by results.Read as the gate
+// compares them: by benchmark name and tidied unit.
+func FromFile(f *results.File) *Results {
 	res := &Results{
-		Name:       name,
+		Name:       f.Name,
 		Benchmarks: f.Names,
 		Samples:    map[string]map[string][]float64{},
 		Config:     map[string][]string{},
@@ -79,7 +85,7 @@ func Parse(r io.Reader, name string) (*Results, error) {
 		unit, vs := tidy(s)
 		res.Samples[s.Name][unit] = append(res.Samples[s.Name][unit], vs...)
 	}
-	return res, nil
+	return res
 }
 
 // tidy returns the series' values in the unit benchfmt tidies its unit to
