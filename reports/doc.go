@@ -32,5 +32,8 @@
 //     (through Pair), and ComparePaired for two files (ipcbench compare
 //     -paired).
 //   - report.go, render.go: the report as Markdown and offline HTML;
-//     Write puts report.md, report.html and the PNGs in a directory.
+//     Write puts report.md, report.html, results.json and the PNGs in a
+//     directory.
+//   - json.go: the report as data (Report.Document), in the schema of
+//     package resultsjson (docs/results-json.md): results.json.
 package reports

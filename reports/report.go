@@ -31,6 +31,8 @@ type Report struct {
 	Charts   []*Chart
 	Missing  []MissingChart
 	doc      []block
+	res      *Results // for Document
+	opts     Options  // as Build completed them
 }
 
 // Build computes everything a report shows from res: verdicts, charts,
@@ -49,14 +51,14 @@ func Build(res *Results, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Verdicts: Verdicts(res), Charts: charts, Missing: missing}
+	rep := &Report{Verdicts: Verdicts(res), Charts: charts, Missing: missing, res: res, opts: opts}
 	rep.doc = rep.document(res, opts)
 	return rep, nil
 }
 
 // Write builds the report of res and writes into dir (created if needed)
-// report.md, report.html and one PNG per chart. It returns the paths
-// written, report.md first.
+// report.md, report.html, results.json (Report.JSON) and one PNG per
+// chart. It returns the paths written, report.md first.
 func Write(dir string, res *Results, opts Options) ([]string, error) {
 	rep, err := Build(res, opts)
 	if err != nil {
@@ -78,6 +80,13 @@ func Write(dir string, res *Results, opts Options) ([]string, error) {
 		return nil, err
 	}
 	if err := write("report.html", rep.HTML()); err != nil {
+		return nil, err
+	}
+	js, err := rep.JSON()
+	if err != nil {
+		return nil, err
+	}
+	if err := write("results.json", js); err != nil {
 		return nil, err
 	}
 	for _, c := range rep.Charts {

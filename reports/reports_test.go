@@ -42,27 +42,30 @@ func TestGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, g := range []struct {
-			name string
-			got  []byte
-		}{{fx.golden + ".md", rep.Markdown()}, {fx.golden + ".html", rep.HTML()}} {
-			golden := filepath.Join("testdata", g.name+".golden")
-			if *update {
-				if err := os.WriteFile(golden, g.got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				continue
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -run Golden -update to create it)", err)
-			}
-			if !bytes.Equal(g.got, want) {
-				gotPath := filepath.Join(t.TempDir(), g.name+".got")
-				os.WriteFile(gotPath, g.got, 0o644)
-				t.Errorf("%s differs from %s; got written to %s (rerun with -update if the change is intended)", g.name, golden, gotPath)
-			}
+		checkGolden(t, fx.golden+".md", rep.Markdown())
+		checkGolden(t, fx.golden+".html", rep.HTML())
+	}
+}
+
+// checkGolden compares got with testdata/<name>.golden, or with -update
+// writes it there.
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	golden := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
 		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -run Golden -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		gotPath := filepath.Join(t.TempDir(), name+".got")
+		os.WriteFile(gotPath, got, 0o644)
+		t.Errorf("%s differs from %s; got written to %s (rerun with -update if the change is intended)", name, golden, gotPath)
 	}
 }
 
@@ -242,7 +245,7 @@ func TestWriteFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(paths) != 2+len(res.chartSpecs()) || filepath.Base(paths[0]) != "report.md" {
+	if len(paths) != 3+len(res.chartSpecs()) || filepath.Base(paths[0]) != "report.md" || filepath.Base(paths[2]) != "results.json" {
 		t.Fatalf("paths = %v", paths)
 	}
 	for _, p := range paths {

@@ -34,8 +34,8 @@ type Transport struct {
 // the transport's name.
 func (t Transport) ConfigKey() string { return CataloguePrefix + t.Name }
 
-// configValue is the value of t's catalogue line.
-func (t Transport) configValue() string {
+// ConfigValue is the value of t's catalogue line: "family=shm wait=spin order=1".
+func (t Transport) ConfigValue() string {
 	return fmt.Sprintf("family=%s wait=%s order=%d", t.Family, t.Wait, t.Order)
 }
 

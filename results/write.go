@@ -19,7 +19,7 @@ func WriteConfig(w io.Writer, key, value string) error {
 // that order.
 func WriteCatalogue(w io.Writer, ts []Transport) error {
 	for _, t := range ts {
-		if err := WriteConfig(w, t.ConfigKey(), t.configValue()); err != nil {
+		if err := WriteConfig(w, t.ConfigKey(), t.ConfigValue()); err != nil {
 			return err
 		}
 	}

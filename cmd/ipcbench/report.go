@@ -13,7 +13,7 @@ import (
 
 func init() {
 	commands["report"] = command{
-		summary: "build charts, report.md and report.html from a results file (runs nothing)",
+		summary: "build charts, report.md, report.html and results.json from a results file (runs nothing)",
 		run:     runReport,
 	}
 }
@@ -28,7 +28,8 @@ func runReport(stdout, stderr io.Writer, args []string) error {
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: ipcbench report [-o dir] [-title text] [-targets file] <results-file>")
 		fmt.Fprintln(stderr, "Reads Go benchmark format results (go test -bench or ipcbench run) and writes")
-		fmt.Fprintln(stderr, "PNG charts, report.md and report.html. It runs no benchmark.")
+		fmt.Fprintln(stderr, "PNG charts, report.md, report.html and results.json (docs/results-json.md).")
+		fmt.Fprintln(stderr, "It runs no benchmark.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
