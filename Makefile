@@ -2,6 +2,8 @@
 #   make report QUICK=1            the quick profile (under 2 minutes)
 #   make report RESULTS=file.txt   rebuild a report from existing results (and the
 #                                  targets.txt beside it, or TARGETS=file), copied into results/<run>/
+#   make report BASE=old/results.txt   the report adds "Changes since old/results.txt":
+#                                  each case judged as ipcbench compare judges it
 #   make bench COUNT=5 BENCHTIME=1s BENCH='PingPong/transport=pipe/'
 #   make regress BASE=<git revision>   interleaved A/B against a revision
 SHELL := /bin/bash
@@ -15,6 +17,8 @@ RUN       ?= $(shell date +%Y%m%d-%H%M%S)
 OUT       ?= results/$(RUN)
 BASE      ?=
 IPCBENCH  := bin/ipcbench
+# make report BASE=<results file>: ipcbench report's -base flag.
+REPORT_BASE = $(if $(BASE),-base '$(BASE)')
 # The targets profile's rounds in make report: its own 12 × 100 ms (about
 # 40 s), or for QUICK=1 9 short rounds, to keep the quick budget.
 TARGETS_FLAGS ?= $(if $(QUICK),-count 9 -benchtime 10ms -warmup 5ms)
@@ -44,7 +48,8 @@ bench: ## run the go test benchmarks into results/bench-<run>.txt (COUNT, BENCHT
 smoke: ## run every benchmark for a few iterations, so that none can rot
 	$(GO) test -run '^$$' -bench . -benchtime 5x -count 1 . -args -ipcbench.warmup=1ms
 
-report: build ## run the suite and the targets' pairs (or use RESULTS=file) and write charts + report into results/<run>/
+report: build ## run the suite and the targets' pairs (or use RESULTS=file) and write charts, report and results.json into results/<run>/ (BASE=file: changes since that run)
+	@test -z '$(BASE)' || test -f '$(BASE)' || { echo "BASE=$(BASE): no such file (make report BASE= takes an earlier results file)"; exit 2; }
 ifdef RESULTS
 	@test -f '$(RESULTS)' || { echo "RESULTS=$(RESULTS): no such file"; exit 2; }
 	@test -z '$(TARGETS)' || test -f '$(TARGETS)' || { echo "TARGETS=$(TARGETS): no such file"; exit 2; }
@@ -52,16 +57,16 @@ ifdef RESULTS
 	@t='$(or $(TARGETS),$(dir $(RESULTS))targets.txt)'; \
 	cp '$(RESULTS)' $(OUT)/results.txt; \
 	if [ -f "$$t" ]; then cp "$$t" $(OUT)/targets.txt; \
-		$(IPCBENCH) report -o $(OUT) -targets $(OUT)/targets.txt $(OUT)/results.txt; \
+		$(IPCBENCH) report -o $(OUT) -targets $(OUT)/targets.txt $(REPORT_BASE) $(OUT)/results.txt; \
 		$(IPCBENCH) verdict -rankings -targets $(OUT)/targets.txt $(OUT)/results.txt > $(OUT)/verdict.txt; \
 	else echo "no targets file beside $(RESULTS) (TARGETS= names one): the report judges the targets on the results"; \
-		$(IPCBENCH) report -o $(OUT) $(OUT)/results.txt; \
+		$(IPCBENCH) report -o $(OUT) $(REPORT_BASE) $(OUT)/results.txt; \
 		$(IPCBENCH) verdict -rankings -targets $(OUT)/results.txt $(OUT)/results.txt > $(OUT)/verdict.txt; fi
 else
 	@mkdir -p $(OUT)
 	$(IPCBENCH) run -profile $(PROFILE) -o $(OUT)/results.txt
 	$(IPCBENCH) run -profile targets $(TARGETS_FLAGS) -o $(OUT)/targets.txt
-	$(IPCBENCH) report -o $(OUT) -targets $(OUT)/targets.txt $(OUT)/results.txt
+	$(IPCBENCH) report -o $(OUT) -targets $(OUT)/targets.txt $(REPORT_BASE) $(OUT)/results.txt
 	$(IPCBENCH) verdict -rankings -targets $(OUT)/targets.txt $(OUT)/results.txt > $(OUT)/verdict.txt
 endif
 

@@ -31,6 +31,9 @@
 //     side divided by run i of the other (PairRatios): the speed targets
 //     (through Pair), and ComparePaired for two files (ipcbench compare
 //     -paired).
+//   - changes.go: the run against an earlier one (Options.Base), case by
+//     case, by the regression gate of ipcbench compare (regress.Compare):
+//     the section "Changes since <base>".
 //   - report.go, render.go: the report as Markdown and offline HTML;
 //     Write puts report.md, report.html, results.json and the PNGs in a
 //     directory.

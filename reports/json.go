@@ -10,7 +10,8 @@ import (
 // Document returns what the report shows as data, in the schema of
 // results.json (package resultsjson): the run's config and catalogue
 // lines, every case's units summarised as the report summarises them
-// (Results.Stat), the disturbed rounds, the verdicts and the rankings.
+// (Results.Stat), the disturbed rounds, the verdicts, the rankings and,
+// with Options.Base, the changes since the base.
 func (rep *Report) Document() *resultsjson.Document {
 	res := rep.res
 	d := &resultsjson.Document{
@@ -56,6 +57,9 @@ func (rep *Report) Document() *resultsjson.Document {
 		d.Rankings = append(d.Rankings, resultsjson.Ranking{
 			ID: k.ID(), Pin: k.Pin, Size: k.Size, Column: k.Column, Best: k.Best, Set: k.Set,
 		})
+	}
+	if rep.Changes != nil {
+		d.Changes = rep.Changes.document()
 	}
 	return d
 }

@@ -28,6 +28,8 @@ type Results struct {
 
 	catalogue results.Catalogue
 	index     map[seriesID]*results.Series
+	// file is the file as results.Read read it (CompareRuns).
+	file *results.File
 	// disturbed and unprobed are the drift probes' verdicts (Pair).
 	disturbed map[results.Cluster]map[int]Disturbance
 	unprobed  []results.Cluster
@@ -77,7 +79,7 @@ func LoadNamed(r io.Reader, name string) (*Results, error) {
 // no key of the suite) give one series: their values in the order the
 // names first appear.
 func fromFile(f *results.File) *Results {
-	res := &Results{Source: f.Name, Config: f.Config, Warnings: f.Warnings, catalogue: f.Catalogue, index: map[seriesID]*results.Series{}}
+	res := &Results{Source: f.Name, Config: f.Config, Warnings: f.Warnings, catalogue: f.Catalogue, index: map[seriesID]*results.Series{}, file: f}
 	for _, s := range f.Series {
 		id := seriesID{s.Key, s.Unit}
 		if m := res.index[id]; m != nil {

@@ -21,6 +21,9 @@ type Options struct {
 	// Targets, if set, are the results the speed targets are judged on
 	// (a run of the targets profile); else the main results.
 	Targets *Results
+	// Base, if set, is an earlier run: the report gets a section
+	// "Changes since <base>" (CompareRuns) and Report.Changes.
+	Base *Results
 }
 
 // A Report is a built report: the document and the charts it shows.
@@ -28,6 +31,7 @@ type Options struct {
 // Markdown and HTML.
 type Report struct {
 	Verdicts []Verdict
+	Changes  *Changes // with Options.Base
 	Charts   []*Chart
 	Missing  []MissingChart
 	doc      []block
@@ -52,6 +56,9 @@ func Build(res *Results, opts Options) (*Report, error) {
 		return nil, err
 	}
 	rep := &Report{Verdicts: Verdicts(res), Charts: charts, Missing: missing, res: res, opts: opts}
+	if opts.Base != nil {
+		rep.Changes = CompareRuns(opts.Base, res)
+	}
 	rep.doc = rep.document(res, opts)
 	return rep, nil
 }
@@ -132,6 +139,11 @@ func (rep *Report) document(res *Results, opts Options) []block {
 			continue
 		}
 		add(list{v.Figures})
+	}
+
+	if rep.Changes != nil {
+		add(heading{2, "Changes since " + rep.Changes.Base})
+		add(changeBlocks(rep.Changes, opts.Source)...)
 	}
 
 	// Fastest at each size, per placement.

@@ -18,15 +18,17 @@ func init() {
 	}
 }
 
-// runReport implements `ipcbench report [-o dir] <results-file>`.
+// runReport implements `ipcbench report [-o dir] [-title text] [-targets
+// file] [-base file] <results-file>`.
 func runReport(stdout, stderr io.Writer, args []string) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("o", "", "directory to write the report into (default: the results file's directory)")
 	title := fs.String("title", "", "report title (default \"ipcbench report\")")
 	tfile := fs.String("targets", "", "judge the speed targets on this results file (a run of -profile targets) instead of the main one")
+	base := fs.String("base", "", "an earlier `results` file: add the section \"Changes since <base>\", each case judged as ipcbench compare <base> <results-file> judges it")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ipcbench report [-o dir] [-title text] [-targets file] <results-file>")
+		fmt.Fprintln(stderr, "usage: ipcbench report [-o dir] [-title text] [-targets file] [-base file] <results-file>")
 		fmt.Fprintln(stderr, "Reads Go benchmark format results (go test -bench or ipcbench run) and writes")
 		fmt.Fprintln(stderr, "PNG charts, report.md, report.html and results.json (docs/results-json.md).")
 		fmt.Fprintln(stderr, "It runs no benchmark.")
@@ -62,6 +64,14 @@ func runReport(stdout, stderr io.Writer, args []string) error {
 		opts.Targets.Source = filepath.Base(*tfile)
 		for _, w := range opts.Targets.Warnings {
 			fmt.Fprintf(stderr, "warning: %s: %s\n", *tfile, w)
+		}
+	}
+	if *base != "" {
+		if opts.Base, err = reports.LoadFile(*base); err != nil {
+			return fmt.Errorf("-base: %w", err)
+		}
+		for _, w := range opts.Base.Warnings {
+			fmt.Fprintf(stderr, "warning: %s: %s\n", *base, w)
 		}
 	}
 	paths, err := reports.Write(dir, res, opts)

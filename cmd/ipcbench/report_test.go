@@ -89,3 +89,42 @@ func TestTargetsCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestReportBase: report -base adds the section "Changes since <base>" to
+// report.md and the changes to results.json; a base that is missing or
+// holds no benchmark results is an error that names the file.
+func TestReportBase(t *testing.T) {
+	real := filepath.Join("..", "..", "reports", "testdata", "results.txt")
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	if code := run(&out, &errb, []string{"report", "-o", dir, "-base", real, real}); code != 0 {
+		t.Fatalf("exit %d, stderr: %s", code, errb.String())
+	}
+	md, err := os.ReadFile(filepath.Join(dir, "report.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(md), "## Changes since "+real+"\n") || !strings.Contains(string(md), "No case changed significantly.") {
+		t.Errorf("report.md lacks the section on changes against itself")
+	}
+	js, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(js), `"changes": {`) {
+		t.Errorf("results.json lacks the changes")
+	}
+
+	notResults := filepath.Join(t.TempDir(), "log.txt")
+	os.WriteFile(notResults, []byte("PASS\nok  \tgithub.com/ipcbench/ipcbench\t1.0s\n"), 0o644)
+	for _, base := range []struct{ path, msg string }{
+		{"/nonexistent/base.txt", "-base: open /nonexistent/base.txt: no such file"},
+		{notResults, "-base: reports: " + notResults + ": no benchmark results"},
+	} {
+		out.Reset()
+		errb.Reset()
+		if code := run(&out, &errb, []string{"report", "-o", t.TempDir(), "-base", base.path, real}); code != 1 || !strings.Contains(errb.String(), base.msg) {
+			t.Errorf("-base %s: exit %d, stderr %q; want exit 1 mentioning %q", base.path, code, errb.String(), base.msg)
+		}
+	}
+}

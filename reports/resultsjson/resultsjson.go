@@ -51,6 +51,9 @@ type Document struct {
 	Verdicts []Verdict `json:"verdicts"`
 	// Rankings are the cells of the report's fastest tables.
 	Rankings []Ranking `json:"rankings"`
+	// Changes is the comparison with an earlier run; absent when the
+	// report was built without one.
+	Changes *Changes `json:"changes,omitempty"`
 	// Warnings are what the report warns of: syntax errors in the
 	// results, config lines that changed within the file.
 	Warnings []string `json:"warnings"`
@@ -188,6 +191,74 @@ type Ranking struct {
 	// Set is every transport not distinguishable from Best, Best
 	// included, sorted.
 	Set []string `json:"set"`
+}
+
+// Changes is the comparison of the run with an earlier one (the base), as
+// `ipcbench compare <base> <run>` makes it: the regression gate of
+// package regress.
+type Changes struct {
+	// Base names the base results file.
+	Base string `json:"base"`
+	// SameMachine is true when the two runs' machine fingerprints (cpu,
+	// cpus-online, kernel, go) agree; MachineDiffs lists those that do
+	// not. A comparison across machines is information only.
+	SameMachine  bool     `json:"same_machine"`
+	MachineDiffs []string `json:"machine_diffs"`
+	// Alpha is the significance level of the Mann–Whitney U test.
+	Alpha float64 `json:"alpha"`
+	// MinRounds is the fewest rounds a side needs for a verdict.
+	MinRounds int `json:"min_rounds"`
+	// Thresholds are the gate's effect-size thresholds by unit, as
+	// fractions (0.1 = 10 %): a slowdown past one fails the gate.
+	Thresholds map[string]float64 `json:"thresholds"`
+	// Cases are the verdicts, one per case and gated unit present in
+	// both runs, in key order, then unit order.
+	Cases []Change `json:"cases"`
+	// OnlyBase and OnlyNew are the cases of one run only (their IDs).
+	OnlyBase []string `json:"only_base"`
+	OnlyNew  []string `json:"only_new"`
+}
+
+// Verdicts of a Change.
+const (
+	// ChangeFaster and ChangeSlower are for times (ns/op, p99-ns, …) and
+	// rates (MB/s): significant, the better or the worse way.
+	ChangeFaster = "faster"
+	ChangeSlower = "slower"
+	// ChangeLower and ChangeHigher are significant changes of any other
+	// unit (cpu-ns/op, ctxsw/op, …).
+	ChangeLower  = "lower"
+	ChangeHigher = "higher"
+	// ChangeUnchanged: the U test is not significant.
+	ChangeUnchanged = "unchanged"
+	// ChangeTooFew: too few rounds for a verdict (Note says why).
+	ChangeTooFew = "too few samples"
+)
+
+// A Change is one case and unit of the run against the base.
+type Change struct {
+	// ID is the case's ID (Case.ID).
+	ID string `json:"id"`
+	// Unit is as written in the results: ns/op, p99-ns, MB/s, cpu-ns/op.
+	Unit string `json:"unit"`
+	// Base and New are the medians of the base and of this run, in Unit.
+	Base float64 `json:"base"`
+	New  float64 `json:"new"`
+	// Delta is New/Base - 1 (0.1 = 10 % more); absent when Base is 0.
+	Delta *float64 `json:"delta,omitempty"`
+	// P is the Mann–Whitney U test's p-value; NBase and NNew are the
+	// rounds of each side.
+	P     float64 `json:"p"`
+	NBase int     `json:"n_base"`
+	NNew  int     `json:"n_new"`
+	// Verdict is one of the Change constants.
+	Verdict string `json:"verdict"`
+	// Regression is true when the change is for the worse by more than
+	// the unit's threshold: the gate would fail on it (on the same
+	// machine).
+	Regression bool `json:"regression"`
+	// Note explains ChangeTooFew.
+	Note string `json:"note,omitempty"`
 }
 
 // Read decodes a Document and checks that it is of schema Version.
