@@ -44,10 +44,15 @@ type Change struct {
 }
 
 // CompareRuns compares res with base as `ipcbench compare` does
-// (regress.Compare with regress.DefaultThresholds, on the files as
+// (regress.Compare with regress.DefaultThresholds and the headline p50
+// at 10 %, on the files as
 // results.Read read them) and names its rows by Key and written unit.
 func CompareRuns(base, res *Results) *Changes {
-	gate := regress.Compare(regress.FromFile(base.file), regress.FromFile(res.file), regress.DefaultThresholds())
+	th := regress.DefaultThresholds()
+	if err := th.Set(results.UnitP50 + "=10%"); err != nil {
+		panic(err) // a constant spec
+	}
+	gate := regress.Compare(regress.FromFile(base.file), regress.FromFile(res.file), th)
 	keys := map[string]Key{}     // the gate's benchmark names
 	units := map[string]string{} // the gate's tidied units, as written
 	for _, f := range []*results.File{base.file, res.file} {
@@ -204,7 +209,7 @@ func changeBlocks(c *Changes, run string) []block {
 	if len(g.MachineDiffs) > 0 {
 		machine = "The machines differ (" + strings.Join(g.MachineDiffs, "; ") + "): the gate takes this comparison as information only."
 	}
-	out := []block{para{fmt.Sprintf("Each case of this run against the same case of %s, as ipcbench compare %s %s judges them (the regression gate, package regress): per unit, the medians over rounds and the Mann–Whitney U test of the two runs' rounds (p) at alpha %g. Faster or slower (lower or higher for a unit that is neither a time nor a rate) when p ≤ %g, else unchanged; with fewer than %d rounds a side, no verdict. A change for the worse past the unit's threshold (%s) is one the gate fails on. The two runs were measured at different times, so a change is one of the code or of the machine. %s",
+	out := []block{para{fmt.Sprintf("Each case of this run against the same case of %s, as ipcbench compare -threshold p50-ns=10%% %s %s judges them (the regression gate, package regress, with the report's headline p50 added): per unit, the medians over rounds and the Mann–Whitney U test of the two runs' rounds (p) at alpha %g. Faster or slower (lower or higher for a unit that is neither a time nor a rate) when p ≤ %g, else unchanged; with fewer than %d rounds a side, no verdict. A change for the worse past the unit's threshold (%s) is one the gate fails on. The two runs were measured at different times, so a change is one of the code or of the machine. %s",
 		c.Base, c.Base, run, g.Thresholds.Alpha, g.Thresholds.Alpha, g.Thresholds.MinSamples, strings.Join(thresholds, ", "), machine)}}
 	if len(c.Cases) == 0 {
 		out = append(out, para{"No case and unit of the gate is in both runs: nothing to compare."})

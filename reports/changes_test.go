@@ -50,12 +50,12 @@ func TestChanges(t *testing.T) {
 		key("shm-spin"):    resultsjson.ChangeSlower,
 		key("unix-stream"): resultsjson.ChangeUnchanged,
 	}
-	if rep.Changes == nil || len(rep.Changes.Cases) != 3 {
-		t.Fatalf("changes %+v: want the three cases' ns/op (p50-ns is not a gated unit)", rep.Changes)
+	if rep.Changes == nil || len(rep.Changes.Cases) != 6 {
+		t.Fatalf("changes %+v: want the three cases' ns/op and p50-ns (the headline latency, added to the gate's units)", rep.Changes)
 	}
 	for _, ch := range rep.Changes.Cases {
 		significant := ch.Row.Cmp.P <= 0.05
-		if ch.Verdict != want[ch.Key.String()] || ch.Unit != results.UnitNsOp || significant != (ch.Verdict != resultsjson.ChangeUnchanged) {
+		if ch.Verdict != want[ch.Key.String()] || (ch.Unit != results.UnitNsOp && ch.Unit != results.UnitP50) || significant != (ch.Verdict != resultsjson.ChangeUnchanged) {
 			t.Errorf("%s %s: %s (p=%.3f), want %s", ch.Key, ch.Unit, ch.Verdict, ch.Row.Cmp.P, want[ch.Key.String()])
 		}
 		if s, _ := run.Stat(ch.Key, ch.Unit); ch.New != s.Median {
@@ -73,7 +73,8 @@ func TestChanges(t *testing.T) {
 		"| " + key("pipe") + " | ns/op | 10.0 µs | 7.00 µs | -30.0 % | < 0.001 | faster |",
 		"| " + key("shm-spin") + " | ns/op | 10.0 µs | 13.0 µs | +30.0 % | < 0.001 | slower, past the 10 % threshold |",
 		"| ns/op | 1 | 1 | 1 | 1 | 0 |",
-		"ipcbench compare base.txt new.txt",
+		"| p50-ns | 1 | 1 | 1 | 1 | 0 |",
+		"ipcbench compare -threshold p50-ns=10% base.txt new.txt",
 		"Same machine",
 	} {
 		if !strings.Contains(sec, row) {
@@ -85,7 +86,7 @@ func TestChanges(t *testing.T) {
 	}
 
 	doc := rep.Document()
-	if doc.Changes == nil || doc.Changes.Base != "base.txt" || !doc.Changes.SameMachine || len(doc.Changes.Cases) != 3 {
+	if doc.Changes == nil || doc.Changes.Base != "base.txt" || !doc.Changes.SameMachine || len(doc.Changes.Cases) != 6 {
 		t.Fatalf("results.json changes: %+v", doc.Changes)
 	}
 	for _, c := range doc.Changes.Cases {
