@@ -34,9 +34,11 @@
 //   - changes.go: the run against an earlier one (Options.Base), case by
 //     case, by the regression gate of ipcbench compare (regress.Compare):
 //     the section "Changes since <base>".
-//   - report.go, render.go: the report as Markdown and offline HTML;
-//     Write puts report.md, report.html, results.json and the PNGs in a
-//     directory.
+//   - report.go, render.go, anchors.go: the report as Markdown (the PNGs
+//     beside it) and as one self-contained HTML page (the PNGs embedded
+//     as data: URIs, a table of contents, ids from the headings' text as
+//     GitHub makes them); Write puts report.md, report.html, results.json
+//     and the PNGs in a directory.
 //   - json.go: the report as data (Report.Document), in the schema of
 //     package resultsjson (docs/results-json.md): results.json.
 package reports

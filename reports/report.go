@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 	"os"
@@ -64,8 +63,9 @@ func Build(res *Results, opts Options) (*Report, error) {
 }
 
 // Write builds the report of res and writes into dir (created if needed)
-// report.md, report.html, results.json (Report.JSON) and one PNG per
-// chart. It returns the paths written, report.md first.
+// report.md, report.html (the charts embedded), results.json
+// (Report.JSON) and one PNG per chart (for report.md). It returns the
+// paths written, report.md first.
 func Write(dir string, res *Results, opts Options) ([]string, error) {
 	rep, err := Build(res, opts)
 	if err != nil {
@@ -83,10 +83,18 @@ func Write(dir string, res *Results, opts Options) ([]string, error) {
 		paths = append(paths, p)
 		return nil
 	}
+	pngs, err := rep.PNGs()
+	if err != nil {
+		return nil, err
+	}
+	page, err := rep.HTML(pngs)
+	if err != nil {
+		return nil, err
+	}
 	if err := write("report.md", rep.Markdown()); err != nil {
 		return nil, err
 	}
-	if err := write("report.html", rep.HTML()); err != nil {
+	if err := write("report.html", page); err != nil {
 		return nil, err
 	}
 	js, err := rep.JSON()
@@ -97,15 +105,7 @@ func Write(dir string, res *Results, opts Options) ([]string, error) {
 		return nil, err
 	}
 	for _, c := range rep.Charts {
-		wt, err := c.WriterTo()
-		if err != nil {
-			return nil, fmt.Errorf("reports: chart %s: %w", c.File, err)
-		}
-		var buf bytes.Buffer
-		if _, err := wt.WriteTo(&buf); err != nil {
-			return nil, fmt.Errorf("reports: chart %s: %w", c.File, err)
-		}
-		if err := write(c.File, buf.Bytes()); err != nil {
+		if err := write(c.File, pngs[c.File]); err != nil {
 			return nil, err
 		}
 	}
