@@ -48,7 +48,7 @@ bench: ## run the go test benchmarks into results/bench-<run>.txt (COUNT, BENCHT
 smoke: ## run every benchmark for a few iterations, so that none can rot
 	$(GO) test -run '^$$' -bench . -benchtime 5x -count 1 . -args -ipcbench.warmup=1ms
 
-report: build ## run the suite and the targets' pairs (or use RESULTS=file) and write charts, report and results.json into results/<run>/ (BASE=file: changes since that run)
+report: build ## run the suite and the targets' pairs (or use RESULTS=file) and write charts, report and results.json into results/<run>/ (BASE=file: changes since that run; with Chromium, the page's first screen too)
 	@test -z '$(BASE)' || test -f '$(BASE)' || { echo "BASE=$(BASE): no such file (make report BASE= takes an earlier results file)"; exit 2; }
 ifdef RESULTS
 	@test -f '$(RESULTS)' || { echo "RESULTS=$(RESULTS): no such file"; exit 2; }
@@ -69,6 +69,8 @@ else
 	$(IPCBENCH) report -o $(OUT) -targets $(OUT)/targets.txt $(REPORT_BASE) $(OUT)/results.txt
 	$(IPCBENCH) verdict -rankings -targets $(OUT)/targets.txt $(OUT)/results.txt > $(OUT)/verdict.txt
 endif
+	@# report.html in headless Chromium: its images and links, and report-first-screen.png
+	@$(IPCBENCH) browse $(OUT)/report.html
 
 targets: build ## run each speed target's two cases back to back, 12 rounds (about 40 s), and judge the targets
 	@mkdir -p $(OUT)
