@@ -3,7 +3,6 @@ package reports
 import (
 	"bytes"
 	"encoding/base64"
-	"html"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -67,7 +66,8 @@ func TestHTMLPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	if _, err := Write(dir, res, Options{Source: "results.txt"}); err != nil {
+	paths, err := Write(dir, res, Options{Source: "results.txt"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	page, err := os.ReadFile(filepath.Join(dir, "report.html"))
@@ -82,25 +82,33 @@ func TestHTMLPage(t *testing.T) {
 	if !slices.Equal(p.toc, p.headings) || len(p.toc) < 20 {
 		t.Errorf("contents link %q, want every h2 and h3 heading in order: %q", p.toc, p.headings)
 	}
-	rep, err := Build(res, Options{Source: "results.txt"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range rep.Charts {
-		if !bytes.Contains(p.nav, []byte(">"+html.EscapeString(c.plot.Title.Text)+"</a>")) {
-			t.Errorf("the contents do not list the chart %q", c.plot.Title.Text)
+	charts := 0
+	for _, path := range paths {
+		if filepath.Ext(path) != ".png" {
+			continue
 		}
-		want, err := os.ReadFile(filepath.Join(dir, c.File))
+		charts++
+		want, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		id := "chart-" + strings.TrimSuffix(c.File, ".png")
+		id := "chart-" + strings.TrimSuffix(filepath.Base(path), ".png")
 		if got, ok := p.images[id]; !ok || !bytes.Equal(got, want) {
-			t.Errorf("image %s: embedded %v, want the %d bytes of %s", id, ok, len(want), c.File)
+			t.Errorf("image %s: embedded %v, want the %d bytes of %s", id, ok, len(want), path)
 		}
 	}
-	if len(p.images) != len(rep.Charts) || len(rep.Charts) == 0 {
-		t.Errorf("%d images embedded, want the %d charts", len(p.images), len(rep.Charts))
+	if len(p.images) != charts || charts == 0 {
+		t.Errorf("%d images embedded, want the %d charts written", len(p.images), charts)
+	}
+	// Each chart is the one image under its h3 heading, which the contents list.
+	for _, m := range chartHeadingRe.FindAllSubmatch(page, -1) {
+		if !slices.Contains(p.toc, string(m[1])) {
+			t.Errorf("the contents do not list the chart %s (%s)", m[2], m[1])
+		}
+		delete(p.images, string(m[2]))
+	}
+	if len(p.images) > 0 {
+		t.Errorf("charts without a heading of their own: %d", len(p.images))
 	}
 	for _, href := range p.hrefs {
 		if !p.ids[strings.TrimPrefix(href, "#")] {
@@ -124,6 +132,8 @@ var (
 	attrRe    = regexp.MustCompile(`\s(src|href|id)="([^"]*)"`)
 	headingRe = regexp.MustCompile(`<h[23] id="([^"]*)">`)
 	imgRe     = regexp.MustCompile(`<img id="([^"]*)" src="data:image/png;base64,([^"]*)"`)
+	// chartHeadingRe is an h3 heading and the image right under it.
+	chartHeadingRe = regexp.MustCompile(`<h3 id="([^"]*)">[^<]*</h3>\n<p><img id="([^"]*)"`)
 )
 
 // parsePage reads p and fails t on what no page may have: an id twice, a

@@ -155,3 +155,32 @@ func TestFind(t *testing.T) {
 		t.Errorf("%s naming nothing: err %v, want one naming the variable", EnvBinary, err)
 	}
 }
+
+// recorder is a TB that records what ForTest called.
+type recorder struct{ fatal, skip bool }
+
+func (r *recorder) Helper()               {}
+func (r *recorder) Fatalf(string, ...any) { r.fatal = true }
+func (r *recorder) Skipf(string, ...any)  { r.skip = true }
+
+// TestForTest: without Chromium a test skips, but fails when
+// IPCBENCH_BROWSER_TEST is set, even to nothing.
+func TestForTest(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	t.Setenv(EnvBinary, "")
+	t.Setenv(EnvTest, "") // so that the test's end restores it
+	os.Unsetenv(EnvTest)
+	var r recorder
+	ForTest(&r)
+	if r.fatal || !r.skip {
+		t.Errorf("%s unset: fatal %v, skip %v; want a skip", EnvTest, r.fatal, r.skip)
+	}
+	for _, v := range []string{"1", ""} {
+		t.Setenv(EnvTest, v)
+		r = recorder{}
+		ForTest(&r)
+		if !r.fatal {
+			t.Errorf("%s=%q: no failure", EnvTest, v)
+		}
+	}
+}
