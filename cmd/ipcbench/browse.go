@@ -36,17 +36,10 @@ func runBrowse(stdout, stderr io.Writer, args []string) error {
 		fmt.Fprintln(stderr, "Without Chromium it says so in one line and exits 0; a problem in the page exits 1.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return &exitError{code: 2, err: err}
+	page, ok, err := parseOne(fs, args, "HTML file")
+	if !ok {
+		return err
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return &exitError{code: 2, err: fmt.Errorf("want exactly one HTML file, got %d arguments", fs.NArg())}
-	}
-	page := fs.Arg(0)
 	shotPath := *out
 	if shotPath == "" {
 		shotPath = filepath.Join(filepath.Dir(page), screenshotName)

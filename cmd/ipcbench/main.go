@@ -7,6 +7,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -65,6 +66,24 @@ func run(stdout, stderr io.Writer, args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// parseOne parses a subcommand's flags and its one argument, what it
+// names in the error. ok is false when the command is to stop: after -h
+// (err nil), or on an exit-2 error (a bad flag, or not one argument, when
+// it prints the usage too).
+func parseOne(fs *flag.FlagSet, args []string, what string) (arg string, ok bool, err error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return "", false, nil
+		}
+		return "", false, &exitError{code: 2, err: err}
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return "", false, &exitError{code: 2, err: fmt.Errorf("want exactly one %s, got %d arguments", what, fs.NArg())}
+	}
+	return fs.Arg(0), true, nil
 }
 
 func commandNames() []string {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -34,17 +33,10 @@ func runReport(stdout, stderr io.Writer, args []string) error {
 		fmt.Fprintln(stderr, "It runs no benchmark.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return &exitError{code: 2, err: err}
+	path, ok, err := parseOne(fs, args, "results file")
+	if !ok {
+		return err
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return &exitError{code: 2, err: fmt.Errorf("want exactly one results file, got %d arguments", fs.NArg())}
-	}
-	path := fs.Arg(0)
 	res, err := reports.LoadFile(path)
 	if err != nil {
 		return err
