@@ -65,14 +65,15 @@ func recommendBlocks(r *Results) []block {
 	return append(out, para{"For each message size, the transport that answers each question at that placement: its median over rounds [95 % interval], n (rounds × median ops per round), and after ≈ the runner-up when the paired rounds cannot tell it from the winner (with how many more are in that case; no ≈: the winner is ahead of every other transport, round by round). Sleeping waits leave the CPU idle while they wait; spinning shared memory (*-spin, shm-hybrid) wins the latency columns by keeping a CPU busy. The sections below give the evidence."})
 }
 
-// recommendCell names the best of pts for m with its figure, interval and
-// n, and the closest of those not distinguishable from it.
+// recommendCell names the best of pts for m with its figure, interval,
+// its p99 and CPU beside a p50 (tail) and n, and the closest of those not
+// distinguishable from it.
 func (r *Results) recommendCell(pts []point, m metric) string {
 	b, ties, ok := r.best(pts, m.LowerBetter)
 	if !ok {
 		return "not measured"
 	}
-	s := b.Transport + " " + m.Format(b.Sum.Median) + interval(b.Sum, m.Format) + ", " + r.nShort(b.Key, m.Unit)
+	s := b.Transport + " " + m.Format(b.Sum.Median) + interval(b.Sum, m.Format) + r.tail(b.Key, m) + ", " + r.nShort(b.Key, m.Unit)
 	if len(ties) > 0 {
 		slices.SortFunc(ties, func(x, y point) int {
 			if (x.Sum.Median < y.Sum.Median) == m.LowerBetter {

@@ -102,9 +102,9 @@ table.verdict td:nth-child(4){width:34%}`
 // HTML returns the report as one self-contained HTML page, which reads
 // offline with nothing beside it: inline style, and every chart embedded
 // as a data: URI of its PNG bytes, images[file] (PNGs renders them). The
-// title comes first, then the run line (the document's first paragraph),
-// then a table of contents (id "contents") that links every h2 and h3
-// heading, the charts' among them. Headings have the ids of their text
+// title comes first, then the run line (the document's first paragraph)
+// and the first section (the answer), then a table of contents (id
+// "contents") that links every h2 and h3 heading, the charts' among them. Headings have the ids of their text
 // (slug), charts "chart-<file name without .png>". It fails if images
 // lacks a chart of the document.
 func (rep *Report) HTML(images map[string][]byte) ([]byte, error) {
@@ -123,11 +123,14 @@ func (rep *Report) HTML(images map[string][]byte) ([]byte, error) {
 		verdicts[v.Text()] = v.Status
 	}
 	ids := rep.ids()
-	tocDone := false
+	tocDone, h2s := false, 0
 	for i, blk := range rep.doc {
 		switch x := blk.(type) {
 		case heading:
-			if x.Level > 1 && !tocDone {
+			if x.Level == 2 {
+				h2s++
+			}
+			if h2s == 2 && !tocDone {
 				rep.toc(&b, ids)
 				tocDone = true
 			}
@@ -177,6 +180,9 @@ func (rep *Report) HTML(images map[string][]byte) ([]byte, error) {
 			}
 			b.WriteString("</table>\n")
 		}
+	}
+	if !tocDone {
+		rep.toc(&b, ids)
 	}
 	b.WriteString("</body>\n</html>\n")
 	return b.Bytes(), nil

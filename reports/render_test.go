@@ -56,9 +56,9 @@ func TestHTMLDuplicateHeadings(t *testing.T) {
 }
 
 // TestHTMLPage checks the page Write makes from a real run: the title,
-// then the run line (and any warning), then the contents, which link every h2 and h3
-// heading (every chart's among them) in order; every link internal and
-// its target there, every id once; every chart embedded once as a PNG,
+// then the run line (and any warning), then the answer, then the
+// contents, which link every h2 and h3 heading (every chart's among them)
+// in order; every link internal and its target there, every id once; every chart embedded once as a PNG,
 // the same bytes as the file beside the page; nothing else referred to.
 func TestHTMLPage(t *testing.T) {
 	res, err := LoadFile(filepath.Join("testdata", "results.txt"))
@@ -75,9 +75,13 @@ func TestHTMLPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := parsePage(t, page)
-	// Between the run line and the contents only paragraphs (warnings).
-	if !regexp.MustCompile(`<body>\n<h1 id="[^"]+">ipcbench report</h1>\n<p>Run [^<]* · commit [0-9a-f]+ · [^<]*results\.txt[^<]*</p>\n(<p>[^<]*</p>\n)*<nav id="contents"`).Match(page) {
-		t.Error("the page does not open with the title, the run line and the contents")
+	// Between the run line and the answer only paragraphs (warnings); the
+	// contents right after the answer, before the verdict.
+	if !regexp.MustCompile(`<body>\n<h1 id="[^"]+">ipcbench report</h1>\n<p>Run [^<]* · commit [0-9a-f]+ · [^<]*results\.txt[^<]*</p>\n(<p>[^<]*</p>\n)*<h2 id="the-answer[^"]*">The answer`).Match(page) {
+		t.Error("the page does not open with the title, the run line and the answer")
+	}
+	if !regexp.MustCompile(`</table>\n(<p>[^<]*</p>\n)*<nav id="contents"[^>]*>(.|\n)*</nav>\n<h2 id="verdict-on-the-articles-claims"`).Match(page) {
+		t.Error("the contents do not follow the answer, right before the verdict")
 	}
 	if !slices.Equal(p.toc, p.headings) || len(p.toc) < 20 {
 		t.Errorf("contents link %q, want every h2 and h3 heading in order: %q", p.toc, p.headings)
