@@ -170,30 +170,17 @@ var _ Transport = grpcTransport{}
 // Create makes the socket. Files: [0] the peer's listening socket. The
 // parent's Conn is usable after Connect.
 func (grpcTransport) Create(opts Options) (Conn, Endpoint, error) {
-	cfg, err := resolveCreate(grpcInfo, opts)
+	c := &grpcClient{}
+	ep, err := c.create(grpcInfo, opts)
 	if err != nil {
 		return nil, Endpoint{}, err
 	}
-	sock, file, err := listenRPC(cfg.name)
-	if err != nil {
-		return nil, Endpoint{}, err
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	c := &grpcClient{cfg: cfg, sock: sock, ctx: ctx, cancel: cancel}
-	spec := Spec{Transport: cfg.name, API: cfg.api, MaxMessage: cfg.capacity}
-	return c, Endpoint{Spec: spec, Files: []*os.File{file}}, nil
+	return c, ep, nil
 }
 
 // Attach serves the service on the inherited listener.
 func (grpcTransport) Attach(spec Spec, files []*os.File) (Conn, error) {
-	cfg, err := resolveAttach(grpcInfo, spec)
-	if err != nil {
-		for _, f := range files {
-			f.Close()
-		}
-		return nil, err
-	}
-	ln, err := listenAttach(cfg.name, files)
+	cfg, ln, err := attachRPC(grpcInfo, spec, files)
 	if err != nil {
 		return nil, err
 	}
@@ -214,12 +201,8 @@ func (grpcTransport) Attach(spec Spec, files []*os.File) (Conn, error) {
 
 // grpcClient is the parent's Conn: the gRPC client.
 type grpcClient struct {
-	cfg    fdConfig
-	sock   *rpcParent
-	cc     *grpc.ClientConn
-	ctx    context.Context // ends every call at Close
-	cancel context.CancelFunc
-	closed atomic.Bool
+	rpcClient
+	cc *grpc.ClientConn
 
 	flow   Flow
 	calls  []grpc.ClientStream // unary calls sent, oldest first, whose replies Recv has not taken
@@ -274,15 +257,7 @@ func (c *grpcClient) Connect(map[string]string) error {
 	}
 }
 
-func (c *grpcClient) notReady(op string) error {
-	if c.closed.Load() {
-		return rpcError(c.cfg.name, op, nil, true)
-	}
-	if c.cc == nil {
-		return fmt.Errorf("%s: %s: not connected (Connect has not run)", c.cfg.name, op)
-	}
-	return nil
-}
+func (c *grpcClient) notReady(op string) error { return c.check(op, c.cc != nil) }
 
 // SetFlow opens the client stream for OneWay, or ends it for RoundTrips.
 func (c *grpcClient) SetFlow(f Flow) error {

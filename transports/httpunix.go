@@ -92,30 +92,17 @@ var _ Transport = httpTransport{}
 // Create makes the socket. Files: [0] the peer's listening socket. The
 // parent's Conn is usable after Connect.
 func (httpTransport) Create(opts Options) (Conn, Endpoint, error) {
-	cfg, err := resolveCreate(httpInfo, opts)
+	c := &httpClient{}
+	ep, err := c.create(httpInfo, opts)
 	if err != nil {
 		return nil, Endpoint{}, err
 	}
-	sock, file, err := listenRPC(cfg.name)
-	if err != nil {
-		return nil, Endpoint{}, err
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	c := &httpClient{cfg: cfg, sock: sock, ctx: ctx, cancel: cancel}
-	spec := Spec{Transport: cfg.name, API: cfg.api, MaxMessage: cfg.capacity}
-	return c, Endpoint{Spec: spec, Files: []*os.File{file}}, nil
+	return c, ep, nil
 }
 
 // Attach serves the routes on the inherited listener.
 func (httpTransport) Attach(spec Spec, files []*os.File) (Conn, error) {
-	cfg, err := resolveAttach(httpInfo, spec)
-	if err != nil {
-		for _, f := range files {
-			f.Close()
-		}
-		return nil, err
-	}
-	ln, err := listenAttach(cfg.name, files)
+	cfg, ln, err := attachRPC(httpInfo, spec, files)
 	if err != nil {
 		return nil, err
 	}
@@ -195,13 +182,9 @@ type httpAhead struct {
 
 // httpClient is the parent's Conn: the HTTP client.
 type httpClient struct {
-	cfg    fdConfig
-	sock   *rpcParent
+	rpcClient
 	tr     *http.Transport
 	client *http.Client
-	ctx    context.Context // ends every request at Close
-	cancel context.CancelFunc
-	closed atomic.Bool
 
 	calls      chan *http.Request // to the goroutine that runs Do
 	results    chan httpResult    // its results, one at a time
@@ -256,15 +239,7 @@ func (c *httpClient) caller() {
 	}
 }
 
-func (c *httpClient) notReady(op string) error {
-	if c.closed.Load() {
-		return rpcError(c.cfg.name, op, nil, true)
-	}
-	if c.client == nil {
-		return fmt.Errorf("%s: %s: not connected (Connect has not run)", c.cfg.name, op)
-	}
-	return nil
-}
+func (c *httpClient) notReady(op string) error { return c.check(op, c.client != nil) }
 
 // newRequest makes a request of the Conn's context.
 func (c *httpClient) newRequest(path string, body io.ReadCloser, n int64) *http.Request {

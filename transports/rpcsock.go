@@ -29,6 +29,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
@@ -42,6 +43,60 @@ const rpcMaxMessage = frame.MaxMessage
 
 // rpcSocketName is the socket's name in its private directory.
 const rpcSocketName = "sock"
+
+// rpcClient is what the parent's Conns of the rpc family share: the
+// channel's configuration, the socket, and the context that Close
+// cancels to end every call.
+type rpcClient struct {
+	cfg    fdConfig
+	sock   *rpcParent
+	ctx    context.Context
+	cancel context.CancelFunc
+	closed atomic.Bool
+}
+
+// create resolves opts against info and makes the socket. Files of the
+// Endpoint: [0] the peer's listening socket.
+func (c *rpcClient) create(info Info, opts Options) (Endpoint, error) {
+	cfg, err := resolveCreate(info, opts)
+	if err != nil {
+		return Endpoint{}, err
+	}
+	sock, file, err := listenRPC(cfg.name)
+	if err != nil {
+		return Endpoint{}, err
+	}
+	c.cfg, c.sock = cfg, sock
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	spec := Spec{Transport: cfg.name, API: cfg.api, MaxMessage: cfg.capacity}
+	return Endpoint{Spec: spec, Files: []*os.File{file}}, nil
+}
+
+// check fails a call on a closed Conn, or on one that Connect has not
+// connected yet.
+func (c *rpcClient) check(op string, connected bool) error {
+	if c.closed.Load() {
+		return rpcError(c.cfg.name, op, nil, true)
+	}
+	if !connected {
+		return fmt.Errorf("%s: %s: not connected (Connect has not run)", c.cfg.name, op)
+	}
+	return nil
+}
+
+// attachRPC resolves spec against info and makes the peer's listener from
+// the inherited file. It owns (and closes) files.
+func attachRPC(info Info, spec Spec, files []*os.File) (fdConfig, *rpcListener, error) {
+	cfg, err := resolveAttach(info, spec)
+	if err != nil {
+		for _, f := range files {
+			f.Close()
+		}
+		return cfg, nil, err
+	}
+	ln, err := listenAttach(cfg.name, files)
+	return cfg, ln, err
+}
 
 // rpcParent is the parent's end of the socket of an rpc transport.
 type rpcParent struct {

@@ -172,23 +172,8 @@ func try(a attempt) error {
 		local := []unix.Iovec{{Base: &b[0], Len: 1}}
 		_, err := unix.ProcessVMReadv(a.PID, local, []unix.RemoteIovec{{Base: uintptr(a.Addr), Len: 1}}, 0)
 		return err
-	case "unix-connect":
-		c, err := net.DialTimeout("unix", a.Path, time.Second)
-		if err != nil {
-			var en syscall.Errno
-			if errors.As(err, &en) {
-				return en
-			}
-			return err
-		}
-		defer c.Close()
-		_, err = c.Write([]byte("injected by another user"))
-		return err
-	case "tcp-connect", "udp-send":
-		network := "tcp"
-		if a.Op == "udp-send" {
-			network = "udp"
-		}
+	case "tcp-connect", "udp-send", "unix-connect":
+		network := map[string]string{"tcp-connect": "tcp", "udp-send": "udp", "unix-connect": "unix"}[a.Op]
 		c, err := net.DialTimeout(network, a.Path, time.Second)
 		if err != nil {
 			var en syscall.Errno
