@@ -17,7 +17,10 @@
 // placement and answers "ready" (or an error) within a deadline. Then the parent sends one workload at a
 // time (echo, pingpong, stream, or a registered peer function) and the peer
 // answers with a report: messages seen, losses, its own CPU time and
-// context switches.
+// context switches. A parent Conn that carries round trips and a stream
+// differently (an RPC: a call per round trip, a streaming call for a
+// stream) is told each workload's flow as it begins
+// (transports.FlowSetter).
 //
 // Liveness goes both ways. The peer exits when the control channel reaches
 // end of file (the parent died); the child is also started with Pdeathsig

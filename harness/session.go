@@ -211,7 +211,22 @@ func (s *Session) begin(r request) error {
 		return s.peer.fail(r.Op, err)
 	}
 	s.startWatchdog()
+	if fs, ok := s.conn.(transports.FlowSetter); ok {
+		if err := fs.SetFlow(flowOf(r.Op)); err != nil {
+			s.stopWatchdog()
+			return s.runError(r.Op, 0, err)
+		}
+	}
 	return nil
+}
+
+// flowOf is the flow of workload op (transports.FlowSetter): the stream
+// is one way, every other workload a round trip per message.
+func flowOf(op string) transports.Flow {
+	if op == Stream {
+		return transports.OneWay
+	}
+	return transports.RoundTrips
 }
 
 // Finish waits for the peer's report on the current workload.

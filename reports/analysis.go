@@ -54,7 +54,7 @@ func (r *Results) pins(bench string) []string {
 // cost before it sleeps), a blocking variant sleeps in the kernel (futex,
 // sem, sysvsem, eventfd, signal) and pays the wake-up like a pipe does.
 const (
-	ClassKernel   = "kernel"   // message passing: pipes, sockets, queues, cma, signals
+	ClassKernel   = "kernel"   // message passing: pipes, sockets, queues, cma, signals, RPC libraries
 	ClassBlocking = "blocking" // shared memory, sleeping waits
 	ClassSpinning = "spinning" // shared memory, spinning waits
 )

@@ -9,7 +9,7 @@ import (
 
 // Family names, in the order reports group them; a family the results
 // name that is not here comes last.
-var Families = []string{"pipe", "socket", "mq", "shm", "signal", "other"}
+var Families = []string{"pipe", "socket", "mq", "shm", "signal", FamilyRPC, "other"}
 
 // A style is the fixed look of one transport in every chart.
 type style struct {
@@ -54,6 +54,9 @@ var palette = map[string]style{
 	"sysvshm-futex": {rgb(0x9e6a38), 5, true},
 	// signals: cyan
 	"signal": {rgb(0x17becf), 0, false},
+	// RPC libraries over a Unix socket: teals
+	"grpc-unix": {rgb(0x00827f), 0, false},
+	"http-unix": {rgb(0x4fb3aa), 1, true},
 	// beyond the article: grey
 	"cma": {rgb(0x555555), 0, false},
 }
@@ -72,7 +75,7 @@ func (r *Results) transport(t string) results.Transport {
 }
 
 // Family returns the family of transport as the results describe it:
-// pipe, socket, mq, shm, signal or other.
+// pipe, socket, mq, shm, signal, rpc or other.
 func (r *Results) Family(transport string) string { return r.transport(transport).Family }
 
 // IsSharedMemory reports whether transport moves data through shared memory.

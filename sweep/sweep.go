@@ -52,7 +52,7 @@ import (
 
 // Kinds of leftovers, as Item.Kind.
 const (
-	KindTemp    = "temp"     // file, directory or FIFO under os.TempDir()
+	KindTemp    = "temp"     // file, directory, FIFO or Unix socket under os.TempDir()
 	KindShm     = "shm"      // /dev/shm entry
 	KindMqueue  = "posix-mq" // POSIX message queue
 	KindSysvShm = "sysv-shm" // System V shared-memory segment

@@ -63,6 +63,16 @@ func makeObjects() (o objects, err error) {
 	if err := unix.Mkfifo(filepath.Join(dir, "p2c"), 0o600); err != nil {
 		return o, err
 	}
+	// A bound Unix socket, as the rpc family's directory holds until Connect.
+	sock, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return o, err
+	}
+	err = unix.Bind(sock, &unix.SockaddrUnix{Name: filepath.Join(dir, "sock")})
+	unix.Close(sock)
+	if err != nil {
+		return o, err
+	}
 	fifo := filepath.Join(os.TempDir(), prefix+"fifo")
 	if err := unix.Mkfifo(fifo, 0o600); err != nil {
 		return o, err

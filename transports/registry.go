@@ -14,7 +14,7 @@ type Info struct {
 	// without '/', '=', spaces or a trailing "-<digits>".
 	Name string
 	// Family groups transports in reports: "pipe", "socket", "mq", "shm",
-	// "signal", "other".
+	// "signal", "rpc" (RPC libraries over a socket), "other".
 	Family string
 	// Wait is how a side waits for its peer: WaitSleep or WaitSpin.
 	// Reports class shared memory by it (spinning or blocking).

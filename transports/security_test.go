@@ -8,7 +8,8 @@ package transports_test
 // descriptor of this process through /proc. It runs the attempts twice:
 // after Create, while the names still exist, and after Connect. Each
 // attempt must fail with EACCES, EPERM or ENOENT (or EINVAL/EIDRM for an
-// id already removed, ECONNREFUSED for a closed listener); then one
+// id already removed, ECONNREFUSED for a closed listener; a named Unix
+// socket is tried by connecting to it); then one
 // message each way must still arrive intact, first in line, so nothing
 // was injected (UDP datagrams from other sockets are dropped by the
 // connected socket: that is checked this way, since sending one succeeds).
@@ -171,11 +172,8 @@ func try(a attempt) error {
 		local := []unix.Iovec{{Base: &b[0], Len: 1}}
 		_, err := unix.ProcessVMReadv(a.PID, local, []unix.RemoteIovec{{Base: uintptr(a.Addr), Len: 1}}, 0)
 		return err
-	case "tcp-connect", "udp-send":
-		network := "tcp"
-		if a.Op == "udp-send" {
-			network = "udp"
-		}
+	case "tcp-connect", "udp-send", "unix-connect":
+		network := map[string]string{"tcp-connect": "tcp", "udp-send": "udp", "unix-connect": "unix"}[a.Op]
 		c, err := net.DialTimeout(network, a.Path, time.Second)
 		if err != nil {
 			var en syscall.Errno
@@ -361,6 +359,22 @@ func socketAttempts(ep transports.Endpoint) []attempt {
 	return atts
 }
 
+// unixSocketAttempts connects to the named Unix sockets among the files
+// handed to the peer (the rpc family's listener) and lists their
+// directories: while the name exists, and after Connect has removed it.
+func unixSocketAttempts(ep transports.Endpoint) []attempt {
+	var atts []attempt
+	for _, f := range ep.Files {
+		sa, err := unix.Getsockname(int(f.Fd()))
+		if su, ok := sa.(*unix.SockaddrUnix); err == nil && ok && su.Name != "" && su.Name[0] != '@' {
+			atts = append(atts,
+				attempt{What: "connect to the Unix socket " + su.Name, Op: "unix-connect", Path: su.Name},
+				attempt{What: "list the Unix socket's directory", Op: "readdir", Path: filepath.Dir(su.Name)})
+		}
+	}
+	return atts
+}
+
 // allowed are the errors that show an attempt was refused (or found
 // nothing to attack).
 var allowed = map[string]bool{"EACCES": true, "EPERM": true, "ENOENT": true, "EINVAL": true, "EIDRM": true, "ECONNREFUSED": true}
@@ -432,7 +446,8 @@ func testOtherUser(t *testing.T, exe, name string, api transports.API, lim trans
 		}
 	})
 
-	atts := append(append(specAttempts(ep.Spec, nil), procAttempts(t)...), socketAttempts(ep)...)
+	unixAtts := unixSocketAttempts(ep)
+	atts := append(append(append(specAttempts(ep.Spec, nil), procAttempts(t)...), socketAttempts(ep)...), unixAtts...)
 	checkOutcomes(t, "after Create", atts, runAsOther(t, exe, atts))
 
 	q.run(func() { peer, err = tr.Attach(ep.Spec, ep.Files) })
@@ -451,7 +466,7 @@ func testOtherUser(t *testing.T, exe, name string, api transports.API, lim trans
 			t.Fatalf("connect: %v", err)
 		}
 	}
-	atts = append(specAttempts(ep.Spec, reply), procAttempts(t)...)
+	atts = append(append(specAttempts(ep.Spec, reply), procAttempts(t)...), unixAtts...)
 	checkOutcomes(t, "after Connect", atts, runAsOther(t, exe, atts))
 
 	// In band: the first message each way is the one its sender sent.

@@ -1,6 +1,7 @@
 package transports
 
 import (
+	"fmt"
 	"os"
 )
 
@@ -124,4 +125,42 @@ type Limits struct {
 	// Lossy is true for mechanisms that may drop messages (UDP, standard
 	// signals); the harness then uses flow control and counts losses.
 	Lossy bool
+}
+
+// Flow is how the two sides are about to use a channel (FlowSetter).
+type Flow int
+
+const (
+	// RoundTrips: the peer answers each message of the parent with one
+	// message of its own, in order (the ping-pong and echo workloads). A
+	// Conn starts in this flow.
+	RoundTrips Flow = iota
+	// OneWay: the parent sends messages back to back and the peer receives
+	// them without answering (the stream workload).
+	OneWay
+)
+
+// String names the flow.
+func (f Flow) String() string {
+	switch f {
+	case RoundTrips:
+		return "round trips"
+	case OneWay:
+		return "one way"
+	}
+	return fmt.Sprintf("Flow(%d)", int(f))
+}
+
+// FlowSetter is implemented by parent-side Conns whose mechanism carries a
+// round trip and a one-way stream in different ways: an RPC transport
+// makes each round trip one call and a stream one streaming call. The
+// harness calls SetFlow when a workload begins, once the peer has been
+// asked to begin it, before its first Send. SetFlow ends what the
+// previous flow left open: every message of a stream reaches the peer
+// before any message of the next flow (the end of a stream may be waited
+// for by SetFlow or by the next Send). It returns an error wrapping
+// ErrPeerGone if the peer went away meanwhile. Conns that carry every
+// message alike do not implement it.
+type FlowSetter interface {
+	SetFlow(Flow) error
 }

@@ -107,13 +107,18 @@ func (w *rawWritev) writev(iov [][]byte) (int, error) {
 
 // ConnWritev returns a WritevFunc over a net.Conn through net.Buffers,
 // which the net package turns into writev(2) on its poller.
-func ConnWritev(c net.Conn) WritevFunc {
-	w := &connWritev{c: c}
+func ConnWritev(c net.Conn) WritevFunc { return WriterWritev(c) }
+
+// WriterWritev returns a WritevFunc over any io.Writer through
+// net.Buffers: writev(2) for a net.Conn, one Write per buffer otherwise
+// (an io.Pipe feeding an HTTP request body, where each Write is a chunk).
+func WriterWritev(wr io.Writer) WritevFunc {
+	w := &connWritev{c: wr}
 	return w.writev
 }
 
 type connWritev struct {
-	c   net.Conn
+	c   io.Writer
 	b   net.Buffers
 	arr [2][]byte
 }
