@@ -97,5 +97,8 @@ func (r *Results) pairCell(num, den Key, unit string) string {
 	if !s.Valid() {
 		return "—"
 	}
+	if s.Median >= 10 {
+		return sig3(s.Median) + ratioSpread(s)
+	}
 	return fmt.Sprintf("%.2f%s", s.Median, ratioSpread(s))
 }

@@ -218,7 +218,7 @@ func TestFrameworkSection(t *testing.T) {
 		t.Fatalf("want one table with one row, got %#v", blocks)
 	}
 	row := strings.Join(tbl.Rows[0], " | ")
-	for _, want := range []string{"64 B", "shm-spin 220 ns", "| 3.00", "| 15.00", "| 4.00"} {
+	for _, want := range []string{"64 B", "shm-spin 220 ns", "| 3.00 [3.000–3.000]", "| 15.0 [15.0–15.0]", "| 4.00"} {
 		if !strings.Contains(row, want) {
 			t.Errorf("row %q lacks %q", row, want)
 		}

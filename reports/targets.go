@@ -158,7 +158,16 @@ func ratioSpread(s Summary) string {
 		return ""
 	}
 	if s.CI {
-		return fmt.Sprintf(" [%.3f–%.3f]", s.Lo, s.Hi)
+		return fmt.Sprintf(" [%s–%s]", ratioFig(s.Lo), ratioFig(s.Hi))
 	}
-	return fmt.Sprintf(" [%.3f–%.3f]†", s.Lo, s.Hi)
+	return fmt.Sprintf(" [%s–%s]†", ratioFig(s.Lo), ratioFig(s.Hi))
+}
+
+// ratioFig writes a ratio with three decimals below 10 (the targets'
+// bounds are near 1) and three significant figures above.
+func ratioFig(v float64) string {
+	if v < 10 {
+		return fmt.Sprintf("%.3f", v)
+	}
+	return sig3(v)
 }
