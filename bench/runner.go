@@ -143,6 +143,7 @@ func (r *Runner) run(cases []Case) Summary {
 		}
 		runnable = append(runnable, c)
 	}
+	writeSkipped(r.Out, sum.Skipped)
 	rounds := make([][]Case, p.Count)
 	for i := range rounds {
 		rounds[i] = r.schedule(runnable, i+1)
@@ -353,4 +354,37 @@ func fatal(b *testing.B, err error) {
 		rn.reason = err.Error()
 	}
 	b.Fatal(err)
+}
+
+// writeSkipped writes, before the first result, one config line per
+// transport with cases that failed their Check (results.SkippedKey): how
+// many, and each distinct reason, so that a report can say what did not
+// run and why. Cases without a transport key share the line of "-".
+func writeSkipped(w io.Writer, skipped []Unmeasured) {
+	type group struct {
+		n       int
+		reasons []string
+	}
+	byTransport := map[string]*group{}
+	var order []string
+	for _, u := range skipped {
+		t := "-"
+		if k, err := results.ParseKey(u.Case); err == nil && k.Transport != "" {
+			t = k.Transport
+		}
+		g := byTransport[t]
+		if g == nil {
+			g = &group{}
+			byTransport[t] = g
+			order = append(order, t)
+		}
+		g.n++
+		if !slices.Contains(g.reasons, u.Reason) {
+			g.reasons = append(g.reasons, u.Reason)
+		}
+	}
+	for _, t := range order {
+		g := byTransport[t]
+		fmt.Fprintf(w, "%s: %d cases: %s\n", results.SkippedKey(t), g.n, strings.Join(g.reasons, "; "))
+	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ipcbench/ipcbench/harness"
 	"github.com/ipcbench/ipcbench/internal/targets"
+	"github.com/ipcbench/ipcbench/results"
 )
 
 // TestTargetsProfile checks that the targets profile generates every case
@@ -201,7 +202,9 @@ func key(line string) string {
 }
 
 // TestRunnerNotMeasured checks the Runner's accounting of cases without
-// results: one failing its Check is reported once and never run, one
+// results: one failing its Check is reported once, stated in a skip
+// config line before the first result (per transport: how many, each
+// distinct reason) and never run, one
 // that skips or fails in a run is reported with its reason and not run
 // again, and all count in the closing line's runs.
 func TestRunnerNotMeasured(t *testing.T) {
@@ -212,6 +215,9 @@ func TestRunnerNotMeasured(t *testing.T) {
 	cases := []Case{
 		counted("T/ok", loop),
 		{Name: "T/checked", Check: func() error { return errors.New("not here") }, Run: func(b *testing.B) { calls["T/checked"]++ }},
+		{Name: "PingPong/transport=udp/api=raw/pin=split/size=65536", Check: func() error { return errors.New("size 65536 above 65507") }},
+		{Name: "Stream/transport=udp/api=raw/pin=split/size=65536", Check: func() error { return errors.New("size 65536 above 65507") }},
+		{Name: "Stream/transport=udp/api=raw/pin=split/size=1048576", Check: func() error { return errors.New("size 1048576 above 65507") }},
 		counted("T/skips", func(b *testing.B) { skipf(b, "no %s", "mechanism") }),
 		counted("T/fails", func(b *testing.B) { fatal(b, errors.New("broke")) }),
 		counted("T/silent", func(b *testing.B) { b.SkipNow() }),
@@ -221,14 +227,23 @@ func TestRunnerNotMeasured(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []Unmeasured{{"T/checked", "not here"}}; !slices.Equal(sum.Skipped, want) {
-		t.Errorf("skipped %v, want %v", sum.Skipped, want)
+	if len(sum.Skipped) != 4 || sum.Skipped[0] != (Unmeasured{"T/checked", "not here"}) {
+		t.Errorf("skipped %v, want T/checked and the three udp cases", sum.Skipped)
+	}
+	head, _, _ := strings.Cut(out.String(), "\nBenchmark")
+	for _, want := range []string{
+		"\n" + results.SkippedKey("-") + ": 1 cases: not here\n",
+		"\n" + results.SkippedKey("udp") + ": 3 cases: size 65536 above 65507; size 1048576 above 65507\n",
+	} {
+		if !strings.Contains(head+"\n", want) {
+			t.Errorf("the header before the first result lacks %q:\n%s", want, head)
+		}
 	}
 	wantNM := []Unmeasured{{"T/skips", "no mechanism"}, {"T/fails", "broke"}, {"T/silent", noReason}}
 	if !slices.Equal(sum.NotMeasured, wantNM) {
 		t.Errorf("not measured %v, want %v", sum.NotMeasured, wantNM)
 	}
-	if sum.Runs != 8 || sum.Measured != 2 {
+	if sum.Runs != 8 || sum.Measured != 2 { // the skipped cases never count
 		t.Errorf("%d runs, %d measured; want 8 and 2", sum.Runs, sum.Measured)
 	}
 	if names, _ := resultLines(t, out.String()); !slices.Equal(names, []string{"T/ok", "T/ok"}) {
@@ -242,7 +257,8 @@ func TestRunnerNotMeasured(t *testing.T) {
 	}
 	p := progress.String()
 	for _, want := range []string{
-		"skip T/checked: not here\n[1/8 round 1/2, ? left] T/ok\n",
+		"skip T/checked: not here\n",
+		"skip Stream/transport=udp/api=raw/pin=split/size=1048576: size 1048576 above 65507\n[1/8 round 1/2, ? left] T/ok\n",
 		"] T/skips\n  not measured: no mechanism\n",
 		"] T/fails\n  not measured: broke\n",
 		"] T/silent\n  not measured: " + noReason + "\n",

@@ -171,6 +171,13 @@ func runLine(r *Results, opts Options) string {
 	if len(absent) > 0 {
 		parts = append(parts, "not run: "+strings.Join(absent, ", ")+" (What is missing)")
 	}
+	if sk := r.skipped(); len(sk) > 0 {
+		var names []string
+		for _, s := range sk {
+			names = append(names, fmt.Sprintf("%s %d", s.Transport, s.Cases))
+		}
+		parts = append(parts, "cases that cannot run here, skipped: "+strings.Join(names, ", ")+" (What is missing says why)")
+	}
 	if r.clustered() {
 		probed := 0
 		for _, s := range r.Series {
@@ -181,4 +188,30 @@ func runLine(r *Results, opts Options) string {
 		parts = append(parts, fmt.Sprintf("disturbed: %d of %d cluster-rounds, left out of the comparisons (Stability of this run)", len(r.Disturbances()), probed))
 	}
 	return strings.Join(parts, " · ") + "."
+}
+
+// A skip is what a run states of the cases of one transport it did not
+// run because they cannot run here (results.SkippedKey).
+type skip struct {
+	Transport string
+	Cases     int
+	Reasons   string
+}
+
+// skipped lists the run's skip lines, in their order.
+func (r *Results) skipped() []skip {
+	var out []skip
+	for _, c := range r.Config {
+		t, ok := strings.CutPrefix(c.Key, results.SkippedPrefix)
+		if !ok {
+			continue
+		}
+		s := skip{Transport: t}
+		if _, err := fmt.Sscanf(c.Value(), "%d cases: ", &s.Cases); err != nil {
+			continue
+		}
+		_, s.Reasons, _ = strings.Cut(c.Value(), "cases: ")
+		out = append(out, s)
+	}
+	return out
 }

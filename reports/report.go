@@ -679,6 +679,9 @@ func missingItems(r *Results, rep *Report) []string {
 	} else {
 		items = append(items, "Every known transport has results.")
 	}
+	for _, sk := range r.skipped() {
+		items = append(items, fmt.Sprintf("%s: %d cases not run, as they cannot run here: %s.", sk.Transport, sk.Cases, sk.Reasons))
+	}
 	for _, b := range []string{results.BenchPingPong, results.BenchStream} {
 		all := r.mainSizes(b)
 		if len(all) == 0 {

@@ -336,3 +336,30 @@ func TestPlacementWarning(t *testing.T) {
 		t.Errorf("one run: warning %q", w)
 	}
 }
+
+// TestReportSaysWhatWasSkipped: the skip lines of a run (cases that
+// cannot run here, per transport) reach the run line and What is missing
+// with their reasons.
+func TestReportSaysWhatWasSkipped(t *testing.T) {
+	text, err := os.ReadFile(filepath.Join("testdata", "results.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := results.SkippedKey("udp") + ": 20 cases: udp: size 65536 exceeds the limit of 65507 bytes (IPv4 UDP payload maximum)\n"
+	res, err := Load(strings.NewReader(line + string(text)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Build(res, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := string(rep.Markdown())
+	first := strings.Split(md, "\n")[2]
+	if !strings.Contains(first, "cases that cannot run here, skipped: udp 20 (What is missing says why)") {
+		t.Errorf("run line %q does not name the skipped cases", first)
+	}
+	if !strings.Contains(md, "- udp: 20 cases not run, as they cannot run here: udp: size 65536 exceeds the limit of 65507 bytes (IPv4 UDP payload maximum).") {
+		t.Error("What is missing does not give the reason")
+	}
+}

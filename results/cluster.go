@@ -29,6 +29,14 @@ const (
 	ConfigBenchTime = "ipcbench-benchtime"
 )
 
+// SkippedPrefix starts the config key under which a run states the cases
+// of one transport it did not run because they cannot run here (a size
+// above the transport's limit): "ipcbench-skipped-udp: 20 cases: <reasons>".
+const SkippedPrefix = "ipcbench-skipped-"
+
+// SkippedKey is the config key of transport's skipped cases.
+func SkippedKey(transport string) string { return SkippedPrefix + transport }
+
 // A Cluster is the set of cases that a report compares with one another:
 // the benchmarks of one workload at one placement and one message size
 // (every transport and api, with the floors and baselines of that
