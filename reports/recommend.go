@@ -122,9 +122,9 @@ func (r *Results) nShort(k Key, unit string) string {
 func countLabel(n int) string {
 	switch {
 	case n >= 1e6:
-		return strings.TrimSuffix(sig3(float64(n)/1e6), ".0") + "M"
+		return sig3(float64(n)/1e6) + "M"
 	case n >= 1e3:
-		return strings.TrimSuffix(sig3(float64(n)/1e3), ".0") + "k"
+		return sig3(float64(n)/1e3) + "k"
 	}
 	return fmt.Sprint(n)
 }
