@@ -7,7 +7,10 @@
 // It defines, each in one place:
 //
 //   - the names: the benchmark functions (BenchPingPong, …) and the keys of
-//     a benchmark name (Key: bench, transport, api, pin, op, kind, size),
+//     a benchmark name (Key: bench, transport, api, path, pin, op, kind,
+//     size; path only on the socket transports off loopback: veth, netem,
+//     remote, so that a name without it is loopback in one namespace, as
+//     every name was before the key existed),
 //     written in the suite's order (Key.String, Key.SubName) and read back
 //     (ParseKey, strictly; Read, leniently, as benchstat reads names);
 //   - the units (UnitNsOp, UnitMBs, UnitP50 … UnitRefused) and their

@@ -28,6 +28,7 @@ type Key struct {
 	Bench     string // PingPong, Stream, Floor, SignalFlood, Baseline, SignalNotify
 	Transport string // /transport
 	API       string // /api: raw, runtime, zerocopy
+	Path      string // /path: veth, netem, remote (none: loopback in one namespace)
 	Pin       string // /pin: split, same, none
 	Op        string // /op (Floor, Baseline)
 	Kind      string // /kind (SignalFlood)
@@ -59,6 +60,7 @@ func (k Key) SubName() string {
 	add("kind", k.Kind)
 	add("transport", k.Transport)
 	add("api", k.API)
+	add("path", k.Path)
 	add("pin", k.Pin)
 	if k.Size != NoSize {
 		add("size", strconv.Itoa(k.Size))
@@ -66,12 +68,14 @@ func (k Key) SubName() string {
 	return strings.Join(parts, "/")
 }
 
-// Less orders keys by function, transport, api, pin, op, kind, then size.
+// Less orders keys by function, transport, api, path, pin, op, kind, then
+// size.
 func (k Key) Less(o Key) bool {
 	return cmp.Or(
 		strings.Compare(k.Bench, o.Bench),
 		strings.Compare(k.Transport, o.Transport),
 		strings.Compare(k.API, o.API),
+		strings.Compare(k.Path, o.Path),
 		strings.Compare(k.Pin, o.Pin),
 		strings.Compare(k.Op, o.Op),
 		strings.Compare(k.Kind, o.Kind),
@@ -98,6 +102,8 @@ func ParseKey(name string) (Key, error) {
 			k.Transport = v
 		case "api":
 			k.API = v
+		case "path":
+			k.Path = v
 		case "pin":
 			k.Pin = v
 		case "op":
@@ -137,6 +143,7 @@ func keyOf(n benchfmt.Name) (Key, error) {
 		Bench:     string(n.Base()),
 		Transport: get("transport"),
 		API:       get("api"),
+		Path:      get("path"),
 		Pin:       get("pin"),
 		Op:        get("op"),
 		Kind:      get("kind"),

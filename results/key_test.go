@@ -21,6 +21,8 @@ func TestKeyOf(t *testing.T) {
 			Key{Bench: BenchFloor, Op: "cacheline", Pin: "split", Size: 64}},
 		{"SignalFlood/kind=realtime/pin=same-2",
 			Key{Bench: BenchSignalFlood, Kind: "realtime", Pin: "same", Size: NoSize}},
+		{"PingPong/transport=tcp/api=raw/path=veth/pin=split/size=64-2",
+			Key{Bench: BenchPingPong, Transport: "tcp", API: "raw", Path: "veth", Pin: "split", Size: 64}},
 		{"SignalNotify/api=runtime/pin=none/size=0",
 			Key{Bench: BenchSignalNotify, API: "runtime", Pin: "none", Size: 0}},
 		// Keys in another order, parts that are no key, the first of two.
@@ -56,6 +58,7 @@ func TestParseKey(t *testing.T) {
 		{"Baseline/op=rawpipe/pin=same/size=64", Key{Bench: "Baseline", Op: "rawpipe", Pin: "same", Size: 64}},
 		{"SignalFlood/kind=standard/pin=split", Key{Bench: "SignalFlood", Kind: "standard", Pin: "split", Size: NoSize}},
 		{"Stream/size=65536/pin=same/api=zerocopy/transport=shm-futex", Key{Bench: "Stream", Transport: "shm-futex", API: "zerocopy", Pin: "same", Size: 65536}},
+		{"PingPong/transport=udp/api=runtime/path=remote/pin=split/size=1024", Key{Bench: "PingPong", Transport: "udp", API: "runtime", Path: "remote", Pin: "split", Size: 1024}},
 		{"Plant", Key{Bench: "Plant", Size: NoSize}},
 	} {
 		got, err := ParseKey(tc.name)
@@ -78,6 +81,8 @@ func TestKeyString(t *testing.T) {
 	}{
 		{Key{Bench: BenchPingPong, Transport: "pipe", API: "raw", Pin: "split", Size: 64},
 			"PingPong/transport=pipe/api=raw/pin=split/size=64", "transport=pipe/api=raw/pin=split/size=64"},
+		{Key{Bench: BenchStream, Transport: "tcp", API: "runtime", Path: "veth", Pin: "same", Size: 65536},
+			"Stream/transport=tcp/api=runtime/path=veth/pin=same/size=65536", "transport=tcp/api=runtime/path=veth/pin=same/size=65536"},
 		{Key{Bench: BenchFloor, Op: "futex", Pin: "same", Size: 0}, "Floor/op=futex/pin=same/size=0", "op=futex/pin=same/size=0"},
 		{Key{Bench: BenchSignalFlood, Kind: "standard", Pin: "split", Size: NoSize}, "SignalFlood/kind=standard/pin=split", "kind=standard/pin=split"},
 		{Key{Bench: "Plant", Size: NoSize}, "Plant", ""},
