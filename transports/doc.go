@@ -20,6 +20,13 @@
 //   - a Conn whose blocking calls would not notice the peer's death
 //     implements Interrupter.
 //
+// The socket transports whose Info.Net is true (tcp, udp) also run on a
+// network path (Options.Net): the parent's socket is bound to an address
+// in a given network namespace, and the peer, which may be in another
+// namespace or on another machine, inherits nothing but dials that address
+// (Spec.Params) from a socket of its own and tells its own address in its
+// Reply; the parent's Conn is usable after Connect (see netpath.go).
+//
 // Each transport is one file that registers itself in init (Register);
 // Names lists them and Lookup finds one by name, with an error that lists
 // the valid names for an unknown one. The registration (Info) is the only

@@ -20,7 +20,13 @@ import (
 var fdTransportNames = []string{"pipe", "fifo", "unix-stream", "unix-dgram", "unix-seqpacket", "tcp", "udp"}
 
 func fdForEach(t *testing.T, f func(t *testing.T, name string, api transports.API)) {
-	for _, name := range fdTransportNames {
+	fdForEachOf(t, fdTransportNames, f)
+}
+
+// fdForEachOf runs f for each of names with each of the APIs Raw and
+// Runtime.
+func fdForEachOf(t *testing.T, names []string, f func(t *testing.T, name string, api transports.API)) {
+	for _, name := range names {
 		for _, api := range []transports.API{transports.Raw, transports.Runtime} {
 			t.Run(fmt.Sprintf("transport=%s/api=%s", name, api), func(t *testing.T) { f(t, name, api) })
 		}
@@ -88,27 +94,33 @@ func TestFDDelivery(t *testing.T) {
 		if name != "unix-seqpacket" {
 			sizes = append([]int{0}, sizes...)
 		}
-		buf := make([]byte, lim.MaxMessage)
-		for _, dir := range []struct {
-			name     string
-			from, to transports.Conn
-		}{{"parent-to-peer", parent, peer}, {"peer-to-parent", peer, parent}} {
-			for _, size := range sizes {
-				msg := fdPattern(size, size)
-				errc := fdSend(dir.from, msg)
-				n, err := dir.to.Recv(buf)
-				if err != nil {
-					t.Fatalf("%s size=%d: recv: %v", dir.name, size, err)
-				}
-				if err := fdWait(t, "send", errc); err != nil {
-					t.Fatalf("%s size=%d: send: %v", dir.name, size, err)
-				}
-				if n != size || !bytes.Equal(buf[:n], msg) {
-					t.Fatalf("%s size=%d: got %d bytes, content equal=%v", dir.name, size, n, bytes.Equal(buf[:n], msg))
-				}
+		fdExchange(t, parent, peer, make([]byte, lim.MaxMessage), sizes...)
+	})
+}
+
+// fdExchange sends one message of each size each way, receiving it into
+// buf, and checks it.
+func fdExchange(t *testing.T, parent, peer transports.Conn, buf []byte, sizes ...int) {
+	t.Helper()
+	for _, dir := range []struct {
+		name     string
+		from, to transports.Conn
+	}{{"parent-to-peer", parent, peer}, {"peer-to-parent", peer, parent}} {
+		for _, size := range sizes {
+			msg := fdPattern(size, size)
+			errc := fdSend(dir.from, msg)
+			n, err := dir.to.Recv(buf)
+			if err != nil {
+				t.Fatalf("%s size=%d: recv: %v", dir.name, size, err)
+			}
+			if err := fdWait(t, "send", errc); err != nil {
+				t.Fatalf("%s size=%d: send: %v", dir.name, size, err)
+			}
+			if n != size || !bytes.Equal(buf[:n], msg) {
+				t.Fatalf("%s size=%d: got %d bytes, content equal=%v", dir.name, size, n, bytes.Equal(buf[:n], msg))
 			}
 		}
-	})
+	}
 }
 
 func TestFDOrdering(t *testing.T) {

@@ -86,13 +86,18 @@ func takeFile(name string, f *os.File) (int, error) {
 	return nfd, nil
 }
 
+// closeFiles closes files Attach owns but will not use.
+func closeFiles(files []*os.File) {
+	for _, f := range files {
+		f.Close()
+	}
+}
+
 // takeFiles applies takeFile to every file, closing all of them; on error
 // the descriptors taken so far are closed too.
 func takeFiles(name string, files []*os.File, want int) ([]int, error) {
 	if len(files) != want {
-		for _, f := range files {
-			f.Close()
-		}
+		closeFiles(files)
 		return nil, fmt.Errorf("%s: attach: got %d files, want %d", name, len(files), want)
 	}
 	fds := make([]int, 0, want)
@@ -123,6 +128,44 @@ func closeFDs(fds ...int) {
 
 // peerFile wraps a descriptor to hand to the peer (Endpoint.Files).
 func peerFile(fd int, name string) *os.File { return os.NewFile(uintptr(fd), name) }
+
+// newSockConn makes the Conn of a socket of type typ (stream, datagram,
+// seqpacket), which it owns from then on.
+func newSockConn(cfg fdConfig, typ, fd int) (Conn, error) {
+	if typ == unix.SOCK_STREAM {
+		return newStreamConn(cfg, fdSocket, fd, fd)
+	}
+	return newDgramConn(cfg, fd, typ == unix.SOCK_SEQPACKET)
+}
+
+// handOver ends Create of a transport that makes both sockets (of type
+// typ) here: the parent keeps keep, the peer inherits give
+// (Endpoint.Files[0]).
+func handOver(cfg fdConfig, typ, keep, give int) (Conn, Endpoint, error) {
+	file := peerFile(give, "ipcbench-"+cfg.name)
+	c, err := newSockConn(cfg, typ, keep)
+	if err != nil {
+		file.Close()
+		return nil, Endpoint{}, err
+	}
+	spec := Spec{Transport: cfg.name, API: cfg.api, MaxMessage: cfg.capacity}
+	return c, Endpoint{Spec: spec, Files: []*os.File{file}}, nil
+}
+
+// attachInherited is Attach of a transport whose peer inherits its socket
+// (of type typ) from Create. It owns (and closes) files.
+func attachInherited(info Info, spec Spec, files []*os.File, typ int) (Conn, error) {
+	cfg, err := resolveAttach(info, spec)
+	if err != nil {
+		closeFiles(files)
+		return nil, err
+	}
+	fds, err := takeFiles(cfg.name, files, 1)
+	if err != nil {
+		return nil, err
+	}
+	return newSockConn(cfg, typ, fds[0])
+}
 
 // setMode makes fd blocking (Raw) or non-blocking (Runtime).
 func setMode(name string, api API, fd int) error {

@@ -1,6 +1,7 @@
 package transports
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -27,6 +28,12 @@ type Info struct {
 	// APIs lists the APIs the transport supports, the first being its
 	// default.
 	APIs []API
+	// Net says that the transport supports Options.Net: its two ends on a
+	// network path (another network namespace, another machine), the
+	// parent's socket bound to an address the peer dials, instead of a
+	// pair made in the parent. Create with Options.Net fails on a
+	// transport without it.
+	Net bool
 	// Limits reports the mechanism's bounds for api on this machine.
 	Limits func(api API) Limits
 	// New returns the transport.
@@ -127,11 +134,16 @@ func (info Info) CheckAPI(api API) error {
 // harness): it fills in the default API (the first of info.APIs) when
 // opts.API is empty, checks that the API is supported, and resolves the
 // channel capacity (see Capacity). It returns opts with both filled in.
+// Options.Net on a transport without Info.Net fails with an error
+// wrapping errors.ErrUnsupported; a Net.Addr no peer could dial fails too.
 func (info Info) Resolve(opts Options) (Options, error) {
 	if opts.API == "" {
 		opts.API = info.APIs[0]
 	}
 	if err := info.CheckAPI(opts.API); err != nil {
+		return opts, err
+	}
+	if err := info.checkNet(opts.Net); err != nil {
 		return opts, err
 	}
 	capacity, err := info.Capacity(opts)
@@ -157,4 +169,28 @@ func (info Info) Capacity(opts Options) (int, error) {
 		return 0, &LimitError{Transport: info.Name, What: "message size", Got: opts.MaxMessage, Max: lim.MaxMessage, Source: lim.Source}
 	}
 	return opts.MaxMessage, nil
+}
+
+// checkNet returns nil if net is nil or info supports it (Info.Net) with
+// an address a peer can dial.
+func (info Info) checkNet(net *NetPath) error {
+	if net == nil {
+		return nil
+	}
+	if !info.Net {
+		var with []string
+		regMu.RLock()
+		for _, other := range registry {
+			if other.Net {
+				with = append(with, other.Name)
+			}
+		}
+		regMu.RUnlock()
+		sort.Strings(with)
+		return fmt.Errorf("%s: a network path (Options.Net) is not supported (transports with one: %s): %w", info.Name, strings.Join(with, ", "), errors.ErrUnsupported)
+	}
+	if err := net.check(); err != nil {
+		return fmt.Errorf("%s: %w", info.Name, err)
+	}
+	return nil
 }

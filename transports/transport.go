@@ -2,6 +2,7 @@ package transports
 
 import (
 	"fmt"
+	"net/netip"
 	"os"
 )
 
@@ -52,6 +53,50 @@ type Options struct {
 	// transport's own limit (Limits.MaxMessage). A value above that limit
 	// makes Create fail with a *LimitError.
 	MaxMessage int
+	// Net, when set, puts a socket transport's two ends on a network path
+	// instead of one loopback pair made here: the parent's socket is bound
+	// to Net.Addr in the parent's network namespace (Net.In), and the peer,
+	// which may be in another namespace or on another machine, makes its
+	// own socket and dials the address it finds in Spec.Params; the
+	// Endpoint then has no files, and the parent's Conn is usable after
+	// Connect with the peer's Reply. Only transports whose Info.Net is
+	// true support it; Create fails on the others.
+	Net *NetPath
+}
+
+// NetPath says where the parent's socket of a socket transport lives when the peer dials it (Options.Net).
+type NetPath struct {
+	// Addr is the address the parent's socket binds (port 0: the kernel
+	// chooses), one the peer can reach: IPv4 or IPv6, not unspecified,
+	// without a zone.
+	Addr netip.Addr
+	// In runs f with the calling goroutine on an OS thread that is in the
+	// parent's network namespace, so that the sockets f makes belong to it;
+	// nil: the caller's namespace. A socket stays in the namespace it was
+	// made in, so only its making needs In: the Conn is then used from any
+	// thread.
+	In func(f func() error) error
+}
+
+// in runs f through p.In, or directly when p.In is nil.
+func (p *NetPath) in(f func() error) error {
+	if p.In == nil {
+		return f()
+	}
+	return p.In(f)
+}
+
+// check reports an Addr no peer could dial.
+func (p *NetPath) check() error {
+	switch a := p.Addr; {
+	case !a.IsValid():
+		return fmt.Errorf("Options.Net.Addr is not set")
+	case a.IsUnspecified():
+		return fmt.Errorf("Options.Net.Addr %s is unspecified: the peer needs an address it can dial", a)
+	case a.Zone() != "":
+		return fmt.Errorf("Options.Net.Addr %s has a zone: link-local addresses are not supported", a)
+	}
+	return nil
 }
 
 // Spec tells the peer how to attach to what the parent created. It is

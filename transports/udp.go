@@ -1,12 +1,26 @@
 package transports
 
-// udp: two UDP sockets on 127.0.0.1, each bound to an ephemeral port and
-// connected to the other, so that a plain send reaches the peer and only
-// the peer's datagrams are received. The parent keeps one, the peer
-// inherits the other (Endpoint.Files[0]). One message is one datagram,
-// copied into and out of socket buffers through the loopback IP stack.
-// The buffers are made as large as allowed (SO_SNDBUFFORCE and
-// SO_RCVBUFFORCE as root, else capped by net.core.wmem_max/rmem_max).
+// udp: two UDP sockets, one datagram per message, in one of two modes
+// (see netpath.go for what they share with tcp).
+//
+// Loopback (the default): both sockets are made here on 127.0.0.1, each
+// bound to an ephemeral port and connected to the other, so that a plain
+// send reaches the peer and only the peer's datagrams are received. The
+// parent keeps one, the peer inherits the other (Endpoint.Files[0]).
+//
+// Network path (Options.Net): the parent binds its socket to Net.Addr, an
+// ephemeral port, in its network namespace (Net.In), and hands the peer
+// no file but the address (Spec.Params["addr"]). The peer, in another
+// namespace or on another machine, makes a socket of its own, connects it
+// to that address (which binds it to an ephemeral port) and replies with
+// its address ("addr"); the parent's Connect connects its socket there,
+// so that here too only the peer's datagrams are received. Before Connect
+// the parent's Conn only fails.
+//
+// Each message is copied into and out of socket buffers through the IP
+// stack of the loopback device or of the path. The buffers are made as
+// large as allowed (SO_SNDBUFFORCE and SO_RCVBUFFORCE as root, else capped
+// by net.core.wmem_max/rmem_max).
 //
 // UDP may drop datagrams when the receive buffer is full: Limits.Lossy is
 // true, and the harness adds flow control and counts losses; nothing here
@@ -14,11 +28,15 @@ package transports
 // may fail with ECONNREFUSED after an ICMP port unreachable, reported as
 // ErrPeerGone), so its Conn is an Interrupter.
 //
-// Cleanup: closing the descriptors releases the ports.
+// Cleanup: closing the descriptors releases the ports. On a network path
+// the parent's socket is bound from Create until Close (or a Connect that
+// fails, which closes it), connected or not; nothing else stays bound.
 
 import (
 	"fmt"
+	"net/netip"
 	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -34,6 +52,7 @@ var udpInfo = Info{
 	Order:  5,
 	Doc:    "two connected UDP sockets on loopback 127.0.0.1, one datagram per message (lossy)",
 	APIs:   []API{Raw, Runtime},
+	Net:    true,
 	Limits: func(API) Limits {
 		return Limits{
 			MaxMessage: udpMaxPayload,
@@ -50,67 +69,78 @@ type udpTransport struct{}
 
 var _ Transport = udpTransport{}
 
-// Create makes the two connected sockets. Files: [0] the peer's socket.
-func (udpTransport) Create(opts Options) (Conn, Endpoint, error) {
-	cfg, err := resolveCreate(udpInfo, opts)
-	if err != nil {
-		return nil, Endpoint{}, err
-	}
-	fds, err := udpLoopbackPair()
-	if err != nil {
-		return nil, Endpoint{}, fmt.Errorf("udp: create: %w", err)
-	}
-	file := peerFile(fds[1], "ipcbench-udp")
-	c, err := newDgramConn(cfg, fds[0], false)
-	if err != nil {
-		file.Close()
-		return nil, Endpoint{}, err
-	}
-	spec := Spec{Transport: cfg.name, API: cfg.api, MaxMessage: cfg.capacity}
-	return c, Endpoint{Spec: spec, Files: []*os.File{file}}, nil
+// udpProto is what udp does its own way in the code it shares with tcp.
+var udpProto = &inetProto{
+	info:    &udpInfo,
+	typ:     unix.SOCK_DGRAM,
+	pair:    udpLoopbackPair,
+	prepare: func(fd int) { growSockBuffers(fd) },
+	meet:    udpConnectPeer,
+}
+
+// Create makes the two connected sockets. Files: [0] the peer's socket;
+// none on a network path (Options.Net), where the parent's Conn is usable
+// after Connect.
+func (udpTransport) Create(opts Options) (Conn, Endpoint, error) { return udpProto.create(opts) }
+
+// Attach takes the inherited socket, or on a network path makes one
+// connected to the parent's. It owns (and closes) files.
+func (udpTransport) Attach(spec Spec, files []*os.File) (Conn, error) {
+	return udpProto.attach(spec, files)
 }
 
 // udpLoopbackPair returns two UDP sockets on 127.0.0.1 connected to each
-// other, with buffers grown.
-func udpLoopbackPair() (fds [2]int, err error) {
-	fds = [2]int{-1, -1}
+// other, with buffers grown: the parent's and the peer's.
+func udpLoopbackPair() (keep, give int, err error) {
+	fds := [2]int{-1, -1}
 	var addrs [2]unix.Sockaddr
 	for i := range fds {
 		if fds[i], err = unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0); err != nil {
 			closeFDs(fds[:]...)
-			return fds, os.NewSyscallError("socket", err)
+			return -1, -1, os.NewSyscallError("socket", err)
 		}
 		growSockBuffers(fds[i])
 		if err = unix.Bind(fds[i], &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
 			closeFDs(fds[:]...)
-			return fds, os.NewSyscallError("bind", err)
+			return -1, -1, os.NewSyscallError("bind", err)
 		}
 		if addrs[i], err = unix.Getsockname(fds[i]); err != nil {
 			closeFDs(fds[:]...)
-			return fds, os.NewSyscallError("getsockname", err)
+			return -1, -1, os.NewSyscallError("getsockname", err)
 		}
 	}
 	for i := range fds {
 		if err = unix.Connect(fds[i], addrs[1-i]); err != nil {
 			closeFDs(fds[:]...)
-			return fds, os.NewSyscallError("connect", err)
+			return -1, -1, os.NewSyscallError("connect", err)
 		}
 	}
-	return fds, nil
+	return fds[0], fds[1], nil
 }
 
-// Attach takes the inherited socket. It owns (and closes) files.
-func (udpTransport) Attach(spec Spec, files []*os.File) (Conn, error) {
-	cfg, err := resolveAttach(udpInfo, spec)
-	if err != nil {
-		for _, f := range files {
-			f.Close()
+// udpConnectPeer connects the parent's socket fd to peer, so that it
+// receives the peer's datagrams only, and drops those from elsewhere that
+// were queued before (connect does not): the head of the queue up to the
+// first of the peer's. It closes fd if it fails.
+func udpConnectPeer(fd int, peer netip.AddrPort, _ time.Time, _ func() bool) (int, error) {
+	var err error
+	for {
+		if err = unix.Connect(fd, sockaddrOf(peer)); err != unix.EINTR {
+			break
 		}
-		return nil, err
 	}
-	fds, err := takeFiles(cfg.name, files, 1)
 	if err != nil {
-		return nil, err
+		unix.Close(fd)
+		return -1, fmt.Errorf("connect to %s: %w", peer, os.NewSyscallError("connect", err))
 	}
-	return newDgramConn(cfg, fds[0], false)
+	for {
+		_, from, err := unix.Recvfrom(fd, nil, unix.MSG_PEEK|unix.MSG_DONTWAIT)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil || from == nil || addrPortOf(from) == peer:
+			return fd, nil // EAGAIN: the queue is empty
+		}
+		unix.Recvfrom(fd, nil, unix.MSG_DONTWAIT)
+	}
 }

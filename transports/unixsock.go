@@ -88,37 +88,12 @@ func (u unixSock) Create(opts Options) (Conn, Endpoint, error) {
 			growSockBuffers(fd)
 		}
 	}
-	file := peerFile(fds[1], "ipcbench-"+cfg.name)
-	c, err := newUnixSockConn(cfg, typ, fds[0])
-	if err != nil {
-		file.Close()
-		return nil, Endpoint{}, err
-	}
-	spec := Spec{Transport: cfg.name, API: cfg.api, MaxMessage: cfg.capacity}
-	return c, Endpoint{Spec: spec, Files: []*os.File{file}}, nil
+	return handOver(cfg, typ, fds[0], fds[1])
 }
 
 // Attach takes the inherited socket. It owns (and closes) files.
 func (u unixSock) Attach(spec Spec, files []*os.File) (Conn, error) {
-	cfg, err := resolveAttach(unixSockInfos[u.i], spec)
-	if err != nil {
-		for _, f := range files {
-			f.Close()
-		}
-		return nil, err
-	}
-	fds, err := takeFiles(cfg.name, files, 1)
-	if err != nil {
-		return nil, err
-	}
-	return newUnixSockConn(cfg, unixSockTypes[u.i].typ, fds[0])
-}
-
-func newUnixSockConn(cfg fdConfig, typ, fd int) (Conn, error) {
-	if typ == unix.SOCK_STREAM {
-		return newStreamConn(cfg, fdSocket, fd, fd)
-	}
-	return newDgramConn(cfg, fd, typ == unix.SOCK_SEQPACKET)
+	return attachInherited(unixSockInfos[u.i], spec, files, unixSockTypes[u.i].typ)
 }
 
 // sockBufWant is the SO_SNDBUF/SO_RCVBUF value asked for datagram
