@@ -144,6 +144,9 @@ func (r *Runner) run(cases []Case) Summary {
 		runnable = append(runnable, c)
 	}
 	writeSkipped(r.Out, sum.Skipped)
+	for _, line := range r.pathLines(runnable) {
+		fmt.Fprintln(r.Out, line)
+	}
 	rounds := make([][]Case, p.Count)
 	for i := range rounds {
 		rounds[i] = r.schedule(runnable, i+1)
@@ -354,6 +357,28 @@ func fatal(b *testing.B, err error) {
 		rn.reason = err.Error()
 	}
 	b.Fatal(err)
+}
+
+// pathLines are the config lines that describe the network paths of
+// cases (results.PathKey), in the order the paths first appear; a path
+// that cannot be described is described by the reason.
+func (r *Runner) pathLines(cases []Case) []string {
+	var lines []string
+	seen := map[string]bool{}
+	for _, c := range cases {
+		k, err := results.ParseKey(c.Name)
+		if err != nil || k.Path == "" || seen[k.Path] {
+			continue
+		}
+		seen[k.Path] = true
+		o := r.Profile.Options
+		desc, err := harness.DescribePath(harness.Path(k.Path), o.Netem, o.Remote)
+		if err != nil {
+			desc = "not described: " + err.Error()
+		}
+		lines = append(lines, results.PathKey(k.Path)+": "+desc)
+	}
+	return lines
 }
 
 // writeSkipped writes, before the first result, one config line per

@@ -35,6 +35,7 @@ import (
 	"time"
 
 	"github.com/ipcbench/ipcbench/harness"
+	"github.com/ipcbench/ipcbench/internal/netns"
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/transports"
 )
@@ -54,6 +55,7 @@ var DefaultRuntimePins = []harness.Pin{harness.PinSplit, harness.PinSame, harnes
 // can be narrowed without editing code; -bench regexps narrow it too.
 var (
 	pinsFlag   = flag.String("ipcbench.pins", "", "comma-separated placements to measure (split, same, none; default: split and same, and none too for api=runtime)")
+	pathsFlag  = flag.String("ipcbench.paths", "", "comma-separated network paths of tcp and udp besides loopback (veth, netem; none: loopback alone; default: veth)")
 	sizesFlag  = flag.String("ipcbench.sizes", "", "comma-separated message sizes in bytes (default: 64,1024,4096,65536,1048576)")
 	warmupFlag = flag.Duration("ipcbench.warmup", 100*time.Millisecond, "warm-up time per benchmark before measuring")
 )
@@ -63,14 +65,23 @@ type Cell struct {
 	Workload  string // harness.PingPong or harness.Stream
 	Transport string
 	API       transports.API
+	Path      harness.Path // the zero Path: loopback (no path key)
 	Pin       harness.Pin
 	Size      int
+	// Remote is the peer of a path=remote cell.
+	Remote *harness.Remote
+	// Netem is the shaping of a path=netem cell (nil: the harness's).
+	Netem *netns.Netem
 }
 
 // Name is the sub-benchmark name: the keys in fixed order, size last.
 func (c Cell) Name() string {
-	return results.Key{Transport: c.Transport, API: string(c.API), Pin: string(c.Pin), Size: c.Size}.SubName()
+	return results.Key{Transport: c.Transport, API: string(c.API), Path: string(c.Path), Pin: string(c.Pin), Size: c.Size}.SubName()
 }
+
+// DefaultPaths are the network paths the default suite measures the
+// transports that have one on (transports.Info.Net), besides loopback.
+var DefaultPaths = []harness.Path{harness.PathVeth}
 
 // Options narrow the matrix.
 type Options struct {
@@ -81,6 +92,17 @@ type Options struct {
 	// Claims adds the claim cells (ClaimSize) also when Sizes is set: for
 	// a profile that narrows the sizes but feeds the verdicts.
 	Claims bool
+	// Paths are the network paths off loopback of the transports that
+	// have one; nil: DefaultPaths; empty and not nil: none. PathRemote
+	// needs Remote.
+	Paths []harness.Path
+	// Remote is the peer of the path=remote cells (ipcbench peer -listen).
+	// A path=remote cell runs at pin=none alone: the other host places its
+	// own processes.
+	Remote *harness.Remote
+	// Netem is the shaping of the path=netem cells (nil:
+	// harness.NetemDelay each way).
+	Netem *netns.Netem
 }
 
 // ClaimSize is the size of the claim cells: one sigqueue value, the most
@@ -123,6 +145,13 @@ func FlagOptions() (Options, error) {
 		}
 		o.Pins = append(o.Pins, pin)
 	}
+	if *pathsFlag != "" {
+		paths, err := ParsePaths(*pathsFlag)
+		if err != nil {
+			return o, fmt.Errorf("-ipcbench.paths: %w", err)
+		}
+		o.Paths = paths
+	}
 	if *sizesFlag != "" {
 		sizes, err := ParseSizes(*sizesFlag)
 		if err != nil {
@@ -131,6 +160,28 @@ func FlagOptions() (Options, error) {
 		o.Sizes = sizes
 	}
 	return o, nil
+}
+
+// ParsePaths parses a comma-separated list of network paths off loopback
+// ("none" alone: no path but loopback), as Options.Paths takes it.
+func ParsePaths(s string) ([]harness.Path, error) {
+	paths := []harness.Path{}
+	if strings.TrimSpace(s) == "none" {
+		return paths, nil
+	}
+	for _, f := range strings.Split(s, ",") {
+		p, err := harness.ParsePath(strings.TrimSpace(f))
+		if err != nil {
+			return nil, err
+		}
+		if p == harness.PathLoopback {
+			return nil, fmt.Errorf("path %q: loopback is always measured; list the paths besides it, or none", f)
+		}
+		if !slices.Contains(paths, p) {
+			paths = append(paths, p)
+		}
+	}
+	return paths, nil
 }
 
 // ParseSizes parses a comma-separated list of sizes in bytes.
@@ -194,12 +245,37 @@ func Cells(workload string, o Options) ([]Cell, error) {
 			}
 			for _, pin := range pins {
 				for _, size := range tsizes {
-					cells = append(cells, Cell{workload, name, api, pin, size})
+					cells = append(cells, Cell{Workload: workload, Transport: name, API: api, Pin: pin, Size: size})
 				}
+			}
+			if info.Net {
+				cells = append(cells, pathCells(workload, name, api, pins, sizes, o)...)
 			}
 		}
 	}
 	return cells, nil
+}
+
+// pathCells are transport's cells off loopback: at each of o's paths, pin
+// and size (without the claim cells; path=remote at pin=none alone).
+func pathCells(workload, transport string, api transports.API, pins []harness.Pin, sizes []int, o Options) []Cell {
+	paths := o.Paths
+	if paths == nil {
+		paths = DefaultPaths
+	}
+	var cells []Cell
+	for _, path := range paths {
+		ppins := pins
+		if path == harness.PathRemote {
+			ppins = []harness.Pin{harness.PinNone}
+		}
+		for _, pin := range ppins {
+			for _, size := range sizes {
+				cells = append(cells, Cell{Workload: workload, Transport: transport, API: api, Path: path, Pin: pin, Size: size, Remote: o.Remote, Netem: o.Netem})
+			}
+		}
+	}
+	return cells
 }
 
 func contains[T comparable](xs []T, x T) bool {
@@ -302,7 +378,16 @@ func (c Cell) Check() error {
 	if lim := info.Limits(c.API); c.Size > lim.MaxMessage {
 		return fmt.Errorf("%s: size %d exceeds the limit of %d bytes (%s)", c.Transport, c.Size, lim.MaxMessage, lim.Source)
 	}
-	return nil
+	return harness.CheckPath(c.config())
+}
+
+// config is the harness configuration of c.
+func (c Cell) config() harness.Config {
+	cfg := harness.Config{Transport: c.Transport, API: c.API, Pin: c.Pin, Size: c.Size, Path: c.Path, Remote: c.Remote}
+	if c.Path == harness.PathNetem {
+		cfg.Netem = c.Netem
+	}
+	return cfg
 }
 
 // Run measures one cell: it starts a peer, warms up, measures over b.Loop
@@ -310,7 +395,7 @@ func (c Cell) Check() error {
 // machine does not allow. It does not call c.Check: whoever runs the
 // cell's Case (RunGroup, ipcbench run) calls Case.Check once before.
 func Run(b *testing.B, c Cell) {
-	s, err := harness.Start(harness.Config{Transport: c.Transport, API: c.API, Pin: c.Pin, Size: c.Size})
+	s, err := harness.Start(c.config())
 	if err != nil {
 		if errors.Is(err, errors.ErrUnsupported) {
 			skipf(b, "%s: not available here: %v", c.Transport, err)

@@ -18,17 +18,23 @@ import (
 	"time"
 
 	"github.com/ipcbench/ipcbench/harness"
+	"github.com/ipcbench/ipcbench/internal/netns"
 	"github.com/ipcbench/ipcbench/transports"
 	"github.com/ipcbench/ipcbench/transports/transporttest"
 )
 
 // RunAll runs the conformance suite for every registered transport and
-// API, each as a subtest "transport=<name>/api=<api>".
+// API, each as a subtest "transport=<name>/api=<api>", and for the
+// transports with a network path (transports.Info.Net) also over a veth
+// pair between two network namespaces ("…/path=veth").
 func RunAll(t *testing.T) {
 	for _, name := range transports.Names() {
 		info, _ := transports.Lookup(name)
 		for _, api := range info.APIs {
 			t.Run(fmt.Sprintf("transport=%s/api=%s", name, api), func(t *testing.T) { Run(t, name, api) })
+			if info.Net {
+				t.Run(fmt.Sprintf("transport=%s/api=%s/path=veth", name, api), func(t *testing.T) { RunPath(t, name, api, harness.PathVeth) })
+			}
 		}
 	}
 }
@@ -40,6 +46,13 @@ func RunAll(t *testing.T) {
 // stopped peer ends a workload with an error within seconds; and that
 // nothing is left behind after each part.
 func Run(t *testing.T, name string, api transports.API) {
+	RunPath(t, name, api, harness.PathLoopback)
+}
+
+// RunPath is Run over a network path (harness.Path) of a socket
+// transport; after each part, the path's namespaces must be gone too.
+func RunPath(t *testing.T, name string, api transports.API, path harness.Path) {
+	base := harness.Config{Transport: name, API: api, Path: path}
 	info, err := transports.Lookup(name)
 	if err != nil {
 		t.Fatal(err)
@@ -48,22 +61,24 @@ func Run(t *testing.T, name string, api transports.API) {
 	if lim.MaxMessage <= 0 {
 		t.Skipf("%s api=%s carries no payload: %s", name, api, lim.Source)
 	}
-	t.Run("delivery", func(t *testing.T) { testDelivery(t, name, api, lim) })
-	t.Run("ordering", func(t *testing.T) { testOrdering(t, name, api, lim) })
-	t.Run("limit", func(t *testing.T) { testLimit(t, name, api, lim) })
+	t.Run("delivery", func(t *testing.T) { testDelivery(t, base, lim) })
+	t.Run("ordering", func(t *testing.T) { testOrdering(t, base, lim) })
+	t.Run("limit", func(t *testing.T) { testLimit(t, base, lim) })
 	if api == transports.ZeroCopy {
 		t.Run("zerocopy", func(t *testing.T) { testZeroCopy(t, name, api, lim) }) // zerocopy.go
 	}
 	if lim.MaxMessage >= harness.MinWorkloadSize {
 		for _, w := range []string{harness.PingPong, harness.Stream} {
-			t.Run("peer-killed/workload="+w, func(t *testing.T) { testPeerFault(t, name, api, w, syscall.SIGKILL) })
-			t.Run("peer-stopped/workload="+w, func(t *testing.T) { testPeerFault(t, name, api, w, syscall.SIGSTOP) })
+			t.Run("peer-killed/workload="+w, func(t *testing.T) { testPeerFault(t, base, w, syscall.SIGKILL) })
+			t.Run("peer-stopped/workload="+w, func(t *testing.T) { testPeerFault(t, base, w, syscall.SIGSTOP) })
 		}
 	}
 }
 
 // start opens a session or skips the test when the mechanism is not
-// available here (errors.ErrUnsupported), with the reason.
+// available here (errors.ErrUnsupported), with the reason. Its cleanup
+// closes the session and checks that nothing holds the namespaces of its
+// network path any more.
 func start(t *testing.T, cfg harness.Config) *harness.Session {
 	t.Helper()
 	s, err := harness.Start(cfg)
@@ -73,12 +88,24 @@ func start(t *testing.T, cfg harness.Config) *harness.Session {
 		}
 		t.Fatalf("start %s api=%s: %v", cfg.Transport, cfg.API, err)
 	}
+	inodes := s.PathNamespaces()
 	t.Cleanup(func() {
 		if err := s.Close(); err != nil {
 			t.Errorf("close: %v", err)
 		}
+		for _, ino := range inodes {
+			if h := netns.Holders(ino); len(h) > 0 {
+				t.Errorf("network namespace net:[%d] of path=%s still held after Close: %v", ino, cfg.Path, h)
+			}
+		}
 	})
 	return s
+}
+
+// with is base (transport, api, path) with the sizes of a part.
+func with(base harness.Config, maxMessage, size int) harness.Config {
+	base.MaxMessage, base.Size = maxMessage, size
+	return base
 }
 
 func randomMessage(r *rand.Rand, n int) []byte {
@@ -156,9 +183,9 @@ func sizesUpTo(limit int, sizes ...int) []int {
 	return append(out, limit)
 }
 
-func testDelivery(t *testing.T, name string, api transports.API, lim transports.Limits) {
+func testDelivery(t *testing.T, base harness.Config, lim transports.Limits) {
 	transporttest.CheckLeaks(t)
-	s := start(t, harness.Config{Transport: name, API: api, MaxMessage: lim.MaxMessage, Size: min(lim.MaxMessage, 64)})
+	s := start(t, with(base, lim.MaxMessage, min(lim.MaxMessage, 64)))
 	r := rand.New(rand.NewPCG(1, 2))
 	var msgs [][]byte
 	for _, n := range sizesUpTo(lim.MaxMessage, 1, 64, 4096) {
@@ -167,10 +194,10 @@ func testDelivery(t *testing.T, name string, api transports.API, lim transports.
 	echoAll(t, s, msgs, 1)
 }
 
-func testOrdering(t *testing.T, name string, api transports.API, lim transports.Limits) {
+func testOrdering(t *testing.T, base harness.Config, lim transports.Limits) {
 	transporttest.CheckLeaks(t)
 	capacity := min(lim.MaxMessage, 8192)
-	s := start(t, harness.Config{Transport: name, API: api, MaxMessage: capacity, Size: min(capacity, 64)})
+	s := start(t, with(base, capacity, min(capacity, 64)))
 	echoAll(t, s, mixedMessages(rand.New(rand.NewPCG(3, 4)), capacity), 4)
 }
 
@@ -192,9 +219,9 @@ func mixedMessages(r *rand.Rand, capacity int) [][]byte {
 	return msgs
 }
 
-func testLimit(t *testing.T, name string, api transports.API, lim transports.Limits) {
+func testLimit(t *testing.T, base harness.Config, lim transports.Limits) {
 	transporttest.CheckLeaks(t)
-	s := start(t, harness.Config{Transport: name, API: api, MaxMessage: lim.MaxMessage, Size: min(lim.MaxMessage, 64)})
+	s := start(t, with(base, lim.MaxMessage, min(lim.MaxMessage, 64)))
 	over := make([]byte, lim.MaxMessage+1)
 	err := s.Conn().Send(over)
 	if !errors.Is(err, transports.ErrMessageTooLarge) {
@@ -214,10 +241,13 @@ func testLimit(t *testing.T, name string, api transports.API, lim transports.Lim
 // testPeerFault runs a workload (ping-pong or stream) and kills (SIGKILL)
 // or stops (SIGSTOP) the peer in the middle: the workload must end with an
 // error that names the transport and the message within a few seconds.
-func testPeerFault(t *testing.T, name string, api transports.API, workload string, sig syscall.Signal) {
+func testPeerFault(t *testing.T, base harness.Config, workload string, sig syscall.Signal) {
 	transporttest.CheckLeaks(t)
 	const hang = 700 * time.Millisecond
-	s := start(t, harness.Config{Transport: name, API: api, Size: harness.MinWorkloadSize, HangTimeout: hang})
+	name := base.Transport
+	cfg := with(base, 0, harness.MinWorkloadSize)
+	cfg.HangTimeout = hang
+	s := start(t, cfg)
 	timer := time.AfterFunc(100*time.Millisecond, func() { s.Peer().Signal(sig) })
 	defer timer.Stop()
 	begin := time.Now()

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ipcbench/ipcbench/internal/netns"
 	"github.com/ipcbench/ipcbench/transports"
 )
 
@@ -25,6 +26,13 @@ type Config struct {
 	MaxMessage int
 	// HangTimeout overrides DefaultHangTimeout.
 	HangTimeout time.Duration
+	// Path is the network path of a socket transport (tcp, udp); the zero
+	// Path is loopback in one namespace.
+	Path Path
+	// Netem shapes PathNetem (nil: NetemDelay each way, no rate limit).
+	Netem *netns.Netem
+	// Remote is the peer of PathRemote.
+	Remote *Remote
 }
 
 // A RunError reports a failed workload with everything needed to find the
@@ -32,6 +40,7 @@ type Config struct {
 type RunError struct {
 	Transport string
 	API       transports.API
+	Path      Path
 	Pin       Pin
 	Workload  string
 	Size      int
@@ -40,8 +49,12 @@ type RunError struct {
 }
 
 func (e *RunError) Error() string {
-	return fmt.Sprintf("transport=%s api=%s pin=%s workload=%s size=%d: message %d: %v",
-		e.Transport, e.API, e.Pin, e.Workload, e.Size, e.Seq, e.Err)
+	path := ""
+	if e.Path != PathLoopback {
+		path = " path=" + string(e.Path)
+	}
+	return fmt.Sprintf("transport=%s api=%s%s pin=%s workload=%s size=%d: message %d: %v",
+		e.Transport, e.API, path, e.Pin, e.Workload, e.Size, e.Seq, e.Err)
 }
 
 func (e *RunError) Unwrap() error { return e.Err }
@@ -60,6 +73,7 @@ type Session struct {
 	conn    transports.Conn
 	peer    *Peer
 	restore func()
+	veth    *netns.Veth // the path=veth and path=netem link
 
 	reply     map[string]string
 	spec      transports.Spec
@@ -97,6 +111,9 @@ func Start(cfg Config) (_ *Session, err error) {
 	if cfg.Size > cfg.MaxMessage {
 		return nil, fmt.Errorf("%s: size %d exceeds the channel capacity %d", cfg.Transport, cfg.Size, cfg.MaxMessage)
 	}
+	if err := checkPath(cfg, info); err != nil {
+		return nil, err
+	}
 	pl, err := Place(cfg.Pin)
 	if err != nil {
 		return nil, err
@@ -112,13 +129,18 @@ func Start(cfg Config) (_ *Session, err error) {
 			s.Close()
 		}
 	}()
+	trackSession(s)
+	if err := s.netPath(&opts); err != nil {
+		return nil, err
+	}
 	conn, ep, err := info.New().Create(opts)
 	if err != nil {
 		return nil, err
 	}
 	s.conn = conn
-	trackSession(s)
-	s.peer, err = spawn(cfg.Transport, ep.Files, peerCPU(pl, cfg.API))
+	if s.peer == nil {
+		s.peer, err = spawnIn(cfg.Transport, ep.Files, peerCPU(pl, cfg.API), s.peerNS())
+	}
 	for _, f := range ep.Files {
 		f.Close() // the peer has its copies; ours would hide its death
 	}
@@ -182,6 +204,7 @@ func (s *Session) Close() error {
 		if s.conn != nil {
 			err = s.conn.Close()
 		}
+		s.closePath()
 		if s.restore != nil {
 			s.restore()
 		}
@@ -261,7 +284,7 @@ func (s *Session) runError(workload string, seq uint64, err error) error {
 		s.Close() // the owner cleans up; Close parks until the handler exits
 	}
 	err = explain(s.peer, &s.wd, err)
-	return &RunError{Transport: s.cfg.Transport, API: s.cfg.API, Pin: s.cfg.Pin, Workload: workload, Size: s.cfg.Size, Seq: seq, Err: err}
+	return &RunError{Transport: s.cfg.Transport, API: s.cfg.API, Path: s.cfg.Path, Pin: s.cfg.Pin, Workload: workload, Size: s.cfg.Size, Seq: seq, Err: err}
 }
 
 // newSeed returns a pattern seed for one workload.

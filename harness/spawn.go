@@ -83,6 +83,12 @@ func init() {
 // environment, the control channel at fd 3 and files at 4, 5, …, confined
 // to cpu (-1: the mask this process started with).
 func spawn(name string, files []*os.File, cpu int) (*Peer, error) {
+	return spawnIn(name, files, cpu, -1)
+}
+
+// spawnIn is spawn with the peer started in the network namespace of
+// descriptor netns (-1: this process's).
+func spawnIn(name string, files []*os.File, cpu, netns int) (*Peer, error) {
 	parentCtl, peerCtl, err := ctlPair()
 	if err != nil {
 		return nil, err
@@ -107,7 +113,7 @@ func spawn(name string, files []*os.File, cpu int) (*Peer, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	p.cmd = cmd
 	done := make(chan error)
-	spawnReq <- func() { done <- startOn(cmd, cpu) }
+	spawnReq <- func() { done <- startOn(cmd, cpu, netns) }
 	if err := <-done; err != nil {
 		parentCtl.close()
 		return nil, &PeerError{Transport: name, Stage: "start", Err: err}
@@ -123,8 +129,26 @@ func spawn(name string, files []*os.File, cpu int) (*Peer, error) {
 }
 
 // startOn starts cmd from the calling (locked) thread with the thread's
-// mask set to cpu's for the fork, and gives the thread its mask back.
-func startOn(cmd *exec.Cmd, cpu int) error {
+// mask set to cpu's and, when netns is not -1, the thread in that network
+// namespace for the fork (a child starts in its forking thread's
+// namespaces), and gives the thread its mask and namespace back.
+func startOn(cmd *exec.Cmd, cpu, netns int) error {
+	if netns >= 0 {
+		back, err := os.Open("/proc/thread-self/ns/net")
+		if err != nil {
+			return fmt.Errorf("the spawning thread's network namespace: %w", err)
+		}
+		defer back.Close()
+		if err := unix.Setns(netns, unix.CLONE_NEWNET); err != nil {
+			return fmt.Errorf("move the spawning thread to the peer's network namespace: setns: %w", err)
+		}
+		defer func() {
+			if err := unix.Setns(int(back.Fd()), unix.CLONE_NEWNET); err != nil {
+				// Every later peer would start in the wrong namespace.
+				panic(fmt.Sprintf("harness: the spawning thread cannot return to its network namespace: %v", err))
+			}
+		}()
+	}
 	before, err := threadMask()
 	if err != nil {
 		return fmt.Errorf("sched_getaffinity: %w", err)

@@ -34,6 +34,15 @@ const (
 // above the transport's limit): "ipcbench-skipped-udp: 20 cases: <reasons>".
 const SkippedPrefix = "ipcbench-skipped-"
 
+// PathPrefix begins the config key of a network path's description
+// (PathKey).
+const PathPrefix = "ipcbench-path-"
+
+// PathKey is the config key that describes network path (veth, netem,
+// remote) in a run that measured it: "ipcbench-path-veth: if=ipcb0
+// driver=veth mtu=1500 …".
+func PathKey(path string) string { return PathPrefix + path }
+
 // SkippedKey is the config key of transport's skipped cases.
 func SkippedKey(transport string) string { return SkippedPrefix + transport }
 

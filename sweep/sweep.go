@@ -26,6 +26,12 @@
 //     uid whose parent is not running the same executable (the harness
 //     re-executes itself, so a live parent always does): its parent died
 //     and it was re-parented to init or a subreaper. It is killed.
+//   - Network namespaces of the path=veth cases are anonymous (no name
+//     under /run/netns): the kernel removes one, with its veth end and
+//     qdisc, when its last process and descriptor are gone, so a crashed
+//     run can leave one only through an orphaned peer running in it. The
+//     report names the namespace such a peer runs in; killing the peer
+//     removes it.
 //
 // POSIX queues can only be listed through an mqueue mount. When none is
 // mounted, Sweep mounts one in a private mount namespace of one thread
@@ -559,6 +565,9 @@ func (s *sweeper) processes() {
 		}
 		it := Item{Kind: KindProcess, Name: "pid " + e.Name(), ID: pid,
 			Why: fmt.Sprintf("ipcbench peer (%s) whose parent is gone (now pid %d)", role, ppid)}
+		if ns, own := netnsOf(pid), netnsOf(s.self); ns != "" && own != "" && ns != own {
+			it.Why += "; it runs in network namespace " + ns + " (a path=veth link, which goes with its last process)"
+		}
 		s.take(it, func() error {
 			if err := unix.Kill(pid, unix.SIGKILL); err != nil && err != unix.ESRCH {
 				return os.NewSyscallError("kill", err)
@@ -566,6 +575,16 @@ func (s *sweeper) processes() {
 			return nil
 		})
 	}
+}
+
+// netnsOf is the network namespace pid runs in ("net:[<inode>]"), or ""
+// if it cannot be read.
+func netnsOf(pid int) string {
+	l, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/net", pid))
+	if err != nil {
+		return ""
+	}
+	return l
 }
 
 // peerRole returns the IPCBENCH_ROLE=peer/… value of pid's environment.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ipcbench/ipcbench/bench"
 	"github.com/ipcbench/ipcbench/harness"
+	"github.com/ipcbench/ipcbench/internal/netns"
 	"github.com/ipcbench/ipcbench/transports"
 )
 
@@ -37,6 +38,10 @@ func runCmd(stdout, stderr io.Writer, args []string) error {
 	warmup := fs.Duration("warmup", 0, "warm-up per case (default: the profile's)")
 	out := fs.String("o", "", "write results to this file instead of stdout")
 	match := fs.String("match", "", "only cases whose full name contains this string")
+	paths := fs.String("paths", "", "comma-separated network paths of tcp and udp besides loopback: veth, netem, remote; none: loopback alone (default: veth; remote with -remote)")
+	netem := fs.Duration("netem", 0, "one-way delay of path=netem (adds netem to the paths; default delay "+harness.NetemDelay.String()+")")
+	remote := fs.String("remote", "", "host:port of an `ipcbench peer -listen`: measures tcp and udp against it (path=remote, pin=none) beside unix-stream, tcp and udp here")
+	token := fs.String("token", "", "the token the remote peer was started with (-remote)")
 	if err := fs.Parse(args); err != nil {
 		return &exitError{2, err}
 	}
@@ -47,8 +52,17 @@ func runCmd(stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return &exitError{2, err}
 	}
+	if err := applyPathFlags(&p, *paths, *netem, *remote, *token); err != nil {
+		return &exitError{2, err}
+	}
 	if err := applyRunFlags(&p, *groups, *trs, *apis, *pins, *sizes, *count, *benchtime, *warmup); err != nil {
 		return &exitError{2, err}
+	}
+	if p.Options.Remote != nil {
+		// A refused token or an unreachable peer stops the run here.
+		if _, err := harness.DescribePath(harness.PathRemote, nil, p.Options.Remote); err != nil {
+			return fmt.Errorf("-remote %s: %w", *remote, err)
+		}
 	}
 	r := &bench.Runner{Profile: p, Match: *match, Progress: stderr}
 	cases, err := r.Cases()
@@ -86,6 +100,52 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// applyPathFlags sets p's network paths from -paths, -netem, -remote and
+// -token. With -remote, the profile becomes the comparison across the
+// link: ping-pong and stream of unix-stream, tcp and udp here and of tcp
+// and udp against the remote peer, at pin=none (the other flags narrow it
+// further).
+func applyPathFlags(p *bench.Profile, paths string, netem time.Duration, remote, token string) error {
+	if paths != "" {
+		ps, err := bench.ParsePaths(paths)
+		if err != nil {
+			return err
+		}
+		p.Options.Paths = ps
+	}
+	if netem < 0 {
+		return fmt.Errorf("-netem %v: a delay must not be negative", netem)
+	}
+	if netem > 0 {
+		p.Options.Netem = &netns.Netem{Delay: netem}
+		if p.Options.Paths == nil {
+			p.Options.Paths = slices.Clone(bench.DefaultPaths)
+		}
+		if !slices.Contains(p.Options.Paths, harness.PathNetem) {
+			p.Options.Paths = append(p.Options.Paths, harness.PathNetem)
+		}
+	}
+	if (remote == "") != (token == "") {
+		return errors.New("-remote and -token go together: the address of an `ipcbench peer -listen` and the token it was started with")
+	}
+	if remote == "" {
+		if slices.Contains(p.Options.Paths, harness.PathRemote) {
+			return errors.New("-paths remote needs -remote and -token")
+		}
+		return nil
+	}
+	p.Options.Remote = &harness.Remote{Addr: remote, Token: token}
+	if paths == "" {
+		p.Options.Paths = []harness.Path{harness.PathRemote}
+	} else if !slices.Contains(p.Options.Paths, harness.PathRemote) {
+		p.Options.Paths = append(p.Options.Paths, harness.PathRemote)
+	}
+	p.Groups = []string{"PingPong", "Stream"}
+	p.Options.Transports = []string{"unix-stream", "tcp", "udp"}
+	p.Options.Pins = []harness.Pin{harness.PinNone}
+	return nil
 }
 
 // applyRunFlags narrows p by the run command's flags (an empty or zero
