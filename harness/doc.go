@@ -10,9 +10,9 @@
 // TestMain and main hand over to PeerMain when IsPeer reports true, so there
 // is exactly one peer code path.
 //
-// File descriptor 3 of the peer is a SOCK_SEQPACKET control channel; the
-// transport's descriptors follow at 4, 5, …. Every control message is one
-// JSON packet. The parent sends "attach" with the transport Spec and the
+// File descriptor 3 of the peer is a SOCK_SEQPACKET control channel (a
+// TCP connection for a remote peer, below); the transport's descriptors
+// follow at 4, 5, …. Every control message is one JSON packet. The parent sends "attach" with the transport Spec and the
 // CPU of its placement; the peer attaches, applies its half of the
 // placement and answers "ready" (or an error) within a deadline. Then the parent sends one workload at a
 // time (echo, pingpong, stream, or a registered peer function) and the peer
@@ -32,6 +32,30 @@
 // workload, the size and the message number (*PeerError, *RunError). A
 // peer function (FuncSession) is watched the same way: its parent's loops
 // report every op to the same watchdog.
+//
+// # Remote peers
+//
+// A peer can also run on another host: `ipcbench peer -listen ADDR -token
+// T` there calls ServePeers, which accepts TCP control connections and
+// starts one peer process per accepted connection, the ipcbench binary
+// re-executed as for a local peer (the same command, spawner thread and
+// Pdeathsig), with the connection as its fd 3 and IPCBENCH_CTL=stream in
+// its environment. On a stream each control message is a frame: a 4-byte
+// big-endian length (1 to 1 MiB) and the JSON. The first frame is the
+// parent's hello, {"op":"hello","protocol":"peer/1","token":T}, which must
+// arrive within 5 s and carry the server's token (compared in constant
+// time; at least MinTokenLen bytes, NewToken makes one) and its protocol;
+// the server answers {"pid":…} (the peer runs) or {"error":"wrong token"}
+// and closes. Then the session is a local one's, with the same requests,
+// spec and verification; the transport's Spec carries addresses instead
+// of files (a remote peer inherits none). The parent's Peer for it (from
+// dialPeer) has no process: PID is 0, Signal fails, Stderr is empty (the
+// peer's output is in the server's log), LocalAddr is this host's IP on
+// the control connection, and kill closes the connection. ServePeers
+// kills a peer whose parent hung up (it may be blocked in a transport
+// call), tells the parent the exit status and output of a peer that died
+// by itself, serves connections concurrently, logs every session, and
+// kills its peers when its listener is closed.
 //
 // # Warm-up and usage
 //

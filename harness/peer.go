@@ -76,6 +76,9 @@ func PeerMain() int {
 	// call is killed by the parent or by Pdeathsig.
 	runtime.LockOSThread()
 	c := newCtl(ctlFD)
+	if os.Getenv(ctlEnv) == ctlStream { // a remote peer's TCP connection (ServePeers)
+		c = newStreamCtl(ctlFD)
+	}
 	nfiles, err := strconv.Atoi(os.Getenv(filesEnv))
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ipcbench peer: %s=%q: %v\n", filesEnv, os.Getenv(filesEnv), err)

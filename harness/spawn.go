@@ -3,6 +3,8 @@ package harness
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net/netip"
 	"os"
 	"os/exec"
 	"runtime"
@@ -43,10 +45,14 @@ var (
 	ErrPeerHung = errors.New("peer made no progress")
 )
 
-// Peer is a running peer process seen from the parent.
+// Peer is a running peer process seen from the parent: a child process
+// (spawn), or a process on another host that ServePeers started for this
+// connection (dialPeer, remote.go).
 type Peer struct {
 	name   string
-	cmd    *exec.Cmd
+	cmd    *exec.Cmd      // nil for a remote peer
+	remote netip.AddrPort // a remote peer's ServePeers address (zero: a child)
+	local  netip.AddrPort // this end of a remote peer's control connection
 	ctl    *ctl
 	stderr *tailBuffer
 
@@ -102,15 +108,7 @@ func spawnIn(name string, files []*os.File, cpu, netns int) (*Peer, error) {
 		dead:   make(chan struct{}),
 		exited: make(chan struct{}),
 	}
-	cmd := exec.Command("/proc/self/exe")
-	if len(os.Args) > 0 {
-		cmd.Args = []string{os.Args[0]}
-	}
-	cmd.Env = append(os.Environ(), roleEnv+"="+roleValue, fmt.Sprintf("%s=%d", filesEnv, len(files)))
-	cmd.ExtraFiles = append([]*os.File{peerCtl}, files...)
-	cmd.Stdout = p.stderr
-	cmd.Stderr = p.stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd := peerCmd(peerCtl, files, p.stderr)
 	p.cmd = cmd
 	done := make(chan error)
 	spawnReq <- func() { done <- startOn(cmd, cpu, netns) }
@@ -126,6 +124,24 @@ func spawnIn(name string, files []*os.File, cpu, netns int) (*Peer, error) {
 		unregisterChild(p)
 	}()
 	return p, nil
+}
+
+// peerCmd is the command that re-executes this binary as a peer: the role
+// in its environment (and env, more variables), ctlEnd at fd 3, files at
+// 4, 5, …, its output to out, and SIGKILL when the thread that starts it
+// (the spawner's) dies. spawn and ServePeers start it from the spawner.
+func peerCmd(ctlEnd *os.File, files []*os.File, out io.Writer, env ...string) *exec.Cmd {
+	cmd := exec.Command("/proc/self/exe")
+	if len(os.Args) > 0 {
+		cmd.Args = []string{os.Args[0]}
+	}
+	cmd.Env = append(os.Environ(), roleEnv+"="+roleValue, fmt.Sprintf("%s=%d", filesEnv, len(files)))
+	cmd.Env = append(cmd.Env, env...)
+	cmd.ExtraFiles = append([]*os.File{ctlEnd}, files...)
+	cmd.Stdout = out
+	cmd.Stderr = out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	return cmd
 }
 
 // startOn starts cmd from the calling (locked) thread with the thread's
@@ -198,10 +214,17 @@ func (p *Peer) OnDeath(f func()) {
 	p.mu.Unlock()
 }
 
-// PID is the peer's process id.
-func (p *Peer) PID() int { return p.cmd.Process.Pid }
+// PID is the peer's process id; 0 for a remote peer, which is not a
+// process of this host.
+func (p *Peer) PID() int {
+	if p.cmd == nil {
+		return 0
+	}
+	return p.cmd.Process.Pid
+}
 
-// Stderr returns the tail of what the peer wrote to stderr.
+// Stderr returns the tail of what the peer wrote to stderr; empty for a
+// remote peer (its output goes to the log of ServePeers on its host).
 func (p *Peer) Stderr() string { return p.stderr.String() }
 
 // request sends r and waits up to timeout (0: forever, until the peer dies)
@@ -257,6 +280,9 @@ func (p *Peer) deathCause() error {
 	if killed != nil {
 		return killed
 	}
+	if p.cmd == nil {
+		return fmt.Errorf("%w: remote peer at %s: control connection closed (its output is in the log of `ipcbench peer` there)", ErrPeerDied, p.remote)
+	}
 	select {
 	case <-p.exited:
 		if p.waitErr != nil {
@@ -272,18 +298,39 @@ func (p *Peer) fail(stage string, err error) error {
 	return &PeerError{Transport: p.name, Stage: stage, Err: err, Stderr: p.stderr.String()}
 }
 
-// kill ends the peer with SIGKILL, recording why.
+// kill ends the peer with SIGKILL (a remote peer: closes the control
+// connection, and ServePeers kills it), recording why.
 func (p *Peer) kill(why error) {
 	p.mu.Lock()
 	if p.killedBy == nil {
 		p.killedBy = why
 	}
 	p.mu.Unlock()
+	p.terminate()
+}
+
+// terminate kills a child with SIGKILL, or shuts down a remote peer's
+// control connection (which wakes readLoop with end of file).
+func (p *Peer) terminate() {
+	if p.cmd == nil {
+		p.mu.Lock()
+		if p.ctl.fd >= 0 {
+			_ = unix.Shutdown(p.ctl.fd, unix.SHUT_RDWR)
+		}
+		p.mu.Unlock()
+		return
+	}
 	_ = p.cmd.Process.Signal(syscall.SIGKILL)
 }
 
-// Signal sends sig to the peer process (fault injection in tests).
-func (p *Peer) Signal(sig os.Signal) error { return p.cmd.Process.Signal(sig) }
+// Signal sends sig to the peer process (fault injection in tests); a
+// remote peer cannot be signalled.
+func (p *Peer) Signal(sig os.Signal) error {
+	if p.cmd == nil {
+		return fmt.Errorf("remote peer at %s: not a process of this host: cannot send %v", p.remote, sig)
+	}
+	return p.cmd.Process.Signal(sig)
+}
 
 // Close tells the peer to exit, and kills it if it has not within a
 // second; then it reaps the child and closes the control channel. It is
@@ -305,7 +352,9 @@ func (p *Peer) Close() error {
 		}
 		_ = unix.Shutdown(p.ctl.fd, unix.SHUT_RDWR)
 		<-p.dead
+		p.mu.Lock() // terminate may shut down a remote peer's connection
 		p.ctl.close()
+		p.mu.Unlock()
 	})
 	return nil
 }
@@ -353,12 +402,12 @@ func unregisterChild(p *Peer) {
 	childMu.Unlock()
 }
 
-// KillAll kills every live peer; for signal handlers of an interrupted
-// parent.
+// KillAll kills every live peer (closes every remote peer's control
+// connection); for signal handlers of an interrupted parent.
 func KillAll() {
 	childMu.Lock()
 	defer childMu.Unlock()
 	for p := range children {
-		_ = p.cmd.Process.Signal(syscall.SIGKILL)
+		p.terminate()
 	}
 }
