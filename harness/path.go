@@ -187,7 +187,7 @@ func (s *Session) PathInfo() string {
 	case s.veth != nil:
 		return s.veth.Describe()
 	case s.cfg.Path == PathRemote && s.peer != nil:
-		return s.peer.describeRemote()
+		return describeRemote(s.peer, *s.cfg.Remote)
 	}
 	return ""
 }
@@ -216,7 +216,35 @@ func DescribePath(path Path, netem *netns.Netem, remote *Remote) (string, error)
 			return "", err
 		}
 		defer p.Close()
-		return p.describeRemote(), nil
+		return describeRemote(p, *remote), nil
 	}
 	return "", nil
+}
+
+// dialRemote connects to the remote peer of r (dialPeer), from r.In's
+// namespace when it is set.
+func dialRemote(name string, r Remote) (p *Peer, err error) {
+	if r.In == nil {
+		return dialPeer(name, r.Addr, r.Token)
+	}
+	if e := r.In(func() error { p, err = dialPeer(name, r.Addr, r.Token); return nil }); e != nil {
+		return nil, e
+	}
+	return p, err
+}
+
+// describeRemote describes the path to remote peer p: its address and
+// this host's interface that reaches it (netns.DescribeAddr, in r.In's
+// namespace when it is set).
+func describeRemote(p *Peer, r Remote) string {
+	var local string
+	describe := func() error { local = netns.DescribeAddr(p.LocalAddr()); return nil }
+	if r.In != nil {
+		if err := r.In(describe); err != nil {
+			local = "addr=" + p.LocalAddr().String() + " if=unknown"
+		}
+	} else {
+		describe()
+	}
+	return "peer=" + p.RemoteAddr().String() + " " + local
 }

@@ -3,6 +3,8 @@ package harness_test
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"strings"
 	"testing"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/ipcbench/ipcbench/harness"
 	"github.com/ipcbench/ipcbench/internal/netns"
+	"github.com/ipcbench/ipcbench/transports"
 	"github.com/ipcbench/ipcbench/transports/transporttest"
 )
 
@@ -92,5 +95,74 @@ func TestPathRefused(t *testing.T) {
 	}
 	if _, err := harness.ParsePath("eth0"); err == nil || !strings.Contains(err.Error(), "valid: lo, veth, netem, remote") {
 		t.Errorf("ParsePath(eth0): %v, want the valid names", err)
+	}
+}
+
+// TestRemoteOverVeth runs tcp and udp sessions against a remote peer that
+// lives in another network namespace: ServePeers listens in the veth's
+// far namespace and starts each peer there (the namespace of its control
+// connection), the parent dials from the near one (Remote.In). The data
+// socket of a peer outside the far namespace could not reach the
+// parent's address, so a working ping-pong and stream show the peer where
+// it should be. A wrong token is refused, naming it.
+func TestRemoteOverVeth(t *testing.T) {
+	transporttest.CheckLeaks(t)
+	if err := netns.Available(); err != nil {
+		t.Skip(err)
+	}
+	t.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
+	v, err := netns.NewVeth(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	var ln net.Listener
+	if err := v.Peer.Do(func() (err error) {
+		ln, err = net.Listen("tcp", netns.PeerAddr.String()+":0")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	token := harness.NewToken()
+	served := make(chan error, 1)
+	go func() { served <- harness.ServePeers(ln, token, io.Discard) }()
+	defer func() {
+		ln.Close()
+		if err := <-served; err != nil {
+			t.Errorf("ServePeers: %v", err)
+		}
+	}()
+	remote := &harness.Remote{Addr: ln.Addr().String(), Token: token, In: v.Parent.Do}
+	for _, tr := range []string{"tcp", "udp"} {
+		for _, api := range []transports.API{transports.Raw, transports.Runtime} {
+			t.Run(fmt.Sprintf("transport=%s/api=%s", tr, api), func(t *testing.T) {
+				s, err := harness.Start(harness.Config{Transport: tr, API: api, Path: harness.PathRemote, Pin: harness.PinNone, Size: 1024, Remote: remote})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer s.Close()
+				if got := s.PathInfo(); !strings.Contains(got, "peer="+remote.Addr) || !strings.Contains(got, "driver=veth") {
+					t.Errorf("PathInfo = %q, want the peer's address and this side's veth", got)
+				}
+				for _, w := range []string{harness.PingPong, harness.Stream} {
+					res, err := s.RunCount(w, 300, 10*time.Second)
+					if err != nil {
+						t.Fatalf("%s: %v", w, err)
+					}
+					if res.Ops == 0 {
+						t.Errorf("%s: no ops", w)
+					}
+				}
+			})
+		}
+	}
+	bad := *remote
+	bad.Token = harness.NewToken()
+	_, err = harness.Start(harness.Config{Transport: "tcp", Path: harness.PathRemote, Pin: harness.PinNone, Size: 64, Remote: &bad})
+	if !errors.Is(err, harness.ErrRemoteRefused) || !strings.Contains(err.Error(), "wrong token") {
+		t.Errorf("a wrong token: %v, want a refusal naming it", err)
+	}
+	if _, err := harness.DescribePath(harness.PathRemote, nil, &bad); err == nil {
+		t.Error("DescribePath with a wrong token: no error")
 	}
 }

@@ -250,7 +250,11 @@ func (rs *remoteSession) serve() {
 	out := newTailBuffer(8 << 10)
 	cmd := peerCmd(f, nil, out, ctlEnv+"="+ctlStream)
 	done := make(chan error)
-	spawnReq <- func() { done <- startOn(cmd, -1) }
+	ns := socketNetns(fd)
+	if ns >= 0 {
+		defer unix.Close(ns)
+	}
+	spawnReq <- func() { done <- startOn(cmd, -1, ns) }
 	if err := <-done; err != nil {
 		unix.Close(wake[1])
 		_ = sc.send(response{Error: fmt.Sprintf("start the peer: %v", err)})
@@ -504,3 +508,17 @@ func (p *Peer) LocalAddr() netip.Addr { return p.local.Addr() }
 // RemoteAddr is the address of the ServePeers a remote peer runs under
 // (the zero AddrPort for a local peer).
 func (p *Peer) RemoteAddr() netip.AddrPort { return p.remote }
+
+// socketNetns returns a descriptor of the network namespace of socket fd
+// (SIOCGSKNS), or -1: a peer starts in the namespace its control
+// connection came in through (startOn), so that its data socket dials
+// from where the parent reached it, as when `ipcbench peer` itself runs in
+// that namespace. Without the privilege to ask (CAP_NET_ADMIN) the peer
+// starts in this process's namespace.
+func socketNetns(fd int) int {
+	ns, err := unix.IoctlRetInt(fd, unix.SIOCGSKNS)
+	if err != nil {
+		return -1
+	}
+	return ns
+}

@@ -149,7 +149,7 @@ func peerCmd(ctlEnd *os.File, files []*os.File, out io.Writer, env ...string) *e
 // namespace for the fork (a child starts in its forking thread's
 // namespaces), and gives the thread its mask and namespace back.
 func startOn(cmd *exec.Cmd, cpu, netns int) error {
-	if netns >= 0 {
+	if netns >= 0 && !sameNetns(netns) {
 		back, err := os.Open("/proc/thread-self/ns/net")
 		if err != nil {
 			return fmt.Errorf("the spawning thread's network namespace: %w", err)
@@ -176,6 +176,13 @@ func startOn(cmd *exec.Cmd, cpu, netns int) error {
 	err = cmd.Start()
 	_ = unix.SchedSetaffinity(0, &before) // a mask the thread had: cannot be refused
 	return err
+}
+
+// sameNetns reports whether the calling thread is in the network
+// namespace of descriptor netns already.
+func sameNetns(netns int) bool {
+	var a, b unix.Stat_t
+	return unix.Fstat(netns, &a) == nil && unix.Stat("/proc/thread-self/ns/net", &b) == nil && a.Ino == b.Ino && a.Dev == b.Dev
 }
 
 // readLoop forwards control responses until the peer's end closes.
