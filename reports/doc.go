@@ -8,7 +8,13 @@
 //     of the format: keys, units, config lines, the transport catalogue)
 //     and indexes the samples by Key and unit (units kept as written:
 //     ns/op, MB/s, p99-ns, cpu-ns/op, …); config lines are kept for the
-//     environment section; syntax errors become Results.Warnings.
+//     environment section; syntax errors become Results.Warnings. It is
+//     also the one place that keeps the local run local: a series with a
+//     path (a socket across a link: path=veth, netem, remote) goes to
+//     Results.Links, every other to Results.Series, and every section,
+//     table, chart, ranking, recommendation and verdict is built on
+//     Series (Keys, Transports, Sizes, pins), so that a tcp across veth
+//     is never a second "tcp" among the local candidates.
 //   - stats.go: medians and quartiles with github.com/montanaflynn/stats
 //     (type-7 percentiles), 95 % confidence intervals of the median with
 //     golang.org/x/perf/benchmath.
@@ -31,6 +37,13 @@
 //     side divided by run i of the other (PairRatios): the speed targets
 //     (through Pair), and ComparePaired for two files (ipcbench compare
 //     -paired).
+//   - link.go: the section "Local versus across a link", the only one
+//     that reads Results.Links: per workload (the round trip, p50; the
+//     throughput, MB/s), pin, api and size, unix-stream, tcp and udp over
+//     loopback and tcp and udp across each path, each with its network
+//     tax (÷ unix-stream of the same api, pin and size, paired), and the
+//     path config lines (ipcbench-path-<path>); and what each transport
+//     delivered across each path, for C8's cross-host half (claims.go).
 //   - changes.go: the run against an earlier one (Options.Base), case by
 //     case, by the regression gate of ipcbench compare (regress.Compare):
 //     the section "Changes since <base>".

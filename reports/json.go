@@ -9,7 +9,8 @@ import (
 
 // Document returns what the report shows as data, in the schema of
 // results.json (package resultsjson): the run's config and catalogue
-// lines, every case's units summarised as the report summarises them
+// lines, every case's units (local and across a link, told apart by
+// their path) summarised as the report summarises them
 // (Results.Stat), the disturbed rounds, the verdicts, the rankings and,
 // with Options.Base, the changes since the base.
 func (rep *Report) Document() *resultsjson.Document {
@@ -32,8 +33,10 @@ func (rep *Report) Document() *resultsjson.Document {
 	for _, t := range res.catalogue {
 		d.Context[t.ConfigKey()] = t.ConfigValue()
 	}
-	for i, s := range res.Series { // sorted by Key, then unit
-		if i == 0 || s.Key != res.Series[i-1].Key {
+	all := append(slices.Clone(res.Series), res.Links...) // local, then across a link
+	sortSeries(all)
+	for i, s := range all { // sorted by Key, then unit
+		if i == 0 || s.Key != all[i-1].Key {
 			d.Cases = append(d.Cases, res.jsonCase(s.Key))
 		}
 		res.addUnit(&d.Cases[len(d.Cases)-1], s)
@@ -71,7 +74,7 @@ func (rep *Report) JSON() ([]byte, error) { return rep.Document().Marshal() }
 // the rounds its cluster's drift probes mark as disturbed.
 func (r *Results) jsonCase(k Key) resultsjson.Case {
 	c := resultsjson.Case{
-		ID: k.String(), Bench: k.Bench, Transport: k.Transport, API: k.API, Pin: k.Pin, Op: k.Op, Kind: k.Kind,
+		ID: k.String(), Bench: k.Bench, Transport: k.Transport, API: k.API, Path: k.Path, Pin: k.Pin, Op: k.Op, Kind: k.Kind,
 		Size: jsonSize(k.Size), Iterations: []int{}, Units: map[string]resultsjson.Unit{},
 	}
 	for round := range r.disturbances()[k.Cluster()] {

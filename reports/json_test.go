@@ -85,8 +85,8 @@ func TestJSONRoundTrip(t *testing.T) {
 		for _, c := range doc.Cases {
 			cases[c.ID] = c
 		}
-		if len(cases) != len(doc.Cases) || len(cases) != len(res.Keys("")) {
-			t.Errorf("%s: %d cases (%d distinct IDs), want one per key: %d", file, len(doc.Cases), len(cases), len(res.Keys("")))
+		if len(cases) != len(doc.Cases) || len(cases) != len(res.AllKeys()) {
+			t.Errorf("%s: %d cases (%d distinct IDs), want one per key: %d", file, len(doc.Cases), len(cases), len(res.AllKeys()))
 		}
 		for _, s := range raw.Series {
 			c, ok := cases[s.Key.String()]

@@ -117,10 +117,10 @@ func timeUnit(unit string) bool {
 func ComparePaired(old, new *Results, units []string) []PairedResult {
 	var out []PairedResult
 	inNew := map[Key]bool{}
-	for _, k := range new.Keys("") {
+	for _, k := range new.AllKeys() {
 		inNew[k] = true
 	}
-	for _, k := range old.Keys("") {
+	for _, k := range old.AllKeys() {
 		if !inNew[k] {
 			continue
 		}

@@ -20,10 +20,24 @@ type Key = results.Key
 // by benchmark configuration (Key) and unit, the file's configuration
 // lines, what the file says of its transports (family, wait class, order)
 // and warnings (syntax errors and oddities) that a report should show.
+//
+// The series are split in two where they are read (fromFile), the one
+// place that decides what is local: Series holds the local series, every
+// key without a path (results.Key.Path: loopback in one namespace, as
+// every name was before the path key), and Links the series across a link
+// (path=veth, netem, remote). Everything built on Series (Keys,
+// Transports, Sizes, the pins, and through them every section, table,
+// chart, ranking, recommendation and verdict of the local run) therefore
+// sees only local series: a tcp over veth is no local IPC candidate and
+// never a second "tcp". Links are read by what is about the link only,
+// by explicit key or LinkKeys: the section "Local versus across a link"
+// and C8. Get, Stat and Pair take any key, local or across a link, and
+// results.json and ComparePaired list the cases of both.
 type Results struct {
 	Source   string            // file name, for messages
 	Config   results.Config    // in order of first appearance
-	Series   []*results.Series // sorted by Key, then Unit
+	Series   []*results.Series // the local series (Key.Path == ""), sorted by Key, then Unit
+	Links    []*results.Series // the series across a link (Key.Path != ""), sorted likewise
 	Warnings []string
 
 	catalogue results.Catalogue
@@ -74,7 +88,8 @@ func LoadNamed(r io.Reader, name string) (*Results, error) {
 	return fromFile(f), nil
 }
 
-// fromFile indexes the series of f by Key and unit. Names that differ
+// fromFile indexes the series of f by Key and unit, and puts each in
+// Series (local: no path) or Links (across a link). Names that differ
 // only in parts a Key does not hold (the order of the keys, parts that are
 // no key of the suite) give one series: their values in the order the
 // names first appear.
@@ -89,24 +104,35 @@ func fromFile(f *results.File) *Results {
 		}
 		m := &results.Series{Name: s.Name, Key: s.Key, Unit: s.Unit, Values: s.Values, Iters: s.Iters}
 		res.index[id] = m
-		res.Series = append(res.Series, m)
+		if m.Key.Path != "" {
+			res.Links = append(res.Links, m)
+		} else {
+			res.Series = append(res.Series, m)
+		}
 	}
 	for _, c := range res.Config {
 		if len(c.Values) > 1 && c.Key != "commit" {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("config %q changes within the file (%s): samples of all its values are merged", c.Key, c.Value()))
 		}
 	}
-	sort.Slice(res.Series, func(i, j int) bool {
-		a, b := res.Series[i], res.Series[j]
+	sortSeries(res.Series)
+	sortSeries(res.Links)
+	return res
+}
+
+// sortSeries sorts ss by Key, then Unit.
+func sortSeries(ss []*results.Series) {
+	sort.Slice(ss, func(i, j int) bool {
+		a, b := ss[i], ss[j]
 		if a.Key != b.Key {
 			return a.Key.Less(b.Key)
 		}
 		return a.Unit < b.Unit
 	})
-	return res
 }
 
-// Get returns the series of key k in unit, or nil if the results lack it.
+// Get returns the series of key k in unit, local or across a link, or nil
+// if the results lack it.
 func (r *Results) Get(k Key, unit string) *results.Series {
 	if r == nil {
 		return nil
@@ -118,12 +144,29 @@ func (r *Results) Get(k Key, unit string) *results.Series {
 // joined by " | " if it changed within the file) and whether it is present.
 func (r *Results) ConfigValue(key string) (string, bool) { return r.Config.Value(key) }
 
-// Keys returns the distinct keys of benchmark function bench (all
-// functions if bench is ""), sorted.
-func (r *Results) Keys(bench string) []Key {
+// Keys returns the distinct local keys (no path) of benchmark function
+// bench (all functions if bench is ""), sorted. LinkKeys has the others.
+func (r *Results) Keys(bench string) []Key { return distinctKeys(r.Series, bench) }
+
+// LinkKeys returns the distinct keys across a link (Key.Path set) of
+// benchmark function bench (all functions if bench is ""), sorted.
+func (r *Results) LinkKeys(bench string) []Key { return distinctKeys(r.Links, bench) }
+
+// AllKeys returns every distinct key of the file, local and across a
+// link, in key order: the cases of a case-by-case listing
+// (ComparePaired, results.json).
+func (r *Results) AllKeys() []Key {
+	keys := append(r.Keys(""), r.LinkKeys("")...)
+	slices.SortFunc(keys, keyOrder)
+	return keys
+}
+
+// distinctKeys returns the distinct keys of bench among ss (sorted by
+// key), in their order.
+func distinctKeys(ss []*results.Series, bench string) []Key {
 	var keys []Key
 	seen := map[Key]bool{}
-	for _, s := range r.Series {
+	for _, s := range ss {
 		if (bench == "" || s.Key.Bench == bench) && !seen[s.Key] {
 			seen[s.Key] = true
 			keys = append(keys, s.Key)

@@ -158,6 +158,9 @@ func runLine(r *Results, opts Options) string {
 		profile,
 		fmt.Sprintf("%d benchmark configurations from %s", len(r.Keys("")), opts.Source),
 	}
+	if n := len(r.LinkKeys("")); n > 0 {
+		parts[len(parts)-1] = fmt.Sprintf("%d benchmark configurations and %d across a link (Local versus across a link) from %s", len(r.Keys("")), n, opts.Source)
+	}
 	have := map[string]bool{}
 	for _, t := range r.Transports("") {
 		have[t] = true

@@ -190,6 +190,13 @@ func (rep *Report) document(res *Results, opts Options) []block {
 		add(b...)
 	}
 
+	// The sockets across a link (path=veth, netem, remote) against the
+	// local ones: the only section that reads Results.Links.
+	if b := linkBlocks(res); len(b) > 0 {
+		add(heading{2, "Local versus across a link"})
+		add(b...)
+	}
+
 	// Floors and the harness's own cost.
 	add(heading{2, "Reference floors and the harness's own cost"})
 	add(floorBlocks(res)...)
@@ -738,6 +745,9 @@ func missingItems(r *Results, rep *Report) []string {
 	}
 	if len(r.Keys(results.BenchBaseline)) == 0 {
 		items = append(items, "No BenchmarkBaseline results (minimal raw pipe ping-pong).")
+	}
+	for _, l := range r.unmeasuredPaths() {
+		items = append(items, fmt.Sprintf("path=%s was set up (%s: %s) but no case across it has a result: every one failed or was skipped.", l.Path, l.Key, l.Value))
 	}
 	for _, m := range rep.Missing {
 		items = append(items, fmt.Sprintf("Chart %s not drawn: %s.", m.File, m.Reason))

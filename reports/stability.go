@@ -30,11 +30,15 @@ func (r *Results) tail(k Key, m metric) string {
 	return " (" + strings.Join(parts, ", ") + ")"
 }
 
-// nText says how many rounds and ops per round the figures of the
+// nText says how many rounds and ops per round the local figures of the
 // benchmarks rest on: "n: 7 rounds, 120 to 221000 ops per round."
-func (r *Results) nText(benches ...string) string {
+func (r *Results) nText(benches ...string) string { return r.nTextOf(r.Series, benches...) }
+
+// nTextOf is nText over the series ss (r.Links for the figures across a
+// link).
+func (r *Results) nTextOf(ss []*results.Series, benches ...string) string {
 	minR, maxR, minI, maxI := 0, 0, 0, 0
-	for _, s := range r.Series {
+	for _, s := range ss {
 		if !slices.Contains(benches, s.Key.Bench) || len(s.Values) == 0 {
 			continue
 		}

@@ -81,9 +81,14 @@ type Case struct {
 	// Bench is the benchmark function: PingPong, Stream, Floor,
 	// Baseline, SignalFlood, SignalNotify, Probe.
 	Bench string `json:"bench"`
-	// The keys of the name; absent when the name lacks them.
+	// The keys of the name; absent when the name lacks them. Path is
+	// the link a socket case ran across (veth, netem, remote), absent
+	// for a case over loopback in one namespace, as every case was
+	// before the path key: a case with a path is not a second local
+	// case of its transport.
 	Transport string `json:"transport,omitempty"`
 	API       string `json:"api,omitempty"`
+	Path      string `json:"path,omitempty"`
 	Pin       string `json:"pin,omitempty"`
 	Op        string `json:"op,omitempty"`
 	Kind      string `json:"kind,omitempty"`
