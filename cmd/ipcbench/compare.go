@@ -188,10 +188,10 @@ func runPaired(stdout, stderr io.Writer, oldPath, newPath, unitList string) erro
 // in new only.
 func keyOverlap(old, new *reports.Results) (common, onlyOld, onlyNew int) {
 	inOld := map[reports.Key]bool{}
-	for _, k := range old.Keys("") {
+	for _, k := range old.AllKeys() {
 		inOld[k] = true
 	}
-	for _, k := range new.Keys("") {
+	for _, k := range new.AllKeys() {
 		if inOld[k] {
 			common++
 			delete(inOld, k)
