@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/ipcbench/ipcbench/harness"
@@ -94,5 +95,60 @@ func TestClaimCells(t *testing.T) {
 	}
 	if got := at(harness.PingPong, Options{Sizes: []int{64}, Claims: true, Pins: []harness.Pin{harness.PinSame}}); got["pipe"] != 1 {
 		t.Errorf("sizes narrowed, Claims set, pin=same: pipe at %d B %d times, want 1", ClaimSize, got["pipe"])
+	}
+}
+
+// TestPathCells: by default tcp and udp are measured over loopback and
+// over veth at the same pins and sizes, and no other transport gets a
+// path; an empty Paths leaves loopback alone; path=remote runs at
+// pin=none only, and carries its peer; names put the path between api and
+// pin.
+func TestPathCells(t *testing.T) {
+	count := func(o Options) map[string]int {
+		cells, err := Cells(harness.Stream, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int{}
+		for _, c := range cells {
+			got[c.Transport+"/"+c.Path.String()]++
+			if c.Path == harness.PathRemote && (c.Pin != harness.PinNone || c.Remote == nil) {
+				t.Errorf("%s: pin %s, remote %v; want pin=none and the peer", c.Name(), c.Pin, c.Remote)
+			}
+		}
+		return got
+	}
+	o := Options{Transports: []string{"unix-stream", "tcp", "udp"}, APIs: []transports.API{transports.Raw}, Sizes: []int{64, 1024}}
+	got := count(o)
+	for k, want := range map[string]int{"unix-stream/lo": 4, "tcp/lo": 4, "tcp/veth": 4, "udp/lo": 4, "udp/veth": 4} {
+		if got[k] != want {
+			t.Errorf("%s: %d cells, want %d (all: %v)", k, got[k], want, got)
+		}
+	}
+	if len(got) != 5 {
+		t.Errorf("cells %v: want unix-stream on loopback only", got)
+	}
+	o.Paths = []harness.Path{}
+	if got := count(o); got["tcp/veth"] != 0 || got["tcp/lo"] != 4 {
+		t.Errorf("Paths empty: %v, want loopback alone", got)
+	}
+	o.Paths, o.Remote = []harness.Path{harness.PathRemote}, &harness.Remote{Addr: "192.0.2.1:7071", Token: "t"}
+	if got := count(o); got["tcp/remote"] != 2 || got["udp/remote"] != 2 {
+		t.Errorf("path=remote: %v, want one cell per size at pin=none", got)
+	}
+	c := Cell{Workload: harness.PingPong, Transport: "tcp", API: transports.Raw, Path: harness.PathVeth, Pin: harness.PinSplit, Size: 64}
+	if got, want := c.Name(), "transport=tcp/api=raw/path=veth/pin=split/size=64"; got != want {
+		t.Errorf("Name() = %q, want %q", got, want)
+	}
+	for in, want := range map[string]string{"veth": "[veth]", "none": "[]", "veth,netem,veth": "[veth netem]"} {
+		ps, err := ParsePaths(in)
+		if err != nil || fmt.Sprint(ps) != want {
+			t.Errorf("ParsePaths(%q) = %v, %v; want %s", in, ps, err, want)
+		}
+	}
+	for _, bad := range []string{"lo", "eth0", "veth,,"} {
+		if _, err := ParsePaths(bad); err == nil {
+			t.Errorf("ParsePaths(%q): no error", bad)
+		}
 	}
 }

@@ -98,6 +98,9 @@ func checkPath(cfg Config, info transports.Info) error {
 		if cfg.Path == PathVeth && cfg.Netem != nil {
 			return fmt.Errorf("%s: path=veth: Netem is for path=netem", cfg.Transport)
 		}
+		if cfg.Path == PathNetem {
+			return netns.NetemAvailable()
+		}
 		return netns.Available()
 	case PathRemote:
 		if cfg.Remote == nil || cfg.Remote.Addr == "" {

@@ -40,7 +40,7 @@ func runCmd(stdout, stderr io.Writer, args []string) error {
 	match := fs.String("match", "", "only cases whose full name contains this string")
 	paths := fs.String("paths", "", "comma-separated network paths of tcp and udp besides loopback: veth, netem, remote; none: loopback alone (default: veth; remote with -remote)")
 	netem := fs.Duration("netem", 0, "one-way delay of path=netem (adds netem to the paths; default delay "+harness.NetemDelay.String()+")")
-	remote := fs.String("remote", "", "host:port of an `ipcbench peer -listen`: measures tcp and udp against it (path=remote, pin=none) beside unix-stream, tcp and udp here")
+	remote := fs.String("remote", "", "host:port of an ipcbench peer -listen: measures tcp and udp against it (path=remote, pin=none) beside unix-stream, tcp and udp here")
 	token := fs.String("token", "", "the token the remote peer was started with (-remote)")
 	if err := fs.Parse(args); err != nil {
 		return &exitError{2, err}

@@ -18,6 +18,12 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"-profile", "no-such-profile"}, `unknown profile "no-such-profile"`},
 		{[]string{"-count", "-1"}, "must not be negative"},
 		{[]string{"extra"}, "unexpected arguments"},
+		{[]string{"-paths", "wormhole"}, `unknown path "wormhole"`},
+		{[]string{"-paths", "lo"}, "loopback is always measured"},
+		{[]string{"-paths", "remote"}, "-paths remote needs -remote and -token"},
+		{[]string{"-remote", "192.0.2.1:7071"}, "-remote and -token go together"},
+		{[]string{"-token", "0123456789abcdef"}, "-remote and -token go together"},
+		{[]string{"-netem", "-1ms"}, "must not be negative"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := run(&stdout, &stderr, append([]string{"run"}, tc.args...)); code != 2 {

@@ -28,6 +28,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vishvananda/netlink"
@@ -166,6 +167,26 @@ func effectiveCaps() (uint64, error) {
 	}
 	return 0, errors.New("no CapEff line in /proc/self/status")
 }
+
+// NetemAvailable returns nil when this process can make a veth pair
+// shaped by netem, else the reason (wrapping errors.ErrUnsupported where
+// a privilege or the kernel's netem qdisc is missing). It finds out once,
+// by making such a link and removing it.
+func NetemAvailable() error {
+	netemOnce.Do(func() {
+		v, err := NewVeth(&Netem{Delay: time.Millisecond})
+		if err == nil {
+			v.Close()
+		}
+		netemErr = err
+	})
+	return netemErr
+}
+
+var (
+	netemOnce sync.Once
+	netemErr  error
+)
 
 // NewVeth makes the two namespaces and the link, shaped by netem when it
 // is not nil. On any error it removes what it made.

@@ -113,7 +113,17 @@ func TestNetemDelay(t *testing.T) {
 	if _, err := plain.CheckNetem(); err == nil {
 		t.Error("CheckNetem on an unshaped link: no error")
 	}
-	v := newVeth(t, &Netem{Delay: 5 * time.Millisecond})
+	avail := NetemAvailable()
+	v, err := NewVeth(&Netem{Delay: 5 * time.Millisecond})
+	if (err == nil) != (avail == nil) {
+		t.Fatalf("NetemAvailable says %v, NewVeth with netem %v", avail, err)
+	}
+	if errors.Is(err, errors.ErrUnsupported) {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer v.Close()
 	rt, err := v.CheckNetem()
 	if err != nil {
