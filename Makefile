@@ -1,5 +1,5 @@
 # ipcbench: `make` alone lists the targets. Variables can be overridden:
-#   make report QUICK=1            the quick profile (under 2 minutes)
+#   make report QUICK=1            the quick profile (about 2 minutes)
 #   make report RESULTS=file.txt   rebuild a report from existing results (and the
 #                                  targets.txt beside it, or TARGETS=file), copied into results/<run>/
 #   make report BASE=old/results.txt   the report adds "Changes since old/results.txt":

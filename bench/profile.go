@@ -41,7 +41,7 @@ var Profiles = map[string]Profile{
 		Count: 9, BenchTime: 15 * time.Millisecond, Warmup: 5 * time.Millisecond, Clustered: true,
 	},
 	"quick": {
-		Name: "quick", Doc: "representative transports at 64 B, 64 KiB and 1 MiB (and the claim cells), every api they have; 9 rounds, clustered, short runs (under 2 minutes)",
+		Name: "quick", Doc: "representative transports at 64 B, 64 KiB and 1 MiB (and the claim cells), every api they have; 9 rounds, clustered, short runs (about 2 minutes)",
 		Options: Options{
 			Transports: []string{"pipe", "unix-stream", "tcp", "posix-mq", "sysv-mq", "shm-spin", "shm-futex", "shm-hybrid", "shm-sem", "signal"},
 			APIs:       nil,

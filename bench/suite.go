@@ -1,5 +1,6 @@
 // Package bench defines ipcbench's benchmark suite: which cells exist
-// (workload × transport × api × pin × size), how one cell is measured, and
+// (workload × transport × api × pin × size, and × path for the socket
+// transports that have one), how one cell is measured, and
 // the reference measurements the transports are judged against. The
 // Benchmark functions that `go test -bench` finds are thin wrappers in the
 // repository's root package (ipcbench_test.go), so that both

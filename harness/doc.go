@@ -55,7 +55,27 @@
 // kills a peer whose parent hung up (it may be blocked in a transport
 // call), tells the parent the exit status and output of a peer that died
 // by itself, serves connections concurrently, logs every session, and
-// kills its peers when its listener is closed.
+// kills its peers when its listener is closed. A peer starts in the network
+// namespace its control connection came in through (SIOCGSKNS), which is
+// ServePeers' own unless its listener was made in another.
+//
+// # Network paths
+//
+// A socket transport that dials an address (transports.Info.Net: tcp,
+// udp) can run over a network path other than loopback (Config.Path,
+// key "path" of a benchmark name). PathVeth and PathNetem make two fresh,
+// anonymous network namespaces joined by a veth pair (internal/netns),
+// the second shaped by tc netem on both ends: the parent's socket is made
+// in the first (netns.NS.Do, through transports.NetPath.In), the peer is
+// started in the second (the spawner thread enters it for the fork) and
+// dials the parent's address from the Spec; the parent accepts only the
+// address the peer reports (transports.Connector). The namespaces go with
+// the session's descriptors and the peer's exit, so nothing is left even
+// after SIGKILL; Session.PathNamespaces names them for leak checks.
+// PathRemote dials a remote peer (Config.Remote, below) instead of
+// spawning one. CheckPath says, before a session, why a path cannot run
+// here (the privileges, the kernel's netem, pin=same across hosts);
+// DescribePath gives its config line.
 //
 // # Warm-up and usage
 //

@@ -107,15 +107,7 @@ func TestPathRefused(t *testing.T) {
 // it should be. A wrong token is refused, naming it.
 func TestRemoteOverVeth(t *testing.T) {
 	transporttest.CheckLeaks(t)
-	if err := netns.Available(); err != nil {
-		t.Skip(err)
-	}
-	t.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
-	v, err := netns.NewVeth(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
+	v := transporttest.Veth(t)
 	var ln net.Listener
 	if err := v.Peer.Do(func() (err error) {
 		ln, err = net.Listen("tcp", netns.PeerAddr.String()+":0")
@@ -158,7 +150,7 @@ func TestRemoteOverVeth(t *testing.T) {
 	}
 	bad := *remote
 	bad.Token = harness.NewToken()
-	_, err = harness.Start(harness.Config{Transport: "tcp", Path: harness.PathRemote, Pin: harness.PinNone, Size: 64, Remote: &bad})
+	_, err := harness.Start(harness.Config{Transport: "tcp", Path: harness.PathRemote, Pin: harness.PinNone, Size: 64, Remote: &bad})
 	if !errors.Is(err, harness.ErrRemoteRefused) || !strings.Contains(err.Error(), "wrong token") {
 		t.Errorf("a wrong token: %v, want a refusal naming it", err)
 	}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/ipcbench/ipcbench/transports"
+	"github.com/ipcbench/ipcbench/transports/transporttest"
 	"golang.org/x/sys/unix"
 )
 
@@ -49,30 +50,12 @@ type remoteEcho struct {
 	Files int
 }
 
-// syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // testServer is a ServePeers on 127.0.0.1 in the test process.
 type testServer struct {
 	ln    net.Listener
 	addr  string
 	token string
-	log   syncBuffer
+	log   transporttest.SyncBuffer
 	errc  chan error
 	once  sync.Once
 	err   error

@@ -203,6 +203,13 @@ func (p *inetProto) bind(addr netip.Addr) (fd int, local netip.AddrPort, err err
 	} else if p.typ == unix.SOCK_STREAM {
 		err = closeErr("listen", unix.Listen(fd, netListenBacklog))
 	}
+	return named(fd, err)
+}
+
+// named ends bind and dial: fd with its local address if err is nil, else
+// fd closed and err.
+func named(fd int, err error) (int, netip.AddrPort, error) {
+	var local netip.AddrPort
 	if err == nil {
 		local, err = sockName(fd)
 	}
@@ -236,14 +243,7 @@ func (p *inetProto) dial(to netip.AddrPort) (fd int, local netip.AddrPort, err e
 	} else if p.connected != nil {
 		err = p.connected(fd)
 	}
-	if err == nil {
-		local, err = sockName(fd)
-	}
-	if err != nil {
-		unix.Close(fd)
-		return -1, local, err
-	}
-	return fd, local, nil
+	return named(fd, err)
 }
 
 // netConn is the parent's Conn of the network mode: until Connect it holds

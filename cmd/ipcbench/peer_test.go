@@ -9,27 +9,24 @@ import (
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/ipcbench/ipcbench/transports/transporttest"
 )
 
-// syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+// listeningOn waits up to 5 s for the address that `ipcbench peer` prints
+// on stdout once it listens.
+func listeningOn(t *testing.T, stdout, stderr *transporttest.SyncBuffer) string {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if a, ok := strings.CutPrefix(stdout.String(), "ipcbench peer: listening on "); ok && strings.HasSuffix(a, "\n") {
+			return strings.TrimSpace(a)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ipcbench peer printed no address in 5 s: stdout %q, stderr %q", stdout.String(), stderr.String())
+		}
+	}
 }
 
 // TestPeerUsageErrors checks that peer refuses to start, with exit status
@@ -103,18 +100,10 @@ func TestPeerServes(t *testing.T) {
 	const token = "0123456789abcdef0123"
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr transporttest.SyncBuffer
 	errc := make(chan error, 1)
 	go func() { errc <- servePeers(ctx, &stdout, &stderr, []string{"-listen", "127.0.0.1:0", "-token", token}) }()
-	var addr string
-	for deadline := time.Now().Add(5 * time.Second); addr == ""; time.Sleep(10 * time.Millisecond) {
-		if a, ok := strings.CutPrefix(stdout.String(), "ipcbench peer: listening on "); ok && strings.HasSuffix(a, "\n") {
-			addr = strings.TrimSpace(a)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no address on stdout after 5 s: %q (stderr %q)", stdout.String(), stderr.String())
-		}
-	}
+	addr := listeningOn(t, &stdout, &stderr)
 	session := func(tok string, reqs ...any) (answers []string) {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/ipcbench/ipcbench/internal/netns"
 	"github.com/ipcbench/ipcbench/reports"
 	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/transports/transporttest"
 )
 
 // TestRunRemote runs `ipcbench run -remote` end to end against `ipcbench
@@ -24,18 +25,10 @@ import (
 // unix-stream, and the path's config line. A wrong token stops the run
 // before it measures anything, naming the refusal.
 func TestRunRemote(t *testing.T) {
-	if err := netns.Available(); err != nil {
-		t.Skip(err)
-	}
-	t.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
-	v, err := netns.NewVeth(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
+	v := transporttest.Veth(t)
 	token := harness.NewToken()
 	ctx, cancel := context.WithCancel(context.Background())
-	var pout, perr syncBuffer
+	var pout, perr transporttest.SyncBuffer
 	served := make(chan error, 1)
 	go func() {
 		served <- v.Peer.Do(func() error {
@@ -48,15 +41,7 @@ func TestRunRemote(t *testing.T) {
 			t.Errorf("ipcbench peer: %v", err)
 		}
 	}()
-	var addr string
-	for deadline := time.Now().Add(5 * time.Second); addr == ""; time.Sleep(10 * time.Millisecond) {
-		if a, ok := strings.CutPrefix(pout.String(), "ipcbench peer: listening on "); ok && strings.HasSuffix(a, "\n") {
-			addr = strings.TrimSpace(a)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("ipcbench peer printed no address in 5 s: %q %q", pout.String(), perr.String())
-		}
-	}
+	addr := listeningOn(t, &pout, &perr)
 	// runIn runs the ipcbench command as a process of the near namespace.
 	runIn := func(args ...string) (string, error) {
 		cmd := exec.Command(os.Args[0], args...)
