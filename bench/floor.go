@@ -18,6 +18,7 @@ import (
 //	op=cacheline/pin=…/size=64   two processes bounce one cache line (round trip)
 //	op=futex/pin=…/size=0        futex wake round trip between two processes
 //	op=copyloop/pin=…/size=N     shortest two-process copy stream through one mapping (MB/s)
+//	op=ring/pin=…/size=N         a minimal SPSC ring of 1 MiB of slots, memcpy in and out (MB/s)
 //	op=memcpy/pin=same/size=N    one core copies N bytes (MB/s)
 //	op=syscall/pin=same/size=0   a trivial system call (getppid)
 //
@@ -28,6 +29,7 @@ func init() {
 	harness.RegisterPeerFunc("floor-cacheline", floorServe(func(s *reference.Shared, _ int) { s.CachelineServe() }))
 	harness.RegisterPeerFunc("floor-futex", floorServe(func(s *reference.Shared, _ int) { s.FutexServe() }))
 	harness.RegisterPeerFunc("floor-copyloop", floorServe(func(s *reference.Shared, size int) { s.CopyServe(make([]byte, size)) }))
+	harness.RegisterPeerFunc("floor-ring", floorServe(func(s *reference.Shared, size int) { s.NewRing().Serve(make([]byte, size), nil) }))
 }
 
 // floorServe makes the peer function of a two-process floor: map the
@@ -71,14 +73,24 @@ func floorCases(o Options) ([]Case, error) {
 	for _, pin := range pins {
 		for _, size := range sizes {
 			add(fmt.Sprintf("op=copyloop/pin=%s/size=%d", pin, size), func(b *testing.B) {
-				src := make([]byte, size)
-				for i := range src {
-					src[i] = byte(i)
-				}
+				src := pattern(size)
 				b.SetBytes(int64(size))
 				runShared(b, "floor-copyloop", pin, size,
 					func(s *reference.Shared, i uint64) bool { return s.CopySend(i, src) },
 					(*reference.Shared).CopyDrain)
+			})
+			add(fmt.Sprintf("op=ring/pin=%s/size=%d", pin, size), func(b *testing.B) {
+				src := pattern(size)
+				b.SetBytes(int64(size))
+				var r *reference.Ring // the producer's side, made with the mapping
+				runShared(b, "floor-ring", pin, size,
+					func(s *reference.Shared, i uint64) bool {
+						if r == nil {
+							r = s.NewRing()
+						}
+						return r.Send(src)
+					},
+					func(*reference.Shared) bool { return r == nil || r.Drain() })
 			})
 		}
 	}
@@ -107,6 +119,15 @@ func floorCases(o Options) ([]Case, error) {
 		}
 	})
 	return cases, nil
+}
+
+// pattern is a size-byte message of a stream floor.
+func pattern(size int) []byte {
+	src := make([]byte, size)
+	for i := range src {
+		src[i] = byte(i)
+	}
+	return src
 }
 
 // roundTrip is the step of a round-trip floor: op with a seq that is

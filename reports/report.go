@@ -509,7 +509,7 @@ func floorBlocks(r *Results) []block {
 	}
 	sizes := map[int]bool{}
 	for _, k := range r.Keys(results.BenchFloor) {
-		if (k.Op == "copyloop" || k.Op == "memcpy") && k.Size > 0 {
+		if (k.Op == "copyloop" || k.Op == "ring" || k.Op == "memcpy") && k.Size > 0 {
 			sizes[k.Size] = true
 		}
 	}
@@ -518,7 +518,7 @@ func floorBlocks(r *Results) []block {
 		for _, s := range sortedInts(sizes) {
 			bw.Header = append(bw.Header, SizeLabel(s))
 		}
-		for _, fl := range []struct{ op, name string }{{"copyloop", "copy loop (two processes, one mapping)"}, {"memcpy", "memcpy (one core)"}} {
+		for _, fl := range []struct{ op, name string }{{"copyloop", "copy loop (two processes, one mapping)"}, {"ring", "SPSC ring (two processes, 1 MiB of slots)"}, {"memcpy", "memcpy (one core)"}} {
 			for _, pin := range pins {
 				row := []string{fl.name, pin}
 				any := false
@@ -534,7 +534,7 @@ func floorBlocks(r *Results) []block {
 				}
 			}
 		}
-		out = append(out, para{"Bandwidth floors (MB/s, median over rounds): the copy loop is the shortest two-process stream through one shared mapping, the ceiling for a copying shared-memory transport at that placement; memcpy is one core copying, the ceiling for any copy."}, bw)
+		out = append(out, para{"Bandwidth floors (MB/s, median over rounds): the copy loop is the shortest two-process stream through one shared mapping (two slots); the SPSC ring is the single-producer single-consumer ring a careful C programmer writes (1 MiB of slots, an index per side on its own cache line, each side caching the other's): the two ceilings for a copying shared-memory transport at that placement; memcpy is one core copying, the ceiling for any copy."}, bw)
 	}
 	// The harness's own cost.
 	if hk, ok := r.findKey(results.BenchBaseline, func(k Key) bool { return k.Op == "harness" }); ok {
@@ -732,7 +732,7 @@ func missingItems(r *Results, rep *Report) []string {
 		floors[k.Op] = true
 	}
 	var noFloor []string
-	for _, op := range []string{"cacheline", "memcpy", "syscall", "futex", "copyloop"} {
+	for _, op := range []string{"cacheline", "memcpy", "syscall", "futex", "copyloop", "ring"} {
 		if !floors[op] {
 			noFloor = append(noFloor, op)
 		}

@@ -4,8 +4,9 @@
 #
 #   c   scripts/crosscheck/ref.c (gcc -O2): minimal C versions of five
 #       64-byte cases (the cache-line and futex floors, pipe, unix-stream
-#       and the shared-memory spin ring), against ipcbench's api=raw or
-#       Floor case of the same name; ns/op only.
+#       and the shared-memory spin ring) and of the 64 KiB stream ring
+#       floor, against ipcbench's api=raw or Floor case of the same name;
+#       ns/op only (for the stream, ns per message).
 #   go  scripts/crosscheck/goref (CGO_ENABLED=0, standard library only):
 #       plain Go ping-pong the way an ordinary Go program writes it
 #       (net.UnixConn, os.Pipe, TCP on 127.0.0.1; no LockOSThread), 64 B
@@ -83,6 +84,7 @@ cases=(
 	"pipe PingPong pipe PingPong/transport=pipe/api=raw/pin=%s/size=64"
 	"unix PingPong unix-stream PingPong/transport=unix-stream/api=raw/pin=%s/size=64"
 	"ring PingPong shm-spin PingPong/transport=shm-spin/api=raw/pin=%s/size=64"
+	"ringstream Floor reference Floor/op=ring/pin=%s/size=65536"
 )
 # goref mode and the ipcbench transport it mirrors; sizes.
 go_cases=("unix unix-stream" "pipe pipe" "tcp tcp")
@@ -125,7 +127,9 @@ c_case() {
 	read -r mode group transport tmpl <<<"$3"
 	# shellcheck disable=SC2059
 	name=$(printf "$tmpl" "$pin")
-	local args=(-groups "$group" -pins "$pin" -sizes 64 -apis raw)
+	local size=${name##*size=}
+	[ "$size" -lt 64 ] && size=64 # the futex floor is named size=0 and runs at any size
+	local args=(-groups "$group" -pins "$pin" -sizes "$size" -apis raw)
 	[ "$transport" != reference ] && args+=(-transports "$transport")
 	local order=(ref ipcbench)
 	[ $((r % 2)) = 0 ] && order=(ipcbench ref)

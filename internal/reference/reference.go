@@ -9,6 +9,16 @@
 //   - CopyLoop: the shortest two-process stream through one shared
 //     mapping (two slots, a flag each, memcpy in and out): the limit of a
 //     copying shared-memory transport, without a ring's generality.
+//   - Ring: the single-producer single-consumer ring a careful C
+//     programmer writes for a stream of fixed-size messages: RingBytes of
+//     slots (at least RingMinSlots), each a message rounded up to a cache
+//     line, a producer and a consumer index on cache lines of their own,
+//     each side keeping a cached copy of the other's index so that it
+//     reads the shared one only when the ring looks full or empty (as
+//     rigtorp's SPSCQueue or the Linux kernel's kfifo); memcpy in, memcpy
+//     out, spin waits. The copying floor that stream targets are judged
+//     against, with the copy loop (scripts/crosscheck/ref.c has the same
+//     ring in C).
 //
 // The one-process floors (memcpy, a trivial system call) need nothing
 // shared and live in package bench.
@@ -39,6 +49,9 @@ const (
 	pongOff  = 4
 	flag0Off = 128
 	flag1Off = 192
+	headOff  = 256 // Ring: messages produced (uint64)
+	tailOff  = 320 // Ring: messages consumed (uint64)
+	rStopOff = 384 // Ring: stop word
 	dataOff  = 4096
 	stop     = ^uint32(0)
 	spins    = 2048 // polls before yielding; as scripts/crosscheck/ref.c
@@ -54,8 +67,30 @@ type Shared struct {
 	closed bool
 }
 
-// Size is the mapping size a reference op needs for messages of size bytes.
-func Size(size int) int { return dataOff + 2*((size+63)&^63) + 4096 }
+// RingBytes is the ring's payload space, and RingMinSlots the fewest
+// slots it has (a 1 MiB message gets two slots of 1 MiB).
+const (
+	RingBytes    = 1 << 20
+	RingMinSlots = 2
+)
+
+// slotLen is a message of size bytes rounded up to a cache line (one
+// line at least).
+func slotLen(size int) int { return max(64, (size+63)&^63) }
+
+// RingSlots is the number of slots of the ring for size-byte messages: a
+// power of two, RingBytes of slots or RingMinSlots.
+func RingSlots(size int) int {
+	n := RingMinSlots
+	for n*2*slotLen(size) <= RingBytes {
+		n *= 2
+	}
+	return n
+}
+
+// Size is the mapping size a reference op needs for messages of size
+// bytes: room for the copy loop's two slots and for the ring.
+func Size(size int) int { return dataOff + max(2, RingSlots(size))*slotLen(size) + 4096 }
 
 // Create makes the mapping and returns the file to hand to the peer.
 func Create(size int) (*Shared, *os.File, error) {
@@ -147,7 +182,7 @@ func (s *Shared) Stop() {
 	if s.closed {
 		return
 	}
-	for _, off := range []int{pingOff, pongOff, flag0Off, flag1Off} {
+	for _, off := range []int{pingOff, pongOff, flag0Off, flag1Off, rStopOff} {
 		atomic.StoreUint32(s.word(off), stop)
 		sys.FutexWake(s.word(off), 1)
 	}
@@ -231,5 +266,89 @@ func (s *Shared) CopyServe(dst []byte) uint64 {
 		}
 		copy(dst, s.slot(k))
 		atomic.StoreUint32(flag, 0)
+	}
+}
+
+// A Ring is one side's view of the ring in a Shared mapping (NewRing):
+// its own index and its cached copy of the other side's.
+type Ring struct {
+	s            *Shared
+	head, tail   *uint64 // shared: produced, consumed
+	stopped      *uint32
+	mask         uint64
+	slot         int    // bytes per slot
+	own, other   uint64 // this side's index, and the other's as last read
+}
+
+// NewRing returns a side of the ring for the mapping's message size. The
+// producer and the consumer each make their own.
+func (s *Shared) NewRing() *Ring {
+	return &Ring{
+		s:       s,
+		head:    (*uint64)(unsafe.Pointer(&s.m.Mem[headOff])),
+		tail:    (*uint64)(unsafe.Pointer(&s.m.Mem[tailOff])),
+		stopped: s.word(rStopOff),
+		mask:    uint64(RingSlots(s.size) - 1),
+		slot:    slotLen(s.size),
+	}
+}
+
+func (r *Ring) slotAt(i uint64) []byte {
+	off := dataOff + int(i&r.mask)*r.slot
+	return r.s.m.Mem[off : off+r.s.size]
+}
+
+// wait spins (bounded, then yielding) until ok(the other side's index)
+// holds, rereading it; it reports false if Stop ended the wait.
+func (r *Ring) wait(idx *uint64, ok func(other uint64) bool) bool {
+	for i := 0; ; i++ {
+		r.other = atomic.LoadUint64(idx)
+		if ok(r.other) {
+			return true
+		}
+		if atomic.LoadUint32(r.stopped) == stop {
+			return false
+		}
+		if i >= spins {
+			yield()
+		}
+	}
+}
+
+// Send is the producer: copy msg (the mapping's message size) into the
+// next slot once there is room, and publish it. It reports false if Stop
+// ended the wait.
+func (r *Ring) Send(msg []byte) bool {
+	room := func(tail uint64) bool { return r.own-tail <= r.mask }
+	if !room(r.other) && !r.wait(r.tail, room) {
+		return false
+	}
+	copy(r.slotAt(r.own), msg)
+	r.own++
+	atomic.StoreUint64(r.head, r.own)
+	return true
+}
+
+// Drain waits until the consumer has taken every message sent. It reports
+// false if Stop ended the wait.
+func (r *Ring) Drain() bool {
+	return r.wait(r.tail, func(tail uint64) bool { return tail == r.own })
+}
+
+// Serve is the consumer: copy each message out into dst until Stop, or
+// until each (when not nil) returns false for message i in dst; it
+// returns the number of messages.
+func (r *Ring) Serve(dst []byte, each func(i uint64, msg []byte) bool) uint64 {
+	ready := func(head uint64) bool { return head != r.own }
+	for {
+		if !ready(r.other) && !r.wait(r.head, ready) {
+			return r.own
+		}
+		copy(dst, r.slotAt(r.own))
+		if each != nil && !each(r.own, dst) {
+			return r.own
+		}
+		r.own++
+		atomic.StoreUint64(r.tail, r.own)
 	}
 }

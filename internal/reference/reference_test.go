@@ -1,6 +1,8 @@
 package reference
 
 import (
+	"encoding/binary"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -88,5 +90,75 @@ func TestStopEndsWaits(t *testing.T) {
 			s.Close()
 			s.Stop()
 		})
+	}
+}
+
+// TestRing: the ring delivers every message in order and intact at sizes
+// whose slot counts differ (many small slots, the two of a 1 MiB
+// message), wrapping many times; Drain waits for the last, Stop ends
+// Serve with the count of messages; a producer
+// with nobody consuming fills RingSlots slots and then waits until Stop.
+func TestRing(t *testing.T) {
+	for _, size := range []int{64, 65536, 1 << 20} {
+		s := create(t, size)
+		if n := RingSlots(size); n&(n-1) != 0 || n < RingMinSlots || (n > RingMinSlots && n*slotLen(size) > RingBytes) {
+			t.Fatalf("size %d: %d slots", size, n)
+		}
+		const msgs = 3000
+		errc := make(chan error, 1)
+		go func() {
+			var bad error
+			n := s.NewRing().Serve(make([]byte, size), func(i uint64, dst []byte) bool {
+				if got := binary.LittleEndian.Uint64(dst); got != i || dst[size-1] != byte(i) {
+					bad = fmt.Errorf("size %d: message %d arrived as %d (last byte %d)", size, i, got, dst[size-1])
+				}
+				return bad == nil
+			})
+			if bad == nil && n != msgs {
+				bad = fmt.Errorf("size %d: Serve ended at message %d of %d", size, n, msgs)
+			}
+			errc <- bad
+		}()
+		p := s.NewRing()
+		msg := make([]byte, size)
+		for i := range uint64(msgs) {
+			binary.LittleEndian.PutUint64(msg, i)
+			msg[size-1] = byte(i)
+			if !p.Send(msg) {
+				t.Fatalf("size %d: send %d reported a stop", size, i)
+			}
+		}
+		if !p.Drain() {
+			t.Fatalf("size %d: drain reported a stop", size)
+		}
+		s.Stop() // ends Serve
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := create(t, 64)
+	p := s.NewRing()
+	for i := range RingSlots(64) {
+		if !p.Send(make([]byte, 64)) {
+			t.Fatalf("send %d of an empty ring's %d reported a stop", i, RingSlots(64))
+		}
+	}
+	got := make(chan bool)
+	go func() { got <- p.Send(make([]byte, 64)) }()
+	select {
+	case ok := <-got:
+		t.Fatalf("a send into a full ring returned %v with nobody consuming", ok)
+	case <-time.After(20 * time.Millisecond):
+	}
+	s.Stop()
+	if ok := <-got; ok {
+		t.Error("a send into a full ring reported true after Stop")
+	}
+	done := make(chan uint64)
+	go func() { done <- s.NewRing().Serve(make([]byte, 64), nil) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not end after Stop")
 	}
 }

@@ -18,6 +18,12 @@
 //	           records (8-byte header word, then the payload), the
 //	           receiver polls the header, copies the payload out and
 //	           checks the sequence number; spin, then sched_yield
+//	ringstream Floor/op=ring/size=65536: a stream (ns/op is one message,
+//	           MB/s its bytes), the single-producer single-consumer ring
+//	           of internal/reference: 1 MiB of 64 KiB slots, a producer
+//	           and a consumer index on cache lines of their own, each side
+//	           caching the other's; memcpy in, memcpy out; spin, then
+//	           sched_yield
 //
 // usage: ref MODE split|same MILLISECONDS
 #define _GNU_SOURCE
@@ -36,7 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { SIZE = 64, SPINS = 2048, RING = 32 << 10 };
+enum { SIZE = 64, SPINS = 2048, RING = 32 << 10, SSIZE = 64 << 10, SSLOTS = (1 << 20) / SSIZE };
 
 static void die(const char *what) {
 	perror(what);
@@ -109,10 +115,54 @@ static size_t ring_recv(struct ring *r, char *buf) {
 	return n;
 }
 
+// The stream ring: head (messages produced) and tail (consumed) on cache
+// lines of their own, SSLOTS slots of SSIZE bytes after them.
+struct sring {
+	uint64_t *head, *tail;
+	char *slots;
+	uint64_t own, other; // this side's index, the other's as last read
+};
+
+static void sring_send(struct sring *r, const char *msg) {
+	for (int i = 0; r->own - r->other >= SSLOTS; i++) {
+		r->other = __atomic_load_n(r->tail, __ATOMIC_ACQUIRE);
+		if (i >= SPINS)
+			sched_yield();
+	}
+	memcpy(r->slots + (r->own % SSLOTS) * SSIZE, msg, SSIZE);
+	__atomic_store_n(r->head, ++r->own, __ATOMIC_RELEASE);
+}
+
+static void sring_drain(struct sring *r) {
+	for (int i = 0; (r->other = __atomic_load_n(r->tail, __ATOMIC_ACQUIRE)) != r->own; i++)
+		if (i >= SPINS)
+			sched_yield();
+}
+
+// sring_serve is the child of ringstream: consume forever (the parent
+// kills it), checking each message's number.
+static void sring_serve(struct sring *r) {
+	static char buf[SSIZE];
+	for (;;) {
+		for (int i = 0; r->other == r->own; i++) {
+			r->other = __atomic_load_n(r->head, __ATOMIC_ACQUIRE);
+			if (i >= SPINS)
+				sched_yield();
+		}
+		memcpy(buf, r->slots + (r->own % SSLOTS) * SSIZE, SSIZE);
+		if (memcmp(buf, &r->own, sizeof r->own) != 0) {
+			fprintf(stderr, "ref: ringstream: message %llu arrived wrong\n", (unsigned long long)r->own);
+			exit(1);
+		}
+		__atomic_store_n(r->tail, ++r->own, __ATOMIC_RELEASE);
+	}
+}
+
 struct chan {
 	volatile uint32_t *ping, *pong; // cacheline, futex (same cache line)
 	int p2c[2], c2p[2];             // pipe; unix: p2c[0] parent, p2c[1] child
 	struct ring out[2], in[2];      // ring: [0] parent side, [1] child side
+	struct sring prod, cons;        // ringstream
 };
 
 static const char *mode;
@@ -172,7 +222,7 @@ static void round_trip(struct chan *c, uint32_t i, char *msg, char *buf) {
 
 int main(int argc, char **argv) {
 	if (argc != 4 || (strcmp(argv[2], "split") && strcmp(argv[2], "same"))) {
-		fprintf(stderr, "usage: ref cacheline|futex|pipe|unix|ring split|same MILLISECONDS\n");
+		fprintf(stderr, "usage: ref cacheline|futex|pipe|unix|ring|ringstream split|same MILLISECONDS\n");
 		return 2;
 	}
 	mode = argv[1];
@@ -189,15 +239,21 @@ int main(int argc, char **argv) {
 		name = "PingPong/transport=unix-stream/api=raw/pin=%s/size=64";
 	else if (!strcmp(mode, "ring"))
 		name = "PingPong/transport=shm-spin/api=raw/pin=%s/size=64";
+	else if (!strcmp(mode, "ringstream"))
+		name = "Floor/op=ring/pin=%s/size=65536";
 	else {
 		fprintf(stderr, "ref: unknown mode %s\n", mode);
 		return 2;
 	}
 
 	struct chan c = {0};
-	char *mem = mmap(NULL, 4096 + 2 * RING, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	char *mem = mmap(NULL, 4096 + 2 * RING + (1 << 20), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
 		die("mmap");
+	c.prod.head = c.cons.head = (uint64_t *)(mem + 256);
+	c.prod.tail = c.cons.tail = (uint64_t *)(mem + 320);
+	c.prod.slots = c.cons.slots = mem + 4096 + 2 * RING;
+	int stream = !strcmp(mode, "ringstream");
 	c.ping = (volatile uint32_t *)mem;
 	c.pong = c.ping + 1;
 	c.out[0].base = c.in[1].base = mem + 4096;
@@ -213,6 +269,8 @@ int main(int argc, char **argv) {
 	if (child == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL); // nothing left behind if the parent dies
 		pin(1);
+		if (stream)
+			sring_serve(&c.cons);
 		serve(&c);
 	}
 	pin(split ? 0 : 1);
@@ -220,14 +278,25 @@ int main(int argc, char **argv) {
 	uint32_t i = 1;
 	// Warm up for a tenth of the budget, then grow the iteration count
 	// until one timed batch takes the budget.
+	static char smsg[SSIZE];
 	for (double t0 = now_ns(); now_ns() - t0 < budget / 10; i++)
-		round_trip(&c, i, msg, buf);
+		if (stream) {
+			memcpy(smsg, &c.prod.own, sizeof c.prod.own);
+			sring_send(&c.prod, smsg);
+		} else
+			round_trip(&c, i, msg, buf);
 	long n = 100;
 	double ns;
 	for (;;) {
 		double t0 = now_ns();
 		for (long k = 0; k < n; k++, i++)
-			round_trip(&c, i, msg, buf);
+			if (stream) {
+				memcpy(smsg, &c.prod.own, sizeof c.prod.own);
+				sring_send(&c.prod, smsg);
+			} else
+				round_trip(&c, i, msg, buf);
+		if (stream)
+			sring_drain(&c.prod);
 		ns = now_ns() - t0;
 		if (ns >= budget || n >= 1L << 30)
 			break;
@@ -237,6 +306,9 @@ int main(int argc, char **argv) {
 	waitpid(child, NULL, 0);
 	char full[128];
 	snprintf(full, sizeof full, name, argv[2]);
-	printf("Benchmark%s-%ld\t%ld\t%.1f ns/op\n", full, sysconf(_SC_NPROCESSORS_ONLN), n, ns / n);
+	if (stream)
+		printf("Benchmark%s-%ld\t%ld\t%.1f ns/op\t%.2f MB/s\n", full, sysconf(_SC_NPROCESSORS_ONLN), n, ns / n, SSIZE * 1e3 / (ns / n));
+	else
+		printf("Benchmark%s-%ld\t%ld\t%.1f ns/op\n", full, sysconf(_SC_NPROCESSORS_ONLN), n, ns / n);
 	return 0;
 }
