@@ -272,12 +272,12 @@ func (s *Shared) CopyServe(dst []byte) uint64 {
 // A Ring is one side's view of the ring in a Shared mapping (NewRing):
 // its own index and its cached copy of the other side's.
 type Ring struct {
-	s            *Shared
-	head, tail   *uint64 // shared: produced, consumed
-	stopped      *uint32
-	mask         uint64
-	slot         int    // bytes per slot
-	own, other   uint64 // this side's index, and the other's as last read
+	s          *Shared
+	head, tail *uint64 // shared: produced, consumed
+	stopped    *uint32
+	mask       uint64
+	slot       int    // bytes per slot
+	own, other uint64 // this side's index, and the other's as last read
 }
 
 // NewRing returns a side of the ring for the mapping's message size. The
