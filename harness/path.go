@@ -123,10 +123,7 @@ func (s *Session) netPath(opts *transports.Options) error {
 	case PathVeth, PathNetem:
 		var shape *netns.Netem
 		if s.cfg.Path == PathNetem {
-			shape = &netns.Netem{Delay: NetemDelay}
-			if s.cfg.Netem != nil {
-				shape = s.cfg.Netem
-			}
+			shape = netemOrDefault(s.cfg.Netem)
 		}
 		v, err := netns.NewVeth(shape)
 		if err != nil {
@@ -148,6 +145,15 @@ func (s *Session) netPath(opts *transports.Options) error {
 		opts.Net = &transports.NetPath{Addr: p.LocalAddr(), In: s.cfg.Remote.In}
 	}
 	return nil
+}
+
+// netemOrDefault is the shaping of a path=netem link: netem, or NetemDelay
+// each way when it is nil.
+func netemOrDefault(netem *netns.Netem) *netns.Netem {
+	if netem == nil {
+		return &netns.Netem{Delay: NetemDelay}
+	}
+	return netem
 }
 
 // peerNS is the network namespace the peer process starts in: the veth's
@@ -206,10 +212,7 @@ func DescribePath(path Path, netem *netns.Netem, remote *Remote) (string, error)
 	case PathVeth:
 		return netns.DescribeVeth(nil), nil
 	case PathNetem:
-		if netem == nil {
-			netem = &netns.Netem{Delay: NetemDelay}
-		}
-		return netns.DescribeVeth(netem), nil
+		return netns.DescribeVeth(netemOrDefault(netem)), nil
 	case PathRemote:
 		if remote == nil {
 			return "", fmt.Errorf("path=remote: no remote peer given")
