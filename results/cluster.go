@@ -56,7 +56,7 @@ func SkippedKey(transport string) string { return SkippedPrefix + transport }
 // and after them, so that a round in which the machine changed under the
 // cluster can be told and left out.
 type Cluster struct {
-	Workload string // BenchPingPong or BenchStream
+	Workload string // BenchPingPong, BenchStream, or the load benchmark (BenchRate, BenchPairs, BenchFanIn)
 	Pin      string // "" for a benchmark without /pin
 	Size     int    // NoSize for a benchmark without /size
 }
@@ -67,16 +67,21 @@ func (k Key) Cluster() Cluster {
 	if k.Bench == BenchStream || (k.Bench == BenchFloor && (k.Op == "copyloop" || k.Op == "memcpy")) {
 		w = BenchStream
 	}
-	if k.Bench == BenchProbe {
+	switch k.Bench {
+	case BenchProbe:
 		w = probeWorkload(k.Kind)
+	case BenchRate, BenchPairs, BenchFanIn:
+		w = k.Bench
 	}
 	return Cluster{Workload: w, Pin: k.Pin, Size: k.Size}
 }
 
 // probeWorkload is the workload of a probe's /kind.
 func probeWorkload(kind string) string {
-	if kind == strings.ToLower(BenchStream) {
-		return BenchStream
+	for _, w := range []string{BenchStream, BenchRate, BenchPairs, BenchFanIn} {
+		if kind == strings.ToLower(w) {
+			return w
+		}
 	}
 	return BenchPingPong
 }

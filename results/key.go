@@ -17,6 +17,9 @@ const (
 	BenchSignalFlood  = "SignalFlood"
 	BenchBaseline     = "Baseline"
 	BenchSignalNotify = "SignalNotify"
+	BenchRate         = "Rate"  // open-loop, fixed-rate latency (/rate)
+	BenchPairs        = "Pairs" // N independent pairs over one window (/pairs)
+	BenchFanIn        = "FanIn" // N clients of one server (/clients)
 )
 
 // NoSize is Key.Size for a benchmark whose name has no /size key.
@@ -33,6 +36,9 @@ type Key struct {
 	Op        string // /op (Floor, Baseline)
 	Kind      string // /kind (SignalFlood)
 	Size      int    // /size in bytes, or NoSize
+	Rate      int    // /rate: offered messages per second (Rate); 0: none
+	Pairs     int    // /pairs: pairs of processes (Pairs); 0: none
+	Clients   int    // /clients: client processes (FanIn); 0: none
 }
 
 // String returns the key in benchmark-name form, without the GOMAXPROCS
@@ -65,11 +71,19 @@ func (k Key) SubName() string {
 	if k.Size != NoSize {
 		add("size", strconv.Itoa(k.Size))
 	}
+	for _, n := range []struct {
+		name string
+		v    int
+	}{{"rate", k.Rate}, {"pairs", k.Pairs}, {"clients", k.Clients}} {
+		if n.v != 0 {
+			add(n.name, strconv.Itoa(n.v))
+		}
+	}
 	return strings.Join(parts, "/")
 }
 
-// Less orders keys by function, transport, api, path, pin, op, kind, then
-// size.
+// Less orders keys by function, transport, api, path, pin, op, kind,
+// size, then rate, pairs and clients.
 func (k Key) Less(o Key) bool {
 	return cmp.Or(
 		strings.Compare(k.Bench, o.Bench),
@@ -80,6 +94,9 @@ func (k Key) Less(o Key) bool {
 		strings.Compare(k.Op, o.Op),
 		strings.Compare(k.Kind, o.Kind),
 		cmp.Compare(k.Size, o.Size),
+		cmp.Compare(k.Rate, o.Rate),
+		cmp.Compare(k.Pairs, o.Pairs),
+		cmp.Compare(k.Clients, o.Clients),
 	) < 0
 }
 
@@ -116,6 +133,12 @@ func ParseKey(name string) (Key, error) {
 				return Key{}, fmt.Errorf("results: %q: bad size %q", name, v)
 			}
 			k.Size = n
+		case "rate", "pairs", "clients":
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 {
+				return Key{}, fmt.Errorf("results: %q: bad %s %q: want a whole number above 0", name, key, v)
+			}
+			*k.count(key) = n
 		default:
 			return Key{}, fmt.Errorf("results: %q: unknown key %q", name, key)
 		}
@@ -156,7 +179,27 @@ func keyOf(n benchfmt.Name) (Key, error) {
 		}
 		k.Size = n
 	}
+	for _, key := range []string{"rate", "pairs", "clients"} {
+		if s := get(key); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n <= 0 {
+				return k, fmt.Errorf("bad %s %q", key, s)
+			}
+			*k.count(key) = n
+		}
+	}
 	return k, nil
+}
+
+// count is the field of the load key named key (rate, pairs, clients).
+func (k *Key) count(key string) *int {
+	switch key {
+	case "rate":
+		return &k.Rate
+	case "pairs":
+		return &k.Pairs
+	}
+	return &k.Clients
 }
 
 // shortName is a name as benchstat prints it and as the regression gate

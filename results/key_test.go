@@ -31,6 +31,10 @@ func TestKeyOf(t *testing.T) {
 		// An empty value is no value; a name without keys is its function.
 		{"Plant-2", Key{Bench: "Plant", Size: NoSize}},
 		{"X/size=/api=", Key{Bench: "X", Size: NoSize}},
+		{"Rate/transport=pipe/api=raw/pin=split/size=64/rate=1000-2",
+			Key{Bench: BenchRate, Transport: "pipe", API: "raw", Pin: "split", Size: 64, Rate: 1000}},
+		{"Pairs/transport=shm-spin/api=raw/pin=split/size=64/pairs=8",
+			Key{Bench: BenchPairs, Transport: "shm-spin", API: "raw", Pin: "split", Size: 64, Pairs: 8}},
 		// "-16" is GOMAXPROCS, not part of the size.
 		{"PingPong/transport=tcp/size=64-16", Key{Bench: BenchPingPong, Transport: "tcp", Size: 64}},
 	} {
@@ -40,9 +44,9 @@ func TestKeyOf(t *testing.T) {
 		}
 	}
 	// "-1-2": size -1 at GOMAXPROCS 2.
-	for _, bad := range []string{"PingPong/size=-1-2", "PingPong/size=64k", "PingPong/size=1e3"} {
+	for _, bad := range []string{"PingPong/size=-1-2", "PingPong/size=64k", "PingPong/size=1e3", "Rate/rate=0", "Rate/rate=1k", "Pairs/pairs=-2-2"} {
 		if k, err := keyOf(benchfmt.Name(bad)); err == nil {
-			t.Errorf("keyOf(%q) = %+v, want an error (bad size)", bad, k)
+			t.Errorf("keyOf(%q) = %+v, want an error (bad size, rate or count)", bad, k)
 		}
 	}
 }
@@ -67,7 +71,7 @@ func TestParseKey(t *testing.T) {
 		}
 	}
 	// The GOMAXPROCS suffix is no part of a name here: "64-2" is no size.
-	for _, bad := range []string{"PingPong/transport", "PingPong/colour=red", "Stream/size=-1", "Stream/size=x", "PingPong/size=64-2"} {
+	for _, bad := range []string{"PingPong/transport", "PingPong/colour=red", "Stream/size=-1", "Stream/size=x", "PingPong/size=64-2", "Rate/rate=0", "FanIn/clients=x", "Pairs/pairs=-1"} {
 		if _, err := ParseKey(bad); err == nil {
 			t.Errorf("ParseKey(%q) accepted", bad)
 		}
@@ -85,6 +89,10 @@ func TestKeyString(t *testing.T) {
 			"Stream/transport=tcp/api=runtime/path=veth/pin=same/size=65536", "transport=tcp/api=runtime/path=veth/pin=same/size=65536"},
 		{Key{Bench: BenchFloor, Op: "futex", Pin: "same", Size: 0}, "Floor/op=futex/pin=same/size=0", "op=futex/pin=same/size=0"},
 		{Key{Bench: BenchSignalFlood, Kind: "standard", Pin: "split", Size: NoSize}, "SignalFlood/kind=standard/pin=split", "kind=standard/pin=split"},
+		{Key{Bench: BenchRate, Transport: "shm-spin", API: "raw", Pin: "split", Size: 64, Rate: 100},
+			"Rate/transport=shm-spin/api=raw/pin=split/size=64/rate=100", "transport=shm-spin/api=raw/pin=split/size=64/rate=100"},
+		{Key{Bench: BenchFanIn, Transport: "unix-stream", API: "runtime", Pin: "none", Size: 4096, Clients: 4},
+			"FanIn/transport=unix-stream/api=runtime/pin=none/size=4096/clients=4", "transport=unix-stream/api=runtime/pin=none/size=4096/clients=4"},
 		{Key{Bench: "Plant", Size: NoSize}, "Plant", ""},
 	} {
 		if got := c.k.String(); got != c.full {
@@ -108,6 +116,8 @@ func TestKeyLess(t *testing.T) {
 		{Bench: "PingPong", Transport: "pipe", API: "raw", Pin: "split", Size: 64},
 		{Bench: "PingPong", Transport: "pipe", API: "raw", Pin: "split", Size: 1024},
 		{Bench: "PingPong", Transport: "pipe", API: "runtime", Pin: "none", Size: 64},
+		{Bench: "Rate", Transport: "pipe", API: "raw", Pin: "split", Size: 64, Rate: 100},
+		{Bench: "Rate", Transport: "pipe", API: "raw", Pin: "split", Size: 64, Rate: 1000},
 	}
 	for i := range keys {
 		for j := range keys {

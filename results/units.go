@@ -19,6 +19,24 @@ const (
 	UnitRecv    = "received/op" // signals received per signal fired
 	UnitLost    = "lost/op"     // signals lost per signal fired
 	UnitRefused = "refused/op"  // real-time signals refused (EAGAIN) per signal fired
+
+	// Load (Rate, Pairs, FanIn).
+	UnitRespP50   = "resp-p50-ns"      // Rate: response time, from the intended send to the arrival
+	UnitRespP99   = "resp-p99-ns"      //
+	UnitRespP999  = "resp-p999-ns"     //
+	UnitSvcP50    = "svc-p50-ns"       // Rate: service time, from the actual send to the arrival
+	UnitSvcP99    = "svc-p99-ns"       //
+	UnitLagP50    = "lag-p50-ns"       // Rate: sender lag, the actual send less the intended
+	UnitLagP99    = "lag-p99-ns"       //
+	UnitSentRate  = "sent/s"           // Rate: achieved send rate
+	UnitRecvRate  = "recv/s"           // Rate: achieved receive rate
+	UnitInvalid   = "invalid"          // Rate: 1 when the run fell behind its schedule, else 0
+	UnitMsgRate   = "msg/s"            // Pairs, FanIn: messages per second, all pairs or clients together
+	UnitWorstP50  = "worst-p50-ns"     // Pairs, FanIn: the p50 of the worst pair or client
+	UnitWorstP99  = "worst-p99-ns"     // Pairs, FanIn: the p99 of the worst pair or client
+	UnitFairness  = "fairness"         // Pairs, FanIn: Jain's index of the per-pair or per-client rates
+	UnitOversub   = "oversub"          // Pairs, FanIn: 1 when the spinning sides outnumber the CPUs
+	UnitServerCPU = "server-cpu-ns/op" // FanIn: the server's CPU time per message
 )
 
 // A Unit is one metric unit of the results format and which way is better.
@@ -34,6 +52,11 @@ var units = []Unit{
 	{UnitCPU, false}, {UnitCtxsw, false},
 	{UnitLostPct, false}, {UnitLost, false}, {UnitRefused, false},
 	{UnitSent, true}, {UnitRecv, true},
+	{UnitRespP50, false}, {UnitRespP99, false}, {UnitRespP999, false},
+	{UnitSvcP50, false}, {UnitSvcP99, false}, {UnitLagP50, false}, {UnitLagP99, false},
+	{UnitSentRate, true}, {UnitRecvRate, true}, {UnitInvalid, false},
+	{UnitMsgRate, true}, {UnitWorstP50, false}, {UnitWorstP99, false},
+	{UnitFairness, true}, {UnitOversub, false}, {UnitServerCPU, false},
 }
 
 // Units returns every unit ipcbench writes, with its better direction.

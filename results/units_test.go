@@ -23,13 +23,33 @@ Unit sent/op better=higher
 Unit received/op better=higher
 `
 
+// loadUnitLines follow them: the load benchmarks' units (Rate, Pairs,
+// FanIn).
+const loadUnitLines = `Unit resp-p50-ns better=lower
+Unit resp-p99-ns better=lower
+Unit resp-p999-ns better=lower
+Unit svc-p50-ns better=lower
+Unit svc-p99-ns better=lower
+Unit lag-p50-ns better=lower
+Unit lag-p99-ns better=lower
+Unit sent/s better=higher
+Unit recv/s better=higher
+Unit invalid better=lower
+Unit msg/s better=higher
+Unit worst-p50-ns better=lower
+Unit worst-p99-ns better=lower
+Unit fairness better=higher
+Unit oversub better=lower
+Unit server-cpu-ns/op better=lower
+`
+
 func TestWriteUnits(t *testing.T) {
 	var b strings.Builder
 	if err := WriteUnits(&b); err != nil {
 		t.Fatal(err)
 	}
-	if b.String() != unitLines {
-		t.Errorf("WriteUnits wrote\n%s\nwant\n%s", b.String(), unitLines)
+	if want := unitLines + loadUnitLines; b.String() != want {
+		t.Errorf("WriteUnits wrote\n%s\nwant\n%s", b.String(), want)
 	}
 }
 
