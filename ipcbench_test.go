@@ -41,3 +41,8 @@ func BenchmarkSignalFlood(b *testing.B) { bench.RunGroup(b, "SignalFlood") }
 // BenchmarkSignalNotify: ns/op is one round trip of a bare notification
 // (raw: signalfd on a locked thread; runtime: os/signal).
 func BenchmarkSignalNotify(b *testing.B) { bench.RunGroup(b, "SignalNotify") }
+
+// BenchmarkRate: open-loop latency at a fixed offered rate; resp-*-ns are
+// response times from the intended send, invalid is 1 when the run fell
+// behind its schedule.
+func BenchmarkRate(b *testing.B) { bench.RunGroup(b, "Rate") }

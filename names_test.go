@@ -22,6 +22,7 @@ var groupKeys = map[string][]string{
 	"Baseline":     {"op", "pin", "size"},
 	"SignalFlood":  {"kind", "pin"},
 	"SignalNotify": {"api", "pin", "size"},
+	"Rate":         {"transport", "api", "pin", "size", "rate"},
 }
 
 // pathGroups are the groups whose socket transports off loopback carry

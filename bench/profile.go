@@ -15,7 +15,7 @@ import (
 type Profile struct {
 	Name    string
 	Doc     string
-	Groups  []string // nil: all
+	Groups  []string // nil: every group but LoadGroups
 	Options Options
 	// Count is the number of repetitions (rounds over every case,
 	// interleaved, so that slow drift of the machine spreads over all).
@@ -33,6 +33,11 @@ type Profile struct {
 	// cluster between two drift probes, in alternating order (Runner).
 	Clustered bool
 }
+
+// LoadGroups are the load benchmarks: a profile runs them only when it
+// names them in Groups (they measure for seconds per case, at rates and
+// process counts of their own).
+var LoadGroups = []string{"Rate", "Pairs", "FanIn"}
 
 // Profiles are the predefined profiles.
 var Profiles = map[string]Profile{

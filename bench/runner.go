@@ -83,7 +83,7 @@ func (r *Runner) Cases() ([]Case, error) {
 	var out []Case
 	byName := map[string]Case{}
 	for _, g := range Groups {
-		if p.Groups != nil && !contains(p.Groups, g.Name) {
+		if p.Groups != nil && !contains(p.Groups, g.Name) || p.Groups == nil && contains(LoadGroups, g.Name) {
 			continue
 		}
 		cases, err := g.Cases(p.Options)

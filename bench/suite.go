@@ -58,6 +58,7 @@ var (
 	pinsFlag   = flag.String("ipcbench.pins", "", "comma-separated placements to measure (split, same, none; default: split and same, and none too for api=runtime)")
 	pathsFlag  = flag.String("ipcbench.paths", "", "comma-separated network paths of tcp and udp besides loopback (veth, netem; none: loopback alone; default: veth)")
 	sizesFlag  = flag.String("ipcbench.sizes", "", "comma-separated message sizes in bytes (default: 64,1024,4096,65536,1048576)")
+	ratesFlag  = flag.String("ipcbench.rates", "", "comma-separated offered rates of BenchmarkRate in messages/s (default: 100,300,1000,…,1000000)")
 	warmupFlag = flag.Duration("ipcbench.warmup", 100*time.Millisecond, "warm-up time per benchmark before measuring")
 )
 
@@ -104,6 +105,12 @@ type Options struct {
 	// Netem is the shaping of the path=netem cells (nil:
 	// harness.NetemDelay each way).
 	Netem *netns.Netem
+	// Rates are the offered rates of BenchmarkRate, in messages per
+	// second (nil: DefaultRates).
+	Rates []int
+	// RateMessages is the fewest messages a rate case sends, whatever the
+	// bench time (0: DefaultRateMessages).
+	RateMessages int
 }
 
 // ClaimSize is the size of the claim cells: one sigqueue value, the most
@@ -152,6 +159,13 @@ func FlagOptions() (Options, error) {
 			return o, fmt.Errorf("-ipcbench.paths: %w", err)
 		}
 		o.Paths = paths
+	}
+	if *ratesFlag != "" {
+		rates, err := ParseRates(*ratesFlag)
+		if err != nil {
+			return o, fmt.Errorf("-ipcbench.rates: %w", err)
+		}
+		o.Rates = rates
 	}
 	if *sizesFlag != "" {
 		sizes, err := ParseSizes(*sizesFlag)
@@ -396,13 +410,7 @@ func (c Cell) config() harness.Config {
 // machine does not allow. It does not call c.Check: whoever runs the
 // cell's Case (RunGroup, ipcbench run) calls Case.Check once before.
 func Run(b *testing.B, c Cell) {
-	s, err := harness.Start(c.config())
-	if err != nil {
-		if errors.Is(err, errors.ErrUnsupported) {
-			skipf(b, "%s: not available here: %v", c.Transport, err)
-		}
-		fatal(b, err)
-	}
+	s := startCell(b, c)
 	defer s.Close()
 	if err := s.Warmup(c.Workload, warmup(b), harness.MaxWarmupOps); err != nil {
 		fatal(b, err)
@@ -412,4 +420,17 @@ func Run(b *testing.B, c Cell) {
 		fatal(b, err)
 	}
 	res.Report(b)
+}
+
+// startCell starts the session of c, or skips b with the reason when the
+// mechanism is not available here, or fails it.
+func startCell(b *testing.B, c Cell) *harness.Session {
+	s, err := harness.Start(c.config())
+	if err != nil {
+		if errors.Is(err, errors.ErrUnsupported) {
+			skipf(b, "%s: not available here: %v", c.Transport, err)
+		}
+		fatal(b, err)
+	}
+	return s
 }

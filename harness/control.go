@@ -40,7 +40,7 @@ const maxCtlMsg = 1 << 20
 
 // request is a control message from the parent to the peer.
 type request struct {
-	Op string `json:"op"` // attach, echo, pingpong, stream, func, close
+	Op string `json:"op"` // attach, echo, pingpong, stream, rate, func, close
 
 	// attach
 	Spec *transports.Spec `json:"spec,omitempty"`
@@ -54,8 +54,8 @@ type request struct {
 
 	// func
 	Func string          `json:"func,omitempty"`
-	API  transports.API  `json:"api,omitempty"` // raw: run locked to a thread; runtime: not
-	Args json.RawMessage `json:"args,omitempty"`
+	API  transports.API  `json:"api,omitempty"`  // raw: run locked to a thread; runtime: not
+	Args json.RawMessage `json:"args,omitempty"` // also a workload's own arguments (rate)
 }
 
 // response is a control message from the peer.

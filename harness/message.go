@@ -63,11 +63,19 @@ func verifyHead(msg []byte, size int, seq uint64) error {
 // verifyFull checks the length, both sequence stamps and every other byte
 // against the pattern.
 func verifyFull(msg, pat []byte, size int, seq uint64) error {
+	return verifyFrom(msg, pat, size, seq, 8)
+}
+
+// verifyFrom is verifyFull for a message whose bytes from 8 up to from
+// carry stamps of their own (the rate workload's send times): it checks
+// the length, both sequence stamps and every byte from from on against
+// the pattern.
+func verifyFrom(msg, pat []byte, size int, seq uint64, from int) error {
 	if err := verifyHead(msg, size, seq); err != nil {
 		return err
 	}
 	if size < 16 {
-		if !bytes.Equal(msg[8:], pat[8:size]) {
+		if !bytes.Equal(msg[from:], pat[from:size]) {
 			return &VerifyError{seq &^ endFlag, "payload differs from the pattern"}
 		}
 		return nil
@@ -75,8 +83,8 @@ func verifyFull(msg, pat []byte, size int, seq uint64) error {
 	if tail := binary.LittleEndian.Uint64(msg[size-8:]); tail != seq {
 		return &VerifyError{seq &^ endFlag, fmt.Sprintf("tail sequence number %d, want %d (torn or truncated message)", tail&^endFlag, seq&^endFlag)}
 	}
-	if !bytes.Equal(msg[8:size-8], pat[8:size-8]) {
-		i := 8
+	if !bytes.Equal(msg[from:size-8], pat[from:size-8]) {
+		i := from
 		for i < size-8 && msg[i] == pat[i] {
 			i++
 		}

@@ -155,6 +155,8 @@ func (p *peerState) serve(r request) response {
 		resp, err = p.pingpong(r)
 	case "stream":
 		resp, err = p.stream(r)
+	case Rate:
+		resp, err = p.rate(r)
 	default:
 		err = fmt.Errorf("unknown request %q", r.Op)
 	}

@@ -35,6 +35,7 @@ Unit lag-p99-ns better=lower
 Unit sent/s better=higher
 Unit recv/s better=higher
 Unit invalid better=lower
+Unit recv-cpu-ns/op better=lower
 Unit msg/s better=higher
 Unit worst-p50-ns better=lower
 Unit worst-p99-ns better=lower

@@ -42,6 +42,7 @@ func runCmd(stdout, stderr io.Writer, args []string) error {
 	netem := fs.Duration("netem", 0, "one-way delay of path=netem (adds netem to the paths; default delay "+harness.NetemDelay.String()+")")
 	remote := fs.String("remote", "", "host:port of an ipcbench peer -listen: measures tcp and udp against it (path=remote, pin=none) beside unix-stream, tcp and udp here")
 	token := fs.String("token", "", "the token the remote peer was started with (-remote)")
+	rates := fs.String("rates", "", "comma-separated offered rates of the Rate group in messages/s (default: the profile's, else 100,300,…,1000000)")
 	if err := fs.Parse(args); err != nil {
 		return &exitError{2, err}
 	}
@@ -57,6 +58,11 @@ func runCmd(stdout, stderr io.Writer, args []string) error {
 	}
 	if err := applyRunFlags(&p, *groups, *trs, *apis, *pins, *sizes, *count, *benchtime, *warmup); err != nil {
 		return &exitError{2, err}
+	}
+	if *rates != "" {
+		if p.Options.Rates, err = bench.ParseRates(*rates); err != nil {
+			return &exitError{2, fmt.Errorf("-rates: %w", err)}
+		}
 	}
 	if p.Options.Remote != nil {
 		// A refused token or an unreachable peer stops the run here.
