@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ipcbench/ipcbench/harness"
 	"github.com/ipcbench/ipcbench/internal/targets"
 	"github.com/ipcbench/ipcbench/transports"
 )
@@ -28,10 +29,34 @@ type Profile struct {
 	// Alternate runs every second round in reverse order, so that each
 	// case runs as often just before its neighbour as just after it.
 	Alternate bool
+	// Load are the load groups (LoadGroups) a profile with nil Groups runs
+	// beside the others, each with options of its own (a short sweep
+	// inside a long profile).
+	Load map[string]Options
 	// Clustered runs each round cluster by cluster (results.Cluster: the
 	// cases a report compares with one another, next to each other), each
 	// cluster between two drift probes, in alternating order (Runner).
 	Clustered bool
+}
+
+// loadTransports are the transports of the load profile: a pipe, the
+// sockets, a queue and the three waits of the memfd ring.
+var loadTransports = []string{"pipe", "unix-stream", "tcp", "posix-mq", "shm-futex", "shm-hybrid", "shm-spin"}
+
+// shortLoad is the load of the default profile: a short rate sweep of a
+// pipe, a socket and a sleeping and a spinning shared-memory wait at
+// 64 B, api=raw, pin=split.
+var shortLoad = map[string]Options{
+	"Rate": {
+		Transports: []string{"pipe", "unix-stream", "shm-futex", "shm-spin"},
+		APIs:       []transports.API{transports.Raw},
+		Pins:       []harness.Pin{harness.PinSplit},
+		Sizes:      []int{64},
+		Rates:      []int{100, 1000, 10000, 100000},
+		// The p99 of 60 messages is their largest: coarse, for the shape
+		// of the curve; the load profile sends 200 at least.
+		RateMessages: 60,
+	},
 }
 
 // LoadGroups are the load benchmarks: a profile runs them only when it
@@ -44,6 +69,16 @@ var Profiles = map[string]Profile{
 	"default": {
 		Name: "default", Doc: "every transport, api, size and both default placements (and pin=none for api=runtime); 9 rounds (the fewest for which the 95 % interval of a median leaves out the smallest and largest value), clustered (at most 10 minutes on 2 cores)",
 		Count: 9, BenchTime: 15 * time.Millisecond, Warmup: 5 * time.Millisecond, Clustered: true,
+		Load: shortLoad,
+	},
+	"load": {
+		Name: "load", Doc: "the load benchmarks (Rate, Pairs, FanIn) for pipe, unix-stream, tcp, posix-mq, shm-futex, shm-hybrid and shm-spin, every api, at 64 B and 4 KiB: the rate sweep 100 to 10^6 msg/s, 1 to 8 pairs, 1 to 8 clients; 6 rounds (the fewest for a 95 % interval), clustered",
+		Groups: LoadGroups,
+		Options: Options{
+			Transports: loadTransports,
+			Sizes:      []int{64, 4096},
+		},
+		Count: 6, BenchTime: 100 * time.Millisecond, Warmup: 20 * time.Millisecond, Clustered: true,
 	},
 	"quick": {
 		Name: "quick", Doc: "representative transports at 64 B, 64 KiB and 1 MiB (and the claim cells), every api they have; 9 rounds, clustered, short runs (about 2 minutes)",
@@ -87,4 +122,19 @@ func LookupProfile(name string) (Profile, error) {
 		return Profile{}, fmt.Errorf("unknown profile %q (valid: %s)", name, strings.Join(ProfileNames(), ", "))
 	}
 	return p, nil
+}
+
+// groupOptions are the options profile p runs group with, and whether it
+// runs it at all: a group named in Groups with the profile's Options;
+// when Groups is nil, any group but the load groups with the profile's
+// Options and a load group of Load with its own.
+func (p Profile) groupOptions(group string) (Options, bool) {
+	switch {
+	case p.Groups != nil:
+		return p.Options, contains(p.Groups, group)
+	case !contains(LoadGroups, group):
+		return p.Options, true
+	}
+	o, ok := p.Load[group]
+	return o, ok
 }

@@ -27,7 +27,7 @@ import (
 // per message and recv-cpu-ns/op the receiving peer's alone. ns/op is the
 // wall time per message sent, 1 / sent/s. A case sends max(rate × bench
 // time, Options.RateMessages) messages, so that a slow rate still has
-// enough for its p99; under go test, -benchtime=Nx asks for N messages.
+// enough for its p99; -benchtime=Nx asks for N messages exactly.
 
 func init() { addGroup(Group{"Rate", rateCases}) }
 
@@ -122,10 +122,13 @@ func runRate(b *testing.B, c Cell, rate, msgs int) {
 	if err := s.WarmupRate(rate, warmup(b)); err != nil {
 		fatal(b, err)
 	}
-	d, count := benchTime()
-	n := max(msgs, count, int(math.Ceil(float64(rate)*d.Seconds()))+1)
 	// A schedule of n messages lasts (n-1)/rate at least: at least the
-	// bench time, so testing.Benchmark runs it once.
+	// bench time, so testing.Benchmark runs it once. A count (-benchtime
+	// Nx) is the number of messages, with no minimum.
+	d, n := benchTime()
+	if n == 0 {
+		n = max(msgs, int(math.Ceil(float64(rate)*d.Seconds()))+1)
+	}
 	limit := 3*time.Duration(float64(n)/float64(rate)*float64(time.Second)) + 10*time.Second
 	b.ResetTimer()
 	r, err := s.RunRateCount(rate, n, limit)

@@ -83,10 +83,11 @@ func (r *Runner) Cases() ([]Case, error) {
 	var out []Case
 	byName := map[string]Case{}
 	for _, g := range Groups {
-		if p.Groups != nil && !contains(p.Groups, g.Name) || p.Groups == nil && contains(LoadGroups, g.Name) {
+		opts, ok := p.groupOptions(g.Name)
+		if !ok {
 			continue
 		}
-		cases, err := g.Cases(p.Options)
+		cases, err := g.Cases(opts)
 		if err != nil {
 			return nil, err
 		}

@@ -9,8 +9,8 @@ import (
 
 // Document returns what the report shows as data, in the schema of
 // results.json (package resultsjson): the run's config and catalogue
-// lines, every case's units (local and across a link, told apart by
-// their path) summarised as the report summarises them
+// lines, every case's units (local, across a link and under load, told
+// apart by their path and load keys) summarised as the report summarises them
 // (Results.Stat), the disturbed rounds, the verdicts, the rankings and,
 // with Options.Base, the changes since the base.
 func (rep *Report) Document() *resultsjson.Document {
@@ -33,7 +33,7 @@ func (rep *Report) Document() *resultsjson.Document {
 	for _, t := range res.catalogue {
 		d.Context[t.ConfigKey()] = t.ConfigValue()
 	}
-	all := append(slices.Clone(res.Series), res.Links...) // local, then across a link
+	all := append(append(slices.Clone(res.Series), res.Links...), res.Load...) // local, across a link, under load
 	sortSeries(all)
 	for i, s := range all { // sorted by Key, then unit
 		if i == 0 || s.Key != all[i-1].Key {
@@ -75,7 +75,7 @@ func (rep *Report) JSON() ([]byte, error) { return rep.Document().Marshal() }
 func (r *Results) jsonCase(k Key) resultsjson.Case {
 	c := resultsjson.Case{
 		ID: k.String(), Bench: k.Bench, Transport: k.Transport, API: k.API, Path: k.Path, Pin: k.Pin, Op: k.Op, Kind: k.Kind,
-		Size: jsonSize(k.Size), Iterations: []int{}, Units: map[string]resultsjson.Unit{},
+		Size: jsonSize(k.Size), Rate: k.Rate, Pairs: k.Pairs, Clients: k.Clients, Iterations: []int{}, Units: map[string]resultsjson.Unit{},
 	}
 	for round := range r.disturbances()[k.Cluster()] {
 		c.DisturbedRounds = append(c.DisturbedRounds, round)

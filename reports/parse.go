@@ -21,8 +21,10 @@ type Key = results.Key
 // lines, what the file says of its transports (family, wait class, order)
 // and warnings (syntax errors and oddities) that a report should show.
 //
-// The series are split in two where they are read (fromFile), the one
-// place that decides what is local: Series holds the local series, every
+// The series are split in three where they are read (fromFile), the one
+// place that decides what is local and closed-loop: the load benchmarks'
+// series (Rate, Pairs, FanIn) go to Load, read only by the section
+// "Under load" (load.go); of the others, Series holds the local series, every
 // key without a path (results.Key.Path: loopback in one namespace, as
 // every name was before the path key), and Links the series across a link
 // (path=veth, netem, remote). Everything built on Series (Keys,
@@ -38,6 +40,7 @@ type Results struct {
 	Config   results.Config    // in order of first appearance
 	Series   []*results.Series // the local series (Key.Path == ""), sorted by Key, then Unit
 	Links    []*results.Series // the series across a link (Key.Path != ""), sorted likewise
+	Load     []*results.Series // the load benchmarks' series (isLoad: Rate, Pairs, FanIn), sorted likewise
 	Warnings []string
 
 	catalogue results.Catalogue
@@ -104,9 +107,12 @@ func fromFile(f *results.File) *Results {
 		}
 		m := &results.Series{Name: s.Name, Key: s.Key, Unit: s.Unit, Values: s.Values, Iters: s.Iters}
 		res.index[id] = m
-		if m.Key.Path != "" {
+		switch {
+		case isLoad(m.Key):
+			res.Load = append(res.Load, m)
+		case m.Key.Path != "":
 			res.Links = append(res.Links, m)
-		} else {
+		default:
 			res.Series = append(res.Series, m)
 		}
 	}
@@ -117,6 +123,7 @@ func fromFile(f *results.File) *Results {
 	}
 	sortSeries(res.Series)
 	sortSeries(res.Links)
+	sortSeries(res.Load)
 	return res
 }
 
@@ -156,7 +163,7 @@ func (r *Results) LinkKeys(bench string) []Key { return distinctKeys(r.Links, be
 // link, in key order: the cases of a case-by-case listing
 // (ComparePaired, results.json).
 func (r *Results) AllKeys() []Key {
-	keys := append(r.Keys(""), r.LinkKeys("")...)
+	keys := append(append(r.Keys(""), r.LinkKeys("")...), r.LoadKeys("")...)
 	slices.SortFunc(keys, keyOrder)
 	return keys
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/ipcbench/ipcbench/results"
 )
@@ -23,6 +24,9 @@ type Options struct {
 	// Base, if set, is an earlier run: the report gets a section
 	// "Changes since <base>" (CompareRuns) and Report.Changes.
 	Base *Results
+	// KneeP99 is the bound on the p99 response time that defines a rate
+	// sweep's knee (DefaultKneeP99 if 0).
+	KneeP99 time.Duration
 }
 
 // A Report is a built report: the document and the charts it shows.
@@ -54,6 +58,11 @@ func Build(res *Results, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	lc, err := loadCharts(res, opts.KneeP99)
+	if err != nil {
+		return nil, err
+	}
+	charts = append(charts, lc...)
 	rep := &Report{Verdicts: Verdicts(res), Charts: charts, Missing: missing, res: res, opts: opts}
 	if opts.Base != nil {
 		rep.Changes = CompareRuns(opts.Base, res)
@@ -194,6 +203,12 @@ func (rep *Report) document(res *Results, opts Options) []block {
 	// local ones: the only section that reads Results.Links.
 	if b := linkBlocks(res); len(b) > 0 {
 		add(heading{2, "Local versus across a link"})
+		add(b...)
+	}
+
+	// Load: fixed rates, many pairs, many clients (Results.Load).
+	if b := loadBlocks(res, opts.KneeP99); len(b) > 0 {
+		add(heading{2, "Under load"})
 		add(b...)
 	}
 

@@ -25,6 +25,7 @@ func runReport(stdout, stderr io.Writer, args []string) error {
 	out := fs.String("o", "", "directory to write the report into (default: the results file's directory)")
 	title := fs.String("title", "", "report title (default \"ipcbench report\")")
 	tfile := fs.String("targets", "", "judge the speed targets on this results file (a run of -profile targets) instead of the main one")
+	knee := fs.Duration("knee-p99", reports.DefaultKneeP99, "the bound on the p99 response time that defines a rate sweep's knee (the highest offered rate whose p99 stays within it)")
 	base := fs.String("base", "", "an earlier `results` file: add the section \"Changes since <base>\", each case judged as ipcbench compare <base> <results-file> judges it")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: ipcbench report [-o dir] [-title text] [-targets file] [-base file] <results-file>")
@@ -48,7 +49,10 @@ func runReport(stdout, stderr io.Writer, args []string) error {
 	for _, w := range res.Warnings {
 		fmt.Fprintf(stderr, "warning: %s\n", w)
 	}
-	opts := reports.Options{Title: *title, Source: filepath.Base(path)}
+	if *knee <= 0 {
+		return &exitError{2, fmt.Errorf("-knee-p99 %v: want a positive duration", *knee)}
+	}
+	opts := reports.Options{Title: *title, Source: filepath.Base(path), KneeP99: *knee}
 	if *tfile != "" {
 		if opts.Targets, err = reports.LoadFile(*tfile); err != nil {
 			return err

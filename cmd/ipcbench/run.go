@@ -165,6 +165,9 @@ func applyRunFlags(p *bench.Profile, groups, trs, apis, pins, sizes string, coun
 			}
 		}
 	}
+	if groups != "" || trs != "" || apis != "" || pins != "" || sizes != "" {
+		p.Load = nil // a narrowed run runs the load groups only when -groups names them
+	}
 	if trs != "" {
 		p.Options.Transports = splitList(trs)
 		for _, t := range p.Options.Transports {

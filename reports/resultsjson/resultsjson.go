@@ -79,7 +79,7 @@ type Case struct {
 	// "PingPong/transport=pipe/api=raw/pin=split/size=64".
 	ID string `json:"id"`
 	// Bench is the benchmark function: PingPong, Stream, Floor,
-	// Baseline, SignalFlood, SignalNotify, Probe.
+	// Baseline, SignalFlood, SignalNotify, Rate, Pairs, FanIn, Probe.
 	Bench string `json:"bench"`
 	// The keys of the name; absent when the name lacks them. Path is
 	// the link a socket case ran across (veth, netem, remote), absent
@@ -95,6 +95,12 @@ type Case struct {
 	// Size is the message size in bytes; absent for a name without
 	// /size.
 	Size *int `json:"size,omitempty"`
+	// Rate, Pairs and Clients are the load benchmarks' keys: the offered
+	// rate in messages per second (Rate), the pairs (Pairs), the clients
+	// (FanIn); absent for the other benchmarks.
+	Rate    int `json:"rate,omitempty"`
+	Pairs   int `json:"pairs,omitempty"`
+	Clients int `json:"clients,omitempty"`
 	// Rounds is the number of result lines of the case: one per round.
 	Rounds int `json:"rounds"`
 	// Iterations are the ops each round measured (the iteration count

@@ -1,0 +1,398 @@
+package reports
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ipcbench/ipcbench/results"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// The section "Under load": the load benchmarks (results.BenchRate,
+// BenchPairs, BenchFanIn). Their series are Results.Load, never
+// Results.Series (parse.go), so that no closed-loop section ranks a rate
+// point as a ping-pong or counts its sizes; they are read here only.
+
+// DefaultKneeP99 is the bound on the p99 response time that defines a
+// rate sweep's knee when Options.KneeP99 is not set.
+const DefaultKneeP99 = time.Millisecond
+
+// isLoad reports whether k is a load benchmark's key.
+func isLoad(k Key) bool {
+	switch k.Bench {
+	case results.BenchRate, results.BenchPairs, results.BenchFanIn:
+		return true
+	}
+	return false
+}
+
+// LoadKeys returns the distinct keys of load benchmark bench (every load
+// benchmark if ""), sorted.
+func (r *Results) LoadKeys(bench string) []Key { return distinctKeys(r.Load, bench) }
+
+// A RatePoint is one offered rate of a sweep: medians over rounds of the
+// response, service and lag percentiles and the CPU per message, and how
+// many of its rounds fell behind the schedule (results.UnitInvalid).
+type RatePoint struct {
+	Rate                  int
+	Resp50, Resp99, Svc50 Summary
+	Lag99, CPU, RecvCPU   Summary
+	SentRate              Summary
+	Rounds, Invalid       int
+}
+
+// Kept reports whether every round of p kept its schedule.
+func (p RatePoint) Kept() bool { return p.Rounds > 0 && p.Invalid == 0 }
+
+// A RateSweep is the rate points of one transport, api, pin and size, by
+// rising rate, and its knee under a bound on the p99 response time.
+type RateSweep struct {
+	Key    Key // the points' key without the rate
+	Points []RatePoint
+	// Knee is the highest offered rate up to which every point kept its
+	// schedule in every round with a median p99 response time within the
+	// bound; 0 when the lowest rate already did not.
+	Knee int
+	// Saturated is the lowest offered rate at which a round fell behind
+	// its schedule (0: none did).
+	Saturated int
+}
+
+// RateSweeps returns the sweeps of the run's BenchmarkRate results, in
+// key order, with their knees under bound (DefaultKneeP99 if 0).
+func (r *Results) RateSweeps(bound time.Duration) []RateSweep {
+	if bound <= 0 {
+		bound = DefaultKneeP99
+	}
+	var out []RateSweep
+	at := map[Key]int{}
+	for _, k := range r.LoadKeys(results.BenchRate) {
+		base := k
+		base.Rate = 0
+		i, ok := at[base]
+		if !ok {
+			i = len(out)
+			at[base] = i
+			out = append(out, RateSweep{Key: base})
+		}
+		out[i].Points = append(out[i].Points, r.ratePoint(k))
+	}
+	for i := range out {
+		sw := &out[i]
+		slices.SortFunc(sw.Points, func(a, b RatePoint) int { return a.Rate - b.Rate })
+		sw.Knee = kneeOf(sw.Points, float64(bound.Nanoseconds()))
+		for _, p := range sw.Points {
+			if p.Invalid > 0 {
+				sw.Saturated = p.Rate
+				break
+			}
+		}
+	}
+	return out
+}
+
+func (r *Results) ratePoint(k Key) RatePoint {
+	p := RatePoint{Rate: k.Rate}
+	stat := func(unit string) Summary { s, _ := r.Stat(k, unit); return s }
+	p.Resp50, p.Resp99, p.Svc50 = stat(results.UnitRespP50), stat(results.UnitRespP99), stat(results.UnitSvcP50)
+	p.Lag99, p.CPU, p.RecvCPU = stat(results.UnitLagP99), stat(results.UnitCPU), stat(results.UnitRecvCPU)
+	p.SentRate = stat(results.UnitSentRate)
+	if s := r.Get(k, results.UnitInvalid); s != nil {
+		p.Rounds = len(s.Values)
+		for _, v := range s.Values {
+			if v != 0 {
+				p.Invalid++
+			}
+		}
+	}
+	return p
+}
+
+// kneeOf is the highest rate of points (by rising rate) up to which every
+// point kept its schedule with a median p99 response time within bound
+// (ns); 0 when the first did not.
+func kneeOf(points []RatePoint, bound float64) int {
+	knee := 0
+	for _, p := range points {
+		if !p.Kept() || !p.Resp99.Valid() || p.Resp99.Median > bound {
+			break
+		}
+		knee = p.Rate
+	}
+	return knee
+}
+
+// fmtRate is an offered rate in messages per second: "100/s", "30k/s",
+// "1M/s".
+func fmtRate(rate int) string {
+	switch {
+	case rate >= 1e6 && rate%1e6 == 0:
+		return strconv.Itoa(rate/1e6) + "M/s"
+	case rate >= 1e3 && rate%1e3 == 0:
+		return strconv.Itoa(rate/1e3) + "k/s"
+	}
+	return strconv.Itoa(rate) + "/s"
+}
+
+// loadBlocks is the section "Under load": the rate sweeps' tables and
+// knees (bound: the knee's p99 bound).
+func loadBlocks(r *Results, bound time.Duration) []block {
+	if bound <= 0 {
+		bound = DefaultKneeP99
+	}
+	sweeps := r.RateSweeps(bound)
+	if len(sweeps) == 0 {
+		return nil
+	}
+	var d []block
+	d = append(d, heading{3, "Latency at a fixed offered rate (open loop)"},
+		para{fmt.Sprintf("BenchmarkRate: the parent sends message i at its intended time t0 + i/rate whatever became of the earlier ones, and the peer times each arrival from the intended send (response time: it includes any queue the schedule built up) and from the actual send (service time). A point is marked ✗ when a round fell behind its schedule (achieved rate under %.0f %% of the offered one, or the sender's lag p99 over one interval): its figures are shown, never used. The knee is the highest offered rate up to which every point kept its schedule with a p99 response time within %v (ipcbench report -knee-p99). Figures: medians over rounds; %s", 100*minAchieved, bound, r.loadN(results.BenchRate))})
+	type group struct {
+		pin  string
+		size int
+	}
+	var groups []group
+	for _, sw := range sweeps {
+		g := group{sw.Key.Pin, sw.Key.Size}
+		if !slices.Contains(groups, g) {
+			groups = append(groups, g)
+		}
+	}
+	for _, g := range groups {
+		var rates []int
+		var rows []RateSweep
+		for _, sw := range sweeps {
+			if sw.Key.Pin != g.pin || sw.Key.Size != g.size {
+				continue
+			}
+			rows = append(rows, sw)
+			for _, p := range sw.Points {
+				if !slices.Contains(rates, p.Rate) {
+					rates = append(rates, p.Rate)
+				}
+			}
+		}
+		slices.Sort(rates)
+		r.sortSweeps(rows)
+		t := table{Header: []string{"transport", "api", "knee", "CPU/msg at " + fmtRate(rates[0]) + " (receiver)"}}
+		for _, rate := range rates {
+			t.Header = append(t.Header, fmtRate(rate))
+		}
+		for _, sw := range rows {
+			knee := "below " + fmtRate(sw.Points[0].Rate)
+			if sw.Knee > 0 {
+				knee = fmtRate(sw.Knee)
+			}
+			row := []string{sw.Key.Transport, sw.Key.API, knee, ""}
+			if p := sw.Points[0]; p.Rate == rates[0] && p.CPU.Valid() {
+				row[3] = fmtNs(p.CPU.Median) + " (" + fmtNs(p.RecvCPU.Median) + ")"
+			}
+			for _, rate := range rates {
+				i := slices.IndexFunc(sw.Points, func(p RatePoint) bool { return p.Rate == rate })
+				if i < 0 {
+					row = append(row, "")
+					continue
+				}
+				row = append(row, ratePointCell(sw.Points[i]))
+			}
+			t.Rows = append(t.Rows, row)
+		}
+		d = append(d, heading{4, fmt.Sprintf("pin=%s, %d B: response time p50 / p99", g.pin, g.size)}, t)
+	}
+	d = append(d, para{"Each cell: response time p50 / p99, then the service time p50 (from the actual send). The CPU column is the CPU time of both processes per message at the lowest rate, the receiving peer's in brackets: a spinning wait burns its CPU there while it waits for the next message."})
+	return d
+}
+
+// minAchieved is harness.MinAchieved, the share of the offered rate a run
+// must achieve (the report does not import the harness).
+const minAchieved = 0.99
+
+// ratePointCell is one point of a sweep table.
+func ratePointCell(p RatePoint) string {
+	if !p.Resp50.Valid() {
+		return ""
+	}
+	s := fmtNs(p.Resp50.Median) + " / " + fmtNs(p.Resp99.Median) + "\nsvc " + fmtNs(p.Svc50.Median)
+	if p.Invalid > 0 {
+		s += fmt.Sprintf("\n✗ fell behind in %d of %d rounds", p.Invalid, p.Rounds)
+	}
+	return s
+}
+
+// sortSweeps orders sweeps by transport (catalogue order), then api.
+func (r *Results) sortSweeps(sw []RateSweep) {
+	var ts []string
+	for _, s := range sw {
+		if !slices.Contains(ts, s.Key.Transport) {
+			ts = append(ts, s.Key.Transport)
+		}
+	}
+	r.SortTransports(ts)
+	slices.SortStableFunc(sw, func(a, b RateSweep) int {
+		if d := slices.Index(ts, a.Key.Transport) - slices.Index(ts, b.Key.Transport); d != 0 {
+			return d
+		}
+		return strings.Compare(a.Key.API, b.Key.API)
+	})
+}
+
+// loadN says how many rounds the load benchmark bench has: "n = 3 rounds".
+func (r *Results) loadN(bench string) string {
+	lo, hi := math.MaxInt, 0
+	for _, s := range r.Load {
+		if s.Key.Bench == bench {
+			lo, hi = min(lo, len(s.Values)), max(hi, len(s.Values))
+		}
+	}
+	switch {
+	case hi == 0:
+		return "no rounds."
+	case lo == hi:
+		return fmt.Sprintf("n = %d rounds per point.", hi)
+	}
+	return fmt.Sprintf("n = %d to %d rounds per point.", lo, hi)
+}
+
+// loadCharts are the charts of the load benchmarks the run has: for each
+// pin and size of the rate sweeps, the response time and the CPU per
+// message against the offered rate.
+func loadCharts(r *Results, bound time.Duration) ([]*Chart, error) {
+	sweeps := r.RateSweeps(bound)
+	type group struct {
+		pin  string
+		size int
+	}
+	var groups []group
+	for _, sw := range sweeps {
+		if g := (group{sw.Key.Pin, sw.Key.Size}); !slices.Contains(groups, g) {
+			groups = append(groups, g)
+		}
+	}
+	var charts []*Chart
+	for _, g := range groups {
+		var rows []RateSweep
+		for _, sw := range sweeps {
+			if sw.Key.Pin == g.pin && sw.Key.Size == g.size {
+				rows = append(rows, sw)
+			}
+		}
+		r.sortSweeps(rows)
+		for _, spec := range []struct {
+			file, title, axis string
+			curves            []rateCurve
+		}{
+			{fmt.Sprintf("rate-latency-%s-%d.png", g.pin, g.size), fmt.Sprintf("Response time against offered rate, %d B, pin=%s", g.size, g.pin), "response time (ns, from the intended send): median over rounds",
+				[]rateCurve{{"p99", func(p RatePoint) Summary { return p.Resp99 }, false}, {"p50", func(p RatePoint) Summary { return p.Resp50 }, true}}},
+			{fmt.Sprintf("rate-cpu-%s-%d.png", g.pin, g.size), fmt.Sprintf("CPU per message against offered rate, %d B, pin=%s", g.size, g.pin), "CPU time of both processes per message (ns): median over rounds",
+				[]rateCurve{{"cpu", func(p RatePoint) Summary { return p.CPU }, false}}},
+		} {
+			c := &Chart{File: spec.file, Title: spec.title, plot: newPlot(spec.title), legend: newLegend()}
+			if err := drawRateChart(r, c, rows, spec.axis, spec.curves); err != nil {
+				return nil, fmt.Errorf("reports: chart %s: %w", spec.file, err)
+			}
+			c.Caption = fmt.Sprintf("BenchmarkRate at %d B, pin=%s, one line per transport and api, both axes log scale. A hollow ring is a point at which a round fell behind its schedule: drawn, not trusted.", g.size, g.pin)
+			if len(spec.curves) > 1 {
+				c.Caption += " Solid: p99; dashed: p50."
+			} else {
+				c.Caption += " A spinning wait's CPU per message falls as the rate rises: it burns the time between messages."
+			}
+			charts = append(charts, c)
+		}
+	}
+	return charts, nil
+}
+
+// A rateCurve is one figure of a rate point drawn against the rate.
+type rateCurve struct {
+	name   string
+	of     func(RatePoint) Summary
+	dashed bool
+}
+
+// drawRateChart draws curves of each sweep of rows against the offered
+// rate, log-log; invalid points as hollow rings.
+func drawRateChart(r *Results, c *Chart, rows []RateSweep, axis string, curves []rateCurve) error {
+	p := c.plot
+	log := axisScale{log: true}
+	log.setAxis(&p.X, "offered rate (messages/s)")
+	log.setAxis(&p.Y, axis)
+	p.Add(plotter.NewGrid())
+	var ts []string
+	thumbs := map[string][]plot.Thumbnailer{}
+	for _, sw := range rows {
+		label := sw.Key.Transport + " " + sw.Key.API
+		for ci, cv := range curves {
+			var line, kept, fell plotter.XYs
+			for _, pt := range sw.Points {
+				s := cv.of(pt)
+				if !s.Valid() || s.Median <= 0 {
+					continue
+				}
+				xy := plotter.XY{X: math.Log10(float64(pt.Rate)), Y: math.Log10(s.Median)}
+				line = append(line, xy)
+				if pt.Kept() {
+					kept = append(kept, xy)
+				} else {
+					fell = append(fell, xy)
+				}
+			}
+			if len(line) == 0 {
+				continue
+			}
+			l, err := plotter.NewLine(line)
+			if err != nil {
+				return err
+			}
+			l.LineStyle = lineStyle(sw.Key.Transport)
+			if sw.Key.API != "raw" {
+				l.LineStyle.Width = vg.Points(1)
+			}
+			if cv.dashed {
+				l.LineStyle.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+			}
+			p.Add(l)
+			gs := glyphStyle(sw.Key.Transport)
+			if len(kept) > 0 {
+				sc, err := plotter.NewScatter(kept)
+				if err != nil {
+					return err
+				}
+				sc.GlyphStyle = gs
+				p.Add(sc)
+				if ci == 0 {
+					thumbs[label] = []plot.Thumbnailer{l, sc}
+				}
+			}
+			if len(fell) > 0 {
+				sc, err := plotter.NewScatter(fell)
+				if err != nil {
+					return err
+				}
+				sc.GlyphStyle = gs
+				sc.GlyphStyle.Shape = draw.RingGlyph{}
+				sc.GlyphStyle.Radius = vg.Points(5)
+				p.Add(sc)
+			}
+			if ci == 0 && thumbs[label] == nil {
+				thumbs[label] = []plot.Thumbnailer{l}
+			}
+		}
+		if thumbs[label] != nil {
+			ts = append(ts, label)
+		}
+	}
+	if len(ts) == 0 {
+		return noData("no rate figures")
+	}
+	for _, t := range ts {
+		c.legend.Add(t, thumbs[t]...)
+	}
+	return nil
+}

@@ -1,0 +1,118 @@
+package reports
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipcbench/ipcbench/results"
+)
+
+// ratePt is one synthetic rate point: the p99 response time (ns) and
+// whether each round fell behind.
+type ratePt struct {
+	rate    int
+	p99     float64
+	invalid []bool // by round
+}
+
+// rateText writes BenchmarkRate lines of transport t for points, one line
+// per point and round, with a ping-pong line so that the closed-loop
+// sections have something of their own.
+func rateText(t string, pts []ratePt) string {
+	var b strings.Builder
+	b.WriteString("BenchmarkPingPong/transport=pipe/api=raw/pin=split/size=64-2 1000 9000 ns/op 8000 p50-ns\n")
+	for _, p := range pts {
+		for _, inv := range p.invalid {
+			bad := 0
+			if inv {
+				bad = 1
+			}
+			fmt.Fprintf(&b, "BenchmarkRate/transport=%s/api=raw/pin=split/size=64/rate=%d-2 1 %g ns/op %g resp-p50-ns %g resp-p99-ns 900 svc-p50-ns 100 lag-p99-ns 5000 cpu-ns/op 2000 recv-cpu-ns/op %d sent/s %d invalid\n",
+				t, p.rate, 1e9/float64(p.rate), p.p99/2, p.p99, p.rate, bad)
+		}
+	}
+	return b.String()
+}
+
+func ok3() []bool { return []bool{false, false, false} }
+
+// TestRateKnee: the knee from measured points, every outcome: all within
+// the bound, the bound crossed, a point that fell behind with a low p99,
+// the lowest rate already over, and a non-monotone sweep (the knee stays
+// at the end of the first run of good points).
+func TestRateKnee(t *testing.T) {
+	const bound = 100 * time.Microsecond
+	for _, c := range []struct {
+		name      string
+		pts       []ratePt
+		knee, sat int
+	}{
+		{"all within", []ratePt{{100, 20e3, ok3()}, {1000, 30e3, ok3()}, {10000, 50e3, ok3()}}, 10000, 0},
+		{"bound crossed", []ratePt{{100, 20e3, ok3()}, {1000, 30e3, ok3()}, {10000, 150e3, ok3()}}, 1000, 0},
+		{"fell behind in one round", []ratePt{{100, 20e3, ok3()}, {1000, 30e3, []bool{false, true, false}}, {10000, 50e3, ok3()}}, 100, 1000},
+		{"lowest over", []ratePt{{100, 200e3, ok3()}, {1000, 30e3, ok3()}}, 0, 0},
+		{"not monotone", []ratePt{{100, 20e3, ok3()}, {300, 20e3, ok3()}, {1000, 300e3, ok3()}, {10000, 50e3, ok3()}}, 300, 0},
+	} {
+		r := load(t, rateText("shm-futex", c.pts))
+		sw := r.RateSweeps(bound)
+		if len(sw) != 1 {
+			t.Fatalf("%s: %d sweeps, want 1", c.name, len(sw))
+		}
+		if sw[0].Knee != c.knee || sw[0].Saturated != c.sat {
+			t.Errorf("%s: knee %d, saturated at %d; want %d and %d", c.name, sw[0].Knee, sw[0].Saturated, c.knee, c.sat)
+		}
+		if len(sw[0].Points) != len(c.pts) || sw[0].Points[0].Rounds != 3 {
+			t.Errorf("%s: %d points of %d rounds, want %d of 3", c.name, len(sw[0].Points), sw[0].Points[0].Rounds, len(c.pts))
+		}
+	}
+}
+
+// TestLoadSeriesApart: rate results stay out of the closed-loop sections
+// (no size, transport or ranking sees them) and make their own section
+// and charts, the knee in words.
+func TestLoadSeriesApart(t *testing.T) {
+	r := load(t, rateText("shm-spin", []ratePt{{100, 20e3, ok3()}, {1000, 30e3, ok3()}, {10000, 2e6, []bool{true, true, true}}}))
+	if len(r.Load) == 0 || len(r.Keys(results.BenchRate)) != 0 {
+		t.Fatalf("rate series: %d in Load, %d among the local keys; want all in Load", len(r.Load), len(r.Keys(results.BenchRate)))
+	}
+	if ts := r.Transports(""); len(ts) != 1 || ts[0] != "pipe" {
+		t.Errorf("local transports %v, want [pipe] alone", ts)
+	}
+	rep, err := Build(r, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := string(rep.Markdown())
+	for _, want := range []string{"## Under load", "| shm-spin | raw | 1k/s |", "✗ fell behind in 3 of 3 rounds"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	var files []string
+	for _, c := range rep.Charts {
+		files = append(files, c.File)
+	}
+	for _, want := range []string{"rate-latency-split-64.png", "rate-cpu-split-64.png"} {
+		if !strings.Contains(strings.Join(files, " "), want) {
+			t.Errorf("charts %v lack %s", files, want)
+		}
+	}
+	if _, err := rep.PNGs(); err != nil {
+		t.Fatal(err)
+	}
+	js := string(mustJSON(t, rep))
+	if !strings.Contains(js, `"rate": 10000`) {
+		t.Errorf("results.json lacks the rate cases")
+	}
+}
+
+func mustJSON(t *testing.T, rep *Report) []byte {
+	t.Helper()
+	b, err := rep.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
