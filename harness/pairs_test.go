@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -225,4 +226,104 @@ func TestPairsTransports(t *testing.T) {
 			}
 		}
 	}
+}
+
+// threadCPUs returns the Cpus_allowed_list of every thread of pid, the
+// main thread (tid pid) first.
+func threadCPUs(t *testing.T, pid int) []string {
+	t.Helper()
+	var out []string
+	for _, tid := range append([]string{fmt.Sprint(pid)}, taskIDs(pid)...) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/status", pid, tid))
+		if err != nil {
+			continue // exited
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "Cpus_allowed_list:"); ok {
+				out = append(out, strings.TrimSpace(v))
+			}
+		}
+	}
+	return out
+}
+
+func taskIDs(pid int) []string {
+	ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	var ids []string
+	for _, e := range ents {
+		if e.Name() != fmt.Sprint(pid) {
+			ids = append(ids, e.Name())
+		}
+	}
+	return ids
+}
+
+// TestPairsPlacement: at pin=split every pair's processes are placed as
+// a session's are, although the drivers start unpinned: api=raw binds the
+// data thread (the driver's main thread, which runs its session) of the
+// driver to the parent's CPU and one thread of the peer to the peer's;
+// api=runtime confines every thread of each.
+func TestPairsPlacement(t *testing.T) {
+	pl, err := Place(PinSplit)
+	if err != nil {
+		t.Skip(err)
+	}
+	parent, peer := fmt.Sprint(pl.Parent), fmt.Sprint(pl.Peer)
+	for _, api := range []transports.API{transports.Raw, transports.Runtime} {
+		var drivers, peers [][]string
+		_, err := RunPairs(PairsConfig{
+			Config: Config{Transport: "pipe", API: api, Pin: PinSplit, Size: 64}, Pairs: 2, Window: 300 * time.Millisecond,
+			onRelease: func(d, p []int) {
+				time.Sleep(100 * time.Millisecond) // into the window
+				for i := range d {
+					drivers, peers = append(drivers, threadCPUs(t, d[i])), append(peers, threadCPUs(t, p[i]))
+				}
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range drivers {
+			d, p := drivers[i], peers[i]
+			ok := len(d) > 0 && len(p) > 0
+			if api == transports.Runtime {
+				ok = ok && !slices.ContainsFunc(d, func(s string) bool { return s != parent }) && !slices.ContainsFunc(p, func(s string) bool { return s != peer })
+			} else {
+				ok = ok && d[0] == parent && slices.Contains(p, peer)
+			}
+			if !ok {
+				t.Errorf("api=%s pair %d: driver threads on %v, peer threads on %v; want CPU %s and CPU %s", api, i, d, p, parent, peer)
+			}
+		}
+	}
+}
+
+// TestPairsDriverHung: a driver stopped mid-run (SIGSTOP) is declared
+// hung once the window and the hang timeout have passed since the
+// release; the run ends with an error naming the pair, and every process
+// ends.
+func TestPairsDriverHung(t *testing.T) {
+	transporttest.CheckLeaks(t)
+	var drivers, peers []int
+	hang := 300 * time.Millisecond
+	cfg := PairsConfig{
+		Config: Config{Transport: "pipe", API: transports.Raw, Pin: PinNone, Size: 64, HangTimeout: hang},
+		Pairs:  2, Window: 200 * time.Millisecond,
+		onRelease: func(d, p []int) {
+			drivers, peers = d, p
+			unix.Kill(d[1], unix.SIGSTOP)
+		},
+	}
+	start := time.Now()
+	_, err := RunPairs(cfg)
+	took := time.Since(start)
+	if !errors.Is(err, ErrPeerHung) || !strings.Contains(err.Error(), "pair 1 ") {
+		t.Fatalf("got %v, want a hang (ErrPeerHung) of pair 1", err)
+	}
+	t.Logf("after %v: %v", took, err)
+	if took > 5*time.Second {
+		t.Errorf("the run ended %v after the start, want within seconds", took)
+	}
+	checkDead(t, "driver", drivers)
+	checkDead(t, "session peer", peers)
 }
