@@ -46,3 +46,10 @@ func BenchmarkSignalNotify(b *testing.B) { bench.RunGroup(b, "SignalNotify") }
 // response times from the intended send, invalid is 1 when the run fell
 // behind its schedule.
 func BenchmarkRate(b *testing.B) { bench.RunGroup(b, "Rate") }
+
+// BenchmarkPairs: N independent ping-pong pairs over one shared window
+// (the bench time); ns/op is the aggregate's wall time per verified round
+// trip (1 ÷ msg/s), with the per-pair percentiles, fairness, CPU of every
+// process per message and the oversubscription flag. Run only when asked
+// for (-bench Pairs; a profile that names the group).
+func BenchmarkPairs(b *testing.B) { bench.RunGroup(b, "Pairs") }

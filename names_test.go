@@ -23,6 +23,7 @@ var groupKeys = map[string][]string{
 	"SignalFlood":  {"kind", "pin"},
 	"SignalNotify": {"api", "pin", "size"},
 	"Rate":         {"transport", "api", "pin", "size", "rate"},
+	"Pairs":        {"transport", "api", "pin", "size", "pairs"},
 }
 
 // pathGroups are the groups whose socket transports off loopback carry

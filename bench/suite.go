@@ -23,6 +23,10 @@
 //   - cpu-ns/op: user+system CPU time of BOTH processes per op; ctxsw/op:
 //     their voluntary+involuntary context switches per op.
 //   - lost-%: for lossy transports (udp), messages dropped in the stream.
+//   - BenchmarkPairs (pairs.go): N ping-pong pairs over one shared window;
+//     ns/op is the aggregate's wall time per round trip (1 ÷ msg/s), p50-ns
+//     and p99-ns the median over the pairs of each pair's, cpu-ns/op and
+//     ctxsw/op those of every process (harness.PairsResult.Report).
 package bench
 
 import (
@@ -111,6 +115,8 @@ type Options struct {
 	// RateMessages is the fewest messages a rate case sends, whatever the
 	// bench time (0: DefaultRateMessages).
 	RateMessages int
+	// Pairs are the pair counts of the Pairs group; nil: DefaultPairs.
+	Pairs []int
 }
 
 // ClaimSize is the size of the claim cells: one sigqueue value, the most
@@ -173,6 +179,13 @@ func FlagOptions() (Options, error) {
 			return o, fmt.Errorf("-ipcbench.sizes: %w", err)
 		}
 		o.Sizes = sizes
+	}
+	if *pairsFlag != "" {
+		pairs, err := ParsePairs(*pairsFlag)
+		if err != nil {
+			return o, fmt.Errorf("-ipcbench.pairs: %w", err)
+		}
+		o.Pairs = pairs
 	}
 	return o, nil
 }

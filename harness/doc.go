@@ -122,6 +122,19 @@
 // (Catalogue) and the Unit lines through package results, which owns the
 // format; Result.Report names its metrics with the units of results.
 //
+// # Many pairs
+//
+// RunPairs runs N sessions at once, each in a driver process of its own:
+// a peer function (pairs-driver) that starts an ordinary Session, with its
+// own peer and the session's placement, so at pin=split every driver's
+// data thread (api=runtime: every driver) is on the parent's CPU and every
+// session peer on the peer's. The drivers warm up, report ready and block
+// on one barrier pipe; closing its write end starts every pair's window at
+// once. A pair's process killed mid-run ends the run at once (the other
+// drivers are killed; the session peers die with their drivers by
+// Pdeathsig); a pair that has not reported within the window and the hang
+// timeout is declared hung.
+//
 // # Messages
 //
 // Every workload message carries its sequence number in its first 8 bytes

@@ -92,6 +92,17 @@ func (f *FuncSession) Peer() *Peer { return f.peer }
 // Begin starts the peer function with args (marshalled to JSON), records
 // the parent's CPU usage from now on and starts the watchdog.
 func (f *FuncSession) Begin(args any) error {
+	if err := f.begin(args); err != nil {
+		return err
+	}
+	f.wd.start(f.peer, nil)
+	return nil
+}
+
+// begin is Begin without the watchdog, for a caller that bounds the
+// function's run itself (RunPairs: its window and hang timeout from the
+// barrier on).
+func (f *FuncSession) begin(args any) error {
 	b, err := json.Marshal(args)
 	if err != nil {
 		return err
@@ -102,7 +113,6 @@ func (f *FuncSession) Begin(args any) error {
 	}
 	f.ops = 0
 	f.progress.Store(0)
-	f.wd.start(f.peer, nil)
 	return nil
 }
 

@@ -1,0 +1,146 @@
+package bench
+
+import (
+	"bytes"
+	"math"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipcbench/ipcbench/harness"
+	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/transports"
+)
+
+// TestPairsOnRequest: no predefined profile runs the Pairs group unless
+// it names it, and one that names it gets its cases.
+func TestPairsOnRequest(t *testing.T) {
+	for _, name := range ProfileNames() {
+		cases, err := (&Runner{Profile: Profiles[name]}).Cases()
+		if err != nil {
+			t.Fatalf("profile %s: %v", name, err)
+		}
+		for _, c := range cases {
+			if strings.HasPrefix(c.Name, results.BenchPairs+"/") {
+				t.Errorf("profile %s runs %s", name, c.Name)
+				break
+			}
+		}
+	}
+	p := testProfile(1, false)
+	p.Groups = []string{results.BenchPairs}
+	cases, err := (&Runner{Profile: p}).Cases()
+	if err != nil || len(cases) == 0 {
+		t.Fatalf("a profile naming Pairs: %d cases, %v", len(cases), err)
+	}
+}
+
+// TestPairsCases: the default cells (every transport and api of
+// PairsTransports at PairsPins, PairsSizes and DefaultPairs), their keys,
+// and pair counts out of range.
+func TestPairsCases(t *testing.T) {
+	cases, err := pairsCases(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for _, name := range PairsTransports {
+		info, err := transports.Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want += len(info.APIs) * len(PairsPins) * len(PairsSizes) * len(DefaultPairs)
+	}
+	if len(cases) != want {
+		t.Errorf("%d cases, want %d", len(cases), want)
+	}
+	seen := map[int]bool{}
+	for _, c := range cases {
+		k, err := results.ParseKey(results.BenchPairs + "/" + c.Name)
+		if err != nil {
+			t.Fatalf("%s: %v", c.Name, err)
+		}
+		if k.Bench != results.BenchPairs || k.Transport == "" || k.API == "" || k.Pin == "" || k.Size <= 0 || k.Pairs < 1 {
+			t.Errorf("%s: key %+v", c.Name, k)
+		}
+		seen[k.Pairs] = true
+	}
+	for _, n := range DefaultPairs {
+		if !seen[n] {
+			t.Errorf("no case with pairs=%d", n)
+		}
+	}
+	for _, bad := range [][]int{{0}, {2, harness.MaxPairs + 1}} {
+		if _, err := pairsCases(Options{Pairs: bad}); err == nil || !strings.Contains(err.Error(), "want 1 to 64 pairs") {
+			t.Errorf("pairs %v: got %v, want an error naming the limit", bad, err)
+		}
+	}
+	for _, bad := range []string{"0", "65", "x", "2,,4", "-1"} {
+		if _, err := ParsePairs(bad); err == nil || !strings.Contains(err.Error(), "from 1 to 64") {
+			t.Errorf("ParsePairs(%q): got %v, want an error naming the limit", bad, err)
+		}
+	}
+	if got, err := ParsePairs("1, 8,64"); err != nil || len(got) != 3 || got[2] != 64 {
+		t.Errorf("ParsePairs(\"1, 8,64\") = %v, %v", got, err)
+	}
+}
+
+// TestRunnerPairs runs one real Pairs case through the Runner for a short
+// window: its result line carries the aggregate metrics, and ns/op is the
+// aggregate's time per message.
+func TestRunnerPairs(t *testing.T) {
+	p := testProfile(1, false)
+	p.BenchTime = 30 * time.Millisecond
+	p.Groups = []string{results.BenchPairs}
+	p.Options = Options{Transports: []string{"pipe"}, APIs: []transports.API{transports.Raw}, Pins: []harness.Pin{harness.PinNone}, Sizes: []int{64}, Pairs: []int{2}}
+	var out, progress bytes.Buffer
+	r := &Runner{Profile: p, Out: &out, Progress: &progress}
+	cases, err := r.Cases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) != 1 || cases[0].Name != "Pairs/transport=pipe/api=raw/pin=none/size=64/pairs=2" {
+		t.Fatalf("cases %v", caseNames(cases))
+	}
+	sum, err := r.Run(cases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Measured != 1 {
+		t.Fatalf("not measured: %v\n%s", sum.NotMeasured, progress.String())
+	}
+	var line string
+	for _, l := range strings.Split(out.String(), "\n") {
+		if strings.HasPrefix(l, "BenchmarkPairs/") {
+			line = l
+		}
+	}
+	t.Log(line)
+	metrics := map[string]float64{}
+	f := strings.Fields(line)
+	for i := 2; i+1 < len(f); i += 2 {
+		v, err := strconv.ParseFloat(f[i], 64)
+		if err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		metrics[f[i+1]] = v
+	}
+	for _, u := range []string{results.UnitNsOp, results.UnitMsgRate, results.UnitP50, results.UnitP99, results.UnitWorstP50, results.UnitWorstP99, results.UnitMax, results.UnitFairness, results.UnitCPU, results.UnitCtxsw, results.UnitOversub} {
+		if _, ok := metrics[u]; !ok {
+			t.Errorf("no %s in %q", u, line)
+		}
+	}
+	if _, ok := metrics[results.UnitMBs]; ok {
+		t.Errorf("MB/s in %q: the testing package's count is not the aggregate's", line)
+	}
+	if ns, rate := metrics[results.UnitNsOp], metrics[results.UnitMsgRate]; rate <= 0 || math.Abs(ns*rate/1e9-1) > 0.01 {
+		t.Errorf("ns/op %v and msg/s %v: want ns/op = 1e9 / msg/s", ns, rate)
+	}
+	if f := metrics[results.UnitFairness]; !(f > 0 && f <= 1) || metrics[results.UnitOversub] != 0 {
+		t.Errorf("fairness %v, oversub %v: want in (0, 1] and 0", f, metrics[results.UnitOversub])
+	}
+	if metrics[results.UnitWorstP99] < metrics[results.UnitP99] {
+		t.Errorf("worst p99 %v below the median p99 %v", metrics[results.UnitWorstP99], metrics[results.UnitP99])
+	}
+}
