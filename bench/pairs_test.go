@@ -9,30 +9,51 @@ import (
 	"time"
 
 	"github.com/ipcbench/ipcbench/harness"
+	"github.com/ipcbench/ipcbench/internal/targets"
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/transports"
 )
 
-// TestPairsOnRequest: no predefined profile runs the Pairs group unless
-// it names it, and one that names it gets its cases.
-func TestPairsOnRequest(t *testing.T) {
-	for _, name := range ProfileNames() {
-		cases, err := (&Runner{Profile: Profiles[name]}).Cases()
+// TestLoadGroupsOnRequest: a profile runs a load group only when it names
+// it in Groups (with its Options) or, with nil Groups, in Load (with the
+// options there): quick and targets run none, default runs its short
+// sweeps and nothing else of them, load runs all three groups.
+func TestLoadGroupsOnRequest(t *testing.T) {
+	count := func(p Profile) map[string]int {
+		cases, err := (&Runner{Profile: p}).Cases()
 		if err != nil {
-			t.Fatalf("profile %s: %v", name, err)
+			t.Fatalf("profile %s: %v", p.Name, err)
 		}
+		n := map[string]int{}
 		for _, c := range cases {
-			if strings.HasPrefix(c.Name, results.BenchPairs+"/") {
-				t.Errorf("profile %s runs %s", name, c.Name)
-				break
+			for _, g := range LoadGroups {
+				if strings.HasPrefix(c.Name, g+"/") {
+					n[g]++
+				}
 			}
+		}
+		return n
+	}
+	for _, name := range []string{"quick", targets.Profile} {
+		if n := count(Profiles[name]); len(n) != 0 {
+			t.Errorf("profile %s runs load cases: %v", name, n)
+		}
+	}
+	// default: 4 transports × 4 rates; 3 transports × 3 pair counts.
+	if n := count(Profiles["default"]); n["Rate"] != 16 || n["Pairs"] != 9 || n["FanIn"] != 0 {
+		t.Errorf("profile default runs %v load cases, want Rate 16, Pairs 9, no FanIn", n)
+	}
+	n := count(Profiles["load"])
+	for _, g := range LoadGroups {
+		if n[g] == 0 {
+			t.Errorf("profile load runs no %s case", g)
 		}
 	}
 	p := testProfile(1, false)
 	p.Groups = []string{results.BenchPairs}
-	cases, err := (&Runner{Profile: p}).Cases()
-	if err != nil || len(cases) == 0 {
-		t.Fatalf("a profile naming Pairs: %d cases, %v", len(cases), err)
+	p.Load = shortLoad
+	if n := count(p); n["Pairs"] == 0 || n["Rate"] != 0 {
+		t.Errorf("a profile naming Pairs in Groups: %v load cases, want Pairs alone", n)
 	}
 }
 

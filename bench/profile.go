@@ -43,9 +43,10 @@ type Profile struct {
 // sockets, a queue and the three waits of the memfd ring.
 var loadTransports = []string{"pipe", "unix-stream", "tcp", "posix-mq", "shm-futex", "shm-hybrid", "shm-spin"}
 
-// shortLoad is the load of the default profile: a short rate sweep of a
-// pipe, a socket and a sleeping and a spinning shared-memory wait at
-// 64 B, api=raw, pin=split.
+// shortLoad is the load of the default profile, at 64 B, api=raw,
+// pin=split: a short rate sweep of a pipe, a socket and a sleeping and a
+// spinning shared-memory wait, and 1, 2 and 4 pairs of a pipe and the two
+// waits.
 var shortLoad = map[string]Options{
 	"Rate": {
 		Transports: []string{"pipe", "unix-stream", "shm-futex", "shm-spin"},
@@ -56,6 +57,13 @@ var shortLoad = map[string]Options{
 		// The p99 of 60 messages is their largest: coarse, for the shape
 		// of the curve; the load profile sends 200 at least.
 		RateMessages: 60,
+	},
+	"Pairs": {
+		Transports: []string{"pipe", "shm-futex", "shm-spin"},
+		APIs:       []transports.API{transports.Raw},
+		Pins:       []harness.Pin{harness.PinSplit},
+		Sizes:      []int{64},
+		Pairs:      []int{1, 2, 4},
 	},
 }
 

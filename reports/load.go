@@ -141,12 +141,35 @@ func fmtRate(rate int) string {
 	return strconv.Itoa(rate) + "/s"
 }
 
+// fmtMsgRate is a measured rate in messages per second, to three
+// significant digits: "41.2k msg/s".
+func fmtMsgRate(v float64) string {
+	switch {
+	case v >= 1e6:
+		return sig3(v/1e6) + "M msg/s"
+	case v >= 1e3:
+		return sig3(v/1e3) + "k msg/s"
+	}
+	return sig3(v) + " msg/s"
+}
+
 // loadBlocks is the section "Under load": the rate sweeps' tables and
-// knees (bound: the knee's p99 bound).
+// knees (bound: the knee's p99 bound), many pairs and many clients.
 func loadBlocks(r *Results, bound time.Duration) []block {
 	if bound <= 0 {
 		bound = DefaultKneeP99
 	}
+	d := rateBlocks(r, bound)
+	if b := countBlocks(r, results.BenchPairs, "pairs", func(k Key) int { return k.Pairs }); len(b) > 0 {
+		d = append(d, heading{3, "Many pairs at once"},
+			para{"BenchmarkPairs: N independent ping-pong pairs (2N processes), started behind one barrier and measured over one shared window. Each cell: the round trips of all pairs per second; its scaling efficiency, the ratio to pairs=1 of the same round divided by N (1: N pairs do N times the work of one); Jain's fairness index of the pairs' rates (1: equal shares, 1/N: one pair got everything); the worst pair's p99; the CPU time of every process per round trip; \"oversubscribed\" when the spinning sides outnumber the CPUs. Medians over rounds; " + r.loadN(results.BenchPairs)})
+		d = append(d, b...)
+	}
+	return d
+}
+
+// rateBlocks are the rate sweeps' tables.
+func rateBlocks(r *Results, bound time.Duration) []block {
 	sweeps := r.RateSweeps(bound)
 	if len(sweeps) == 0 {
 		return nil
@@ -208,6 +231,113 @@ func loadBlocks(r *Results, bound time.Duration) []block {
 	}
 	d = append(d, para{"Each cell: response time p50 / p99, then the service time p50 (from the actual send). The CPU column is the CPU time of both processes per message at the lowest rate, the receiving peer's in brackets: a spinning wait burns its CPU there while it waits for the next message."})
 	return d
+}
+
+// countBlocks are the tables of a load benchmark that scales a count of
+// processes (Pairs: pairs=N; FanIn: clients=N): per pin and size, a row
+// per transport and api, a column per N with the aggregate rate, its
+// scaling efficiency against N = 1 of the same rounds, fairness, the worst
+// p99 and CPU per message.
+func countBlocks(r *Results, bench, what string, count func(Key) int) []block {
+	keys := r.LoadKeys(bench)
+	if len(keys) == 0 {
+		return nil
+	}
+	type group struct {
+		pin  string
+		size int
+	}
+	var groups []group
+	var counts []int
+	rows := map[group][]Key{} // keys without the count
+	for _, k := range keys {
+		g := group{k.Pin, k.Size}
+		if !slices.Contains(groups, g) {
+			groups = append(groups, g)
+		}
+		if n := count(k); !slices.Contains(counts, n) {
+			counts = append(counts, n)
+		}
+		base := k
+		base.Pairs, base.Clients = 0, 0
+		if !slices.Contains(rows[g], base) {
+			rows[g] = append(rows[g], base)
+		}
+	}
+	slices.Sort(counts)
+	with := func(k Key, n int) Key {
+		if bench == results.BenchPairs {
+			k.Pairs = n
+		} else {
+			k.Clients = n
+		}
+		return k
+	}
+	var d []block
+	for _, g := range groups {
+		t := table{Header: []string{"transport", "api"}}
+		for _, n := range counts {
+			t.Header = append(t.Header, fmt.Sprintf("%s=%d", what, n))
+		}
+		ks := rows[g]
+		r.sortKeysByTransport(ks)
+		for _, base := range ks {
+			row := []string{base.Transport, base.API}
+			for _, n := range counts {
+				row = append(row, r.countCell(with(base, n), with(base, 1), n))
+			}
+			t.Rows = append(t.Rows, row)
+		}
+		d = append(d, heading{4, fmt.Sprintf("pin=%s, %d B", g.pin, g.size)}, t)
+	}
+	return d
+}
+
+// countCell is one cell of a count table: the aggregate messages per
+// second, the scaling efficiency against one (paired round by round), the
+// fairness, the worst p99 and the CPU per message.
+func (r *Results) countCell(k, one Key, n int) string {
+	rate, ok := r.Stat(k, results.UnitMsgRate)
+	if !ok {
+		return ""
+	}
+	lines := []string{fmtMsgRate(rate.Median)}
+	if n > 1 {
+		if p := r.Pair(k, one, results.UnitMsgRate); p.Summary.Valid() {
+			lines[0] += fmt.Sprintf(" (efficiency %.2f)", p.Summary.Median/float64(n))
+		}
+	}
+	if f, ok := r.Stat(k, results.UnitFairness); ok && n > 1 {
+		lines = append(lines, fmt.Sprintf("fairness %.2f", f.Median))
+	}
+	if w, ok := r.Stat(k, results.UnitWorstP99); ok {
+		lines = append(lines, "worst p99 "+fmtNs(w.Median))
+	}
+	if c, ok := r.Stat(k, results.UnitCPU); ok {
+		lines = append(lines, "CPU/msg "+fmtNs(c.Median))
+	}
+	if o, ok := r.Stat(k, results.UnitOversub); ok && o.Max > 0 {
+		lines = append(lines, "oversubscribed")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// sortKeysByTransport orders keys by transport (catalogue order), then
+// api, then the rest of the key.
+func (r *Results) sortKeysByTransport(ks []Key) {
+	var ts []string
+	for _, k := range ks {
+		if !slices.Contains(ts, k.Transport) {
+			ts = append(ts, k.Transport)
+		}
+	}
+	r.SortTransports(ts)
+	slices.SortStableFunc(ks, func(a, b Key) int {
+		if d := slices.Index(ts, a.Transport) - slices.Index(ts, b.Transport); d != 0 {
+			return d
+		}
+		return keyOrder(a, b)
+	})
 }
 
 // minAchieved is harness.MinAchieved, the share of the offered rate a run

@@ -116,3 +116,30 @@ func mustJSON(t *testing.T, rep *Report) []byte {
 	}
 	return b
 }
+
+// TestPairsTable: the scaling efficiency is paired round by round: the
+// machine's drift between rounds cancels (the aggregate of two pairs is
+// 1.5 times one pair's in every round, at very different levels).
+func TestPairsTable(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("BenchmarkPingPong/transport=pipe/api=raw/pin=split/size=64-2 1000 9000 ns/op 8000 p50-ns\n")
+	for _, d := range []float64{1, 3, 0.5} {
+		for _, n := range []int{1, 2} {
+			rate := 100e3 * d
+			if n == 2 {
+				rate *= 1.5
+			}
+			fmt.Fprintf(&b, "BenchmarkPairs/transport=shm-spin/api=raw/pin=split/size=64/pairs=%d-2 1 %g ns/op %g msg/s 0.98 fairness 40000 worst-p99-ns 3000 cpu-ns/op %d oversub\n", n, 1e9/rate, rate, n-1)
+		}
+	}
+	rep, err := Build(load(t, b.String()), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := string(rep.Markdown())
+	for _, want := range []string{"### Many pairs at once", "(efficiency 0.75)", "fairness 0.98", "oversubscribed", "100k msg/s"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+}
