@@ -645,4 +645,3 @@ func (f *FanIn) Close() error {
 	parkIfInterrupted()
 	return errors.Join(errs...)
 }
-
