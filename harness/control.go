@@ -47,7 +47,7 @@ type request struct {
 	CPU  int              `json:"cpu"` // the CPU the peer was started on (-1: none)
 
 	// workloads
-	Count  int    `json:"count,omitempty"`  // echo: messages to echo
+	Count  int    `json:"count,omitempty"`  // echo: messages to echo; client: round trips (0: until Until)
 	Size   int    `json:"size,omitempty"`   // pingpong, stream
 	Seed   uint64 `json:"seed,omitempty"`   // pattern seed
 	Window int    `json:"window,omitempty"` // stream on a lossy transport: ack every Window messages

@@ -331,11 +331,11 @@ func median(xs []float64) float64 {
 	}
 	s := slices.Clone(xs)
 	slices.Sort(s)
-	if n := len(s); n%2 == 1 {
+	n := len(s)
+	if n%2 == 1 {
 		return s[n/2]
-	} else {
-		return (s[n/2-1] + s[n/2]) / 2
 	}
+	return (s[n/2-1] + s[n/2]) / 2
 }
 
 // Report writes the result's metrics on b: ns/op is the wall time per
@@ -389,15 +389,25 @@ func startDelay(clients int) time.Duration {
 // death, a hang of the hang timeout) ends the run within seconds with a
 // *RunError naming it; the other clients are killed then, and the FanIn
 // can only be closed.
-func (f *FanIn) Run(window time.Duration) (*FanInResult, error) {
+func (f *FanIn) Run(window time.Duration) (*FanInResult, error) { return f.run(window, 0) }
+
+// RunCount is Run with n round trips per client instead of a window.
+func (f *FanIn) RunCount(n int) (*FanInResult, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("fan-in run of %d round trips per client: want at least 1", n)
+	}
+	return f.run(0, n)
+}
+
+func (f *FanIn) run(window time.Duration, count int) (*FanInResult, error) {
 	seed := newSeed()
 	start := monoNow() + int64(startDelay(len(f.clients)))
-	until := start + int64(window)
+	until := start + int64(window) // unused by a count run
 	u0 := readUsage()
 	for i, c := range f.clients {
 		c.next, c.done = 0, false
 		c.progress.Store(0)
-		if err := c.ch.peer.ctl.send(request{Op: "client", Size: f.cfg.Size, Seed: seed, Start: start, Until: until}); err != nil {
+		if err := c.ch.peer.ctl.send(request{Op: "client", Size: f.cfg.Size, Seed: seed, Start: start, Until: until, Count: count}); err != nil {
 			return nil, f.fail(i, 0, c.ch.peer.fail("client", err))
 		}
 		c.wd.start(c.ch.peer, nil)

@@ -41,7 +41,8 @@ func sleepUntil(t int64) {
 // client is a fan-in client: it sleeps until r.Start (the barrier every
 // client of the run shares), then runs the measured ping-pong loop of a
 // session (pingLoop: a Size-byte message stamped with its sequence number,
-// its echo checked byte for byte and timed) until r.Until, ends with the
+// its echo checked byte for byte and timed) until r.Until (or for r.Count
+// round trips, when set), ends with the
 // end-flagged round trip, and reports its round trips, its span and its
 // latency percentiles.
 func (p *peerState) client(r request) (response, error) {
@@ -55,7 +56,12 @@ func (p *peerState) client(r request) (response, error) {
 	var progress atomic.Uint64 // the server's watchdog watches the server's count
 	sleepUntil(r.Start)
 	start := monoNow()
-	l := &looper{max: math.MaxInt, deadline: time.Now().Add(time.Duration(r.Until - start))}
+	l := &looper{max: math.MaxInt}
+	if r.Count > 0 {
+		l.max, l.deadline = r.Count, time.Now().Add(100*365*24*time.Hour)
+	} else {
+		l.deadline = time.Now().Add(time.Duration(r.Until - start))
+	}
 	seq, err := pingLoop(l, x, hist, &progress)
 	end := monoNow()
 	if err == nil {

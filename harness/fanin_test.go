@@ -207,3 +207,64 @@ func TestFanInClientHung(t *testing.T) {
 		t.Errorf("want a hang of client 0: %v", err)
 	}
 }
+
+func TestFanInCount(t *testing.T) {
+	transporttest.CheckLeaks(t)
+	f, err := harness.StartFanIn(harness.Config{Transport: "pipe", API: transports.Raw, Pin: harness.PinSame, Size: 64}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res, err := f.RunCount(40)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range res.Clients {
+		if c.Ops != 40 {
+			t.Errorf("client %d: %d round trips, want 40", i, c.Ops)
+		}
+	}
+	if res.Served != 82 {
+		t.Errorf("served %d, want 82", res.Served)
+	}
+}
+
+// TestFanInReport checks the metrics of a made-up result: ns/op is the
+// aggregate's time per message, the percentiles the median and the worst
+// client's, the CPU per message served.
+func TestFanInReport(t *testing.T) {
+	res := &harness.FanInResult{
+		Size: 64,
+		Clients: []harness.ClientResult{
+			{Ops: 1000, Start: 0, End: 1e9, P50: 10, P99: 100, Usage: harness.Usage{UserNS: 1000}},
+			{Ops: 3000, Start: 0, End: 1e9, P50: 30, P99: 300},
+			{Ops: 2000, Start: 0, End: 2e9, P50: 20, P99: 200},
+		},
+		Served:      6003,
+		ServerUsage: harness.Usage{UserNS: 6003 * 5},
+	}
+	r := testing.Benchmark(func(b *testing.B) { res.Report(b) })
+	for unit, want := range map[string]float64{
+		"ns/op":            2e9 / 6000,
+		"msg/s":            3000,
+		"p50-ns":           20,
+		"p99-ns":           200,
+		"worst-p50-ns":     30,
+		"worst-p99-ns":     300,
+		"fairness":         (1000.0 + 3000 + 1000) * (1000 + 3000 + 1000) / (3 * (1e6 + 9e6 + 1e6)),
+		"server-cpu-ns/op": 5,
+		"cpu-ns/op":        (6003*5 + 1000) / 6003.0,
+		"oversub":          0,
+	} {
+		got, ok := r.Extra[unit]
+		if unit == "ns/op" {
+			got, ok = float64(r.T.Nanoseconds())/float64(r.N), true
+			if v, has := r.Extra[unit]; has {
+				got = v
+			}
+		}
+		if !ok || math.Abs(got-want) > 1e-9*math.Max(1, want) {
+			t.Errorf("%s = %v (reported %v), want %v", unit, got, ok, want)
+		}
+	}
+}
