@@ -68,6 +68,13 @@ func (p *peerState) client(r request) (response, error) {
 		err = roundTrip(x, seq|endFlag)
 	}
 	if err != nil {
+		// The server waits for this client's next request: closing the
+		// channel ends that wait at once, and the server then reads
+		// this error from the control channel.
+		p.closeConn()
+		if _, ok := err.(*VerifyError); ok {
+			return resp, err // names its message
+		}
 		return resp, fmt.Errorf("message %d: %w", seq, err)
 	}
 	resp.Received = int64(seq) + 1

@@ -268,3 +268,37 @@ func TestFanInReport(t *testing.T) {
 		}
 	}
 }
+
+func init() {
+	// The corrupting test transport, served by goroutines: the client's
+	// request 10 is damaged past its sequence number, which the server's
+	// check of length and sequence lets through and the client's check
+	// of the echo catches.
+	transports.Register(transports.Info{
+		Name: "test-corrupt-fanin", Family: "pipe", APIs: []transports.API{transports.Runtime},
+		Limits: func(transports.API) transports.Limits { return transports.Limits{MaxMessage: 4096, Source: "test"} },
+		New:    func() transports.Transport { return testTransport{} },
+	})
+}
+
+// TestFanInClientCatchesCorruption: a client that finds its echo damaged
+// ends the run at once with its own account of the message.
+func TestFanInClientCatchesCorruption(t *testing.T) {
+	transporttest.CheckLeaks(t)
+	f, err := harness.StartFanIn(harness.Config{Transport: "test-corrupt-fanin", Size: 64}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	start := time.Now()
+	_, err = f.Run(time.Minute)
+	if err == nil {
+		t.Fatal("corruption not caught")
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("took %v", took)
+	}
+	if !strings.Contains(err.Error(), "message 10") || !strings.Contains(err.Error(), "differs") {
+		t.Errorf("error: %v", err)
+	}
+}
