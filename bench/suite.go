@@ -27,10 +27,10 @@
 //     ns/op is the aggregate's wall time per round trip (1 ÷ msg/s), p50-ns
 //     and p99-ns the median over the pairs of each pair's, cpu-ns/op and
 //     ctxsw/op those of every process (harness.PairsResult.Report).
-//   - BenchmarkFanIn (fanin.go, one of the LoadGroups):
-//     ns/op is the aggregate's wall time per message of clients=N clients
-//     ping-ponging at once with one server;
-//     fanin.go has its metrics.
+//   - BenchmarkFanIn (fanin.go): clients=N clients ping-pong at once with
+//     one server; ns/op is the aggregate's wall time per message (1 ÷
+//     msg/s), the rest as for Pairs, plus server-cpu-ns/op
+//     (harness.FanInResult.Report).
 package bench
 
 import (

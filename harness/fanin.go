@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ipcbench/ipcbench/internal/load"
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/transports"
 )
@@ -225,21 +226,14 @@ func (f *FanIn) Client(i int) *Peer { return f.clients[i].ch.peer }
 func (f *FanIn) Spec(i int) transports.Spec { return f.clients[i].ch.spec }
 
 // Oversubscribed reports whether the sides that spin while they wait
-// outnumber the CPUs they run on: the shm-spin and shm-hybrid clients and
-// server, per CPU of the placement.
+// (every client and the server, for shm-spin and shm-hybrid) outnumber
+// the CPUs of the placement (PlacementCPUs).
 func (f *FanIn) Oversubscribed() bool {
 	if f.info.Wait != transports.WaitSpin {
 		return false
 	}
-	n := len(f.clients)
-	switch f.cfg.Pin {
-	case PinSplit:
-		return n > 1 // the clients share the second CPU; the server has the first
-	case PinSame:
-		return true // the server and at least one client share one CPU
-	}
-	cpus, err := allowedCPUs()
-	return err == nil && n+1 > len(cpus)
+	cpus, err := PlacementCPUs(f.cfg.Pin)
+	return err == nil && load.Oversubscribed(1, len(f.clients)+1, cpus)
 }
 
 // ClientResult is what one client did in a fan-in run.
@@ -309,35 +303,6 @@ func (r *FanInResult) Rate() float64 {
 	return 0
 }
 
-// Jain is Jain's fairness index of xs: (Σx)² / (n Σx²), 1 when all are
-// equal, 1/n when one has everything; 1 for none or all zero.
-func Jain(xs []float64) float64 {
-	var sum, sq float64
-	for _, x := range xs {
-		sum += x
-		sq += x * x
-	}
-	if sq == 0 {
-		return 1
-	}
-	return sum * sum / (float64(len(xs)) * sq)
-}
-
-// median is the median of xs (the mean of the middle two for an even
-// count); 0 for none.
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
-}
-
 // Report writes the result's metrics on b: ns/op is the wall time per
 // message of the aggregate (1/msg/s), overriding the timer's; msg/s the
 // aggregate rate; p50-ns and p99-ns the median over the clients of their
@@ -359,11 +324,11 @@ func (r *FanInResult) Report(b *testing.B) {
 		p50, p99, rates = append(p50, c.P50), append(p99, c.P99), append(rates, c.Rate())
 		all = all.Add(c.Usage)
 	}
-	b.ReportMetric(median(p50), results.UnitP50)
-	b.ReportMetric(median(p99), results.UnitP99)
+	b.ReportMetric(load.Median(p50), results.UnitP50)
+	b.ReportMetric(load.Median(p99), results.UnitP99)
 	b.ReportMetric(slices.Max(p50), results.UnitWorstP50)
 	b.ReportMetric(slices.Max(p99), results.UnitWorstP99)
-	b.ReportMetric(Jain(rates), results.UnitFairness)
+	b.ReportMetric(load.Jain(rates), results.UnitFairness)
 	n := float64(max(r.Served, 1))
 	b.ReportMetric(float64(r.ServerUsage.CPUNS())/n, results.UnitServerCPU)
 	b.ReportMetric(float64(all.CPUNS())/n, results.UnitCPU)

@@ -163,24 +163,6 @@ func TestFanInBadInput(t *testing.T) {
 	}
 }
 
-func TestJain(t *testing.T) {
-	for _, c := range []struct {
-		xs   []float64
-		want float64
-	}{
-		{[]float64{5, 5, 5, 5}, 1},
-		{[]float64{1, 0, 0, 0}, 0.25},
-		{[]float64{1, 1, 0, 0}, 0.5},
-		{[]float64{3, 1}, 16.0 / 20},
-		{nil, 1},
-		{[]float64{0, 0}, 1},
-	} {
-		if got := harness.Jain(c.xs); math.Abs(got-c.want) > 1e-12 {
-			t.Errorf("Jain(%v) = %v, want %v", c.xs, got, c.want)
-		}
-	}
-}
-
 // TestFanInClientHung stops one client mid-run: the watchdog must find
 // it hung within the hang timeout and the run end with an error naming it.
 func TestFanInClientHung(t *testing.T) {
