@@ -53,3 +53,9 @@ func BenchmarkRate(b *testing.B) { bench.RunGroup(b, "Rate") }
 // process per message and the oversubscription flag. Run only when asked
 // for (-bench Pairs; a profile that names the group).
 func BenchmarkPairs(b *testing.B) { bench.RunGroup(b, "Pairs") }
+
+// BenchmarkFanIn: clients=N client processes ping-pong at once with one
+// server, this process, each over its own channel; ns/op is the
+// aggregate's wall time per message (1/msg/s), with per-client latency
+// percentiles, fairness and the server's CPU per message (bench/fanin.go).
+func BenchmarkFanIn(b *testing.B) { bench.RunGroup(b, "FanIn") }

@@ -24,6 +24,7 @@ var groupKeys = map[string][]string{
 	"SignalNotify": {"api", "pin", "size"},
 	"Rate":         {"transport", "api", "pin", "size", "rate"},
 	"Pairs":        {"transport", "api", "pin", "size", "pairs"},
+	"FanIn":        {"transport", "api", "pin", "size", "clients"},
 }
 
 // pathGroups are the groups whose socket transports off loopback carry

@@ -25,7 +25,7 @@ import (
 // One-process operations are named pin=same.
 
 func init() {
-	addGroup(Group{"Floor", floorCases})
+	addGroup(Group{Name: "Floor", Cases: floorCases})
 	harness.RegisterPeerFunc("floor-cacheline", floorServe(func(s *reference.Shared, _ int) { s.CachelineServe() }))
 	harness.RegisterPeerFunc("floor-futex", floorServe(func(s *reference.Shared, _ int) { s.FutexServe() }))
 	harness.RegisterPeerFunc("floor-copyloop", floorServe(func(s *reference.Shared, size int) { s.CopyServe(make([]byte, size)) }))

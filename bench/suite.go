@@ -27,6 +27,10 @@
 //     ns/op is the aggregate's wall time per round trip (1 ÷ msg/s), p50-ns
 //     and p99-ns the median over the pairs of each pair's, cpu-ns/op and
 //     ctxsw/op those of every process (harness.PairsResult.Report).
+//   - BenchmarkFanIn (fanin.go): clients=N clients ping-pong at once with
+//     one server; ns/op is the aggregate's wall time per message (1 ÷
+//     msg/s), the rest as for Pairs, plus server-cpu-ns/op
+//     (harness.FanInResult.Report).
 package bench
 
 import (
@@ -59,11 +63,13 @@ var DefaultRuntimePins = []harness.Pin{harness.PinSplit, harness.PinSame, harnes
 // Flags of the test binary (go test -args -ipcbench.pins=…), so the suite
 // can be narrowed without editing code; -bench regexps narrow it too.
 var (
-	pinsFlag   = flag.String("ipcbench.pins", "", "comma-separated placements to measure (split, same, none; default: split and same, and none too for api=runtime)")
-	pathsFlag  = flag.String("ipcbench.paths", "", "comma-separated network paths of tcp and udp besides loopback (veth, netem; none: loopback alone; default: veth)")
-	sizesFlag  = flag.String("ipcbench.sizes", "", "comma-separated message sizes in bytes (default: 64,1024,4096,65536,1048576)")
-	ratesFlag  = flag.String("ipcbench.rates", "", "comma-separated offered rates of BenchmarkRate in messages/s (default: 100,300,1000,…,1000000)")
-	warmupFlag = flag.Duration("ipcbench.warmup", 100*time.Millisecond, "warm-up time per benchmark before measuring")
+	pinsFlag    = flag.String("ipcbench.pins", "", "comma-separated placements to measure (split, same, none; default: split and same, and none too for api=runtime)")
+	pathsFlag   = flag.String("ipcbench.paths", "", "comma-separated network paths of tcp and udp besides loopback (veth, netem; none: loopback alone; default: veth)")
+	sizesFlag   = flag.String("ipcbench.sizes", "", "comma-separated message sizes in bytes (default: 64,1024,4096,65536,1048576)")
+	ratesFlag   = flag.String("ipcbench.rates", "", "comma-separated offered rates of BenchmarkRate in messages/s (default: 100,300,1000,…,1000000)")
+	warmupFlag  = flag.Duration("ipcbench.warmup", 100*time.Millisecond, "warm-up time per benchmark before measuring")
+	clientsFlag = flag.String("ipcbench.clients", "", "comma-separated client counts of BenchmarkFanIn (1 to 64; default: 1,2,4,8)")
+	windowFlag  = flag.Duration("ipcbench.window", 0, "BenchmarkFanIn's measured window (default: the -test.benchtime duration; a count benchtime Nx gives each client N round trips)")
 )
 
 // Cell is one measurement of the suite.
@@ -117,6 +123,8 @@ type Options struct {
 	RateMessages int
 	// Pairs are the pair counts of the Pairs group; nil: DefaultPairs.
 	Pairs []int
+	// Clients are the client counts of FanIn; nil: DefaultClients.
+	Clients []int
 }
 
 // ClaimSize is the size of the claim cells: one sigqueue value, the most
@@ -186,6 +194,13 @@ func FlagOptions() (Options, error) {
 			return o, fmt.Errorf("-ipcbench.pairs: %w", err)
 		}
 		o.Pairs = pairs
+	}
+	if *clientsFlag != "" {
+		clients, err := ParseClients(*clientsFlag)
+		if err != nil {
+			return o, fmt.Errorf("-ipcbench.clients: %w", err)
+		}
+		o.Clients = clients
 	}
 	return o, nil
 }
@@ -344,9 +359,9 @@ type Group struct {
 
 // Groups lists the suite's groups in the order they run.
 var Groups = []Group{
-	{"PingPong", workloadCases(harness.PingPong)},
-	{"Stream", workloadCases(harness.Stream)},
-	{"Baseline", baselineCases},
+	{Name: "PingPong", Cases: workloadCases(harness.PingPong)},
+	{Name: "Stream", Cases: workloadCases(harness.Stream)},
+	{Name: "Baseline", Cases: baselineCases},
 }
 
 // addGroup appends a group; files that define groups call it from init.

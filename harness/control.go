@@ -40,17 +40,22 @@ const maxCtlMsg = 1 << 20
 
 // request is a control message from the parent to the peer.
 type request struct {
-	Op string `json:"op"` // attach, echo, pingpong, stream, rate, func, close
+	Op string `json:"op"` // attach, echo, pingpong, stream, rate, client, func, close
 
 	// attach
 	Spec *transports.Spec `json:"spec,omitempty"`
 	CPU  int              `json:"cpu"` // the CPU the peer was started on (-1: none)
 
 	// workloads
-	Count  int    `json:"count,omitempty"`  // echo: messages to echo
+	Count  int    `json:"count,omitempty"`  // echo: messages to echo; client: round trips (0: until Until)
 	Size   int    `json:"size,omitempty"`   // pingpong, stream
 	Seed   uint64 `json:"seed,omitempty"`   // pattern seed
 	Window int    `json:"window,omitempty"` // stream on a lossy transport: ack every Window messages
+
+	// client (fan-in): the measured window, in CLOCK_MONOTONIC
+	// nanoseconds, the same clock in every process of the host
+	Start int64 `json:"start,omitempty"`
+	Until int64 `json:"until,omitempty"`
 
 	// func
 	Func string          `json:"func,omitempty"`

@@ -33,6 +33,18 @@
 // peer function (FuncSession) is watched the same way: its parent's loops
 // report every op to the same watchdog.
 //
+// # Fan-in
+//
+// StartFanIn turns the roles round: N peers, each with a channel of its
+// own made as a Session's is (one setup for both), are clients ("client":
+// from a start time they all share, ping-pong for a window, every echo
+// checked), and the parent is their one server: a goroutine per client
+// (api=runtime), epoll over their descriptors on a locked thread
+// (api=raw, transports.Pollable), or a wait over every client's ring
+// (shared memory, transports.MultiWait). Each client has its own
+// watchdog; a failed, dead or hung client ends the run with a *RunError
+// naming it, and the others are killed.
+//
 // # Remote peers
 //
 // A peer can also run on another host: `ipcbench peer -listen ADDR -token

@@ -157,6 +157,8 @@ func (p *peerState) serve(r request) response {
 		resp, err = p.stream(r)
 	case Rate:
 		resp, err = p.rate(r)
+	case "client":
+		resp, err = p.client(r)
 	default:
 		err = fmt.Errorf("unknown request %q", r.Op)
 	}

@@ -90,26 +90,9 @@ type Session struct {
 // waits for its handshake. On any error everything made so far is
 // released. The placement holds until Close.
 func Start(cfg Config) (_ *Session, err error) {
-	info, err := transports.Lookup(cfg.Transport)
+	cfg, info, opts, err := resolveConfig(cfg)
 	if err != nil {
 		return nil, err
-	}
-	if cfg.Pin == "" {
-		cfg.Pin = PinNone
-	}
-	if cfg.MaxMessage == 0 {
-		cfg.MaxMessage = cfg.Size
-	}
-	if cfg.HangTimeout == 0 {
-		cfg.HangTimeout = DefaultHangTimeout
-	}
-	opts, err := info.Resolve(transports.Options{API: cfg.API, MaxMessage: cfg.MaxMessage})
-	if err != nil {
-		return nil, err
-	}
-	cfg.API, cfg.MaxMessage = opts.API, opts.MaxMessage
-	if cfg.Size > cfg.MaxMessage {
-		return nil, fmt.Errorf("%s: size %d exceeds the channel capacity %d", cfg.Transport, cfg.Size, cfg.MaxMessage)
 	}
 	if err := checkPath(cfg, info); err != nil {
 		return nil, err
@@ -133,37 +116,95 @@ func Start(cfg Config) (_ *Session, err error) {
 	if err := s.netPath(&opts); err != nil {
 		return nil, err
 	}
-	conn, ep, err := info.New().Create(opts)
+	ch := channel{peer: s.peer}
+	err = ch.open(cfg, info, opts, pl, s.peerNS())
+	s.conn, s.peer, s.spec = ch.conn, ch.peer, ch.spec
+	s.reply, s.peerProcs, s.peerTID = ch.reply, ch.procs, ch.tid
 	if err != nil {
 		return nil, err
 	}
-	s.conn = conn
-	if s.peer == nil {
-		s.peer, err = spawnIn(cfg.Transport, ep.Files, peerCPU(pl, cfg.API), s.peerNS())
+	return s, nil
+}
+
+// resolveConfig fills in cfg's defaults (pin, capacity, hang timeout,
+// the transport's API), checks the size against the capacity and returns
+// the transport and the options of its channels.
+func resolveConfig(cfg Config) (Config, transports.Info, transports.Options, error) {
+	info, err := transports.Lookup(cfg.Transport)
+	if err != nil {
+		return cfg, info, transports.Options{}, err
+	}
+	if cfg.Pin == "" {
+		cfg.Pin = PinNone
+	}
+	if cfg.MaxMessage == 0 {
+		cfg.MaxMessage = cfg.Size
+	}
+	if cfg.HangTimeout == 0 {
+		cfg.HangTimeout = DefaultHangTimeout
+	}
+	opts, err := info.Resolve(transports.Options{API: cfg.API, MaxMessage: cfg.MaxMessage})
+	if err != nil {
+		return cfg, info, opts, err
+	}
+	cfg.API, cfg.MaxMessage = opts.API, opts.MaxMessage
+	if cfg.Size > cfg.MaxMessage {
+		return cfg, info, opts, fmt.Errorf("%s: size %d exceeds the channel capacity %d", cfg.Transport, cfg.Size, cfg.MaxMessage)
+	}
+	return cfg, info, opts, nil
+}
+
+// channel is one transport channel between this process and a peer
+// process: what Start makes for a session, and StartFanIn once per
+// client.
+type channel struct {
+	conn  transports.Conn
+	peer  *Peer
+	spec  transports.Spec
+	reply map[string]string
+	procs int // the peer's GOMAXPROCS
+	tid   int // the thread the peer attached on
+}
+
+// open creates the transport's channel with opts, spawns the peer with
+// the endpoint's files (unless ch.peer is set: a remote peer), confined
+// to pl.Peer for the process scope and in network namespace netns (-1:
+// this process's), closes this process's copies of the files, has the
+// peer's death interrupt the parent's Conn, asks the peer to attach on
+// pl.Peer and connects the parent's Conn with its reply. What it made is
+// in ch also when it fails: the caller closes it.
+func (ch *channel) open(cfg Config, info transports.Info, opts transports.Options, pl Placement, netns int) error {
+	conn, ep, err := info.New().Create(opts)
+	if err != nil {
+		return err
+	}
+	ch.conn = conn
+	if ch.peer == nil {
+		ch.peer, err = spawnIn(cfg.Transport, ep.Files, peerCPU(pl, cfg.API), netns)
 	}
 	for _, f := range ep.Files {
 		f.Close() // the peer has its copies; ours would hide its death
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if in, ok := conn.(transports.Interrupter); ok {
-		s.peer.OnDeath(in.Interrupt)
+		ch.peer.OnDeath(in.Interrupt)
 	}
 	spec := ep.Spec
 	spec.Transport, spec.API, spec.MaxMessage = cfg.Transport, cfg.API, cfg.MaxMessage
-	s.spec = spec
-	resp, err := s.peer.request(request{Op: "attach", Spec: &spec, CPU: pl.Peer}, HandshakeTimeout)
+	ch.spec = spec
+	resp, err := ch.peer.request(request{Op: "attach", Spec: &spec, CPU: pl.Peer}, HandshakeTimeout)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	s.reply, s.peerProcs, s.peerTID = resp.Reply, resp.Procs, resp.TID
+	ch.reply, ch.procs, ch.tid = resp.Reply, resp.Procs, resp.TID
 	if cn, ok := conn.(transports.Connector); ok {
 		if err := cn.Connect(resp.Reply); err != nil {
-			return nil, fmt.Errorf("%s: connect: %w", cfg.Transport, err)
+			return fmt.Errorf("%s: connect: %w", cfg.Transport, err)
 		}
 	}
-	return s, nil
+	return nil
 }
 
 // Conn is the parent's end of the channel.

@@ -204,6 +204,7 @@ func fdError(name, op string, err error, closed, interrupted bool) error {
 // pipes (read end, write end).
 type streamConn struct {
 	cfg     fdConfig
+	rfd     int // Raw: the read descriptor (PollFD); Runtime: -1
 	r       *frame.Reader
 	w       *frame.Writer
 	closed  atomic.Bool
@@ -224,9 +225,10 @@ func newStreamConn(cfg fdConfig, kind fdKind, rfd, wfd int) (*streamConn, error)
 			return nil, err
 		}
 	}
-	c := &streamConn{cfg: cfg}
+	c := &streamConn{cfg: cfg, rfd: -1}
 	switch {
 	case cfg.api == Raw:
+		c.rfd = rfd
 		c.r = frame.NewReader(frame.FDRead(rfd), cfg.capacity, frame.DefaultBufferSize)
 		c.w = frame.NewWriter(frame.FDWritev(wfd), cfg.capacity)
 		for _, fd := range fds {
@@ -300,6 +302,15 @@ func (c *streamConn) Recv(buf []byte) (int, error) {
 	}
 	return n, nil
 }
+
+// PollFD is the read descriptor of a raw Conn, -1 for api=runtime
+// (Pollable).
+func (c *streamConn) PollFD() int { return c.rfd }
+
+// Buffered reports whether the framing reader holds bytes of the stream
+// it has read but not returned: the next frame (or its start), which no
+// readiness of the descriptor announces (Pollable).
+func (c *streamConn) Buffered() bool { return c.r.Buffered() > 0 }
 
 // Close closes the descriptors and runs the creating side's cleanup.
 func (c *streamConn) Close() error {
@@ -486,6 +497,12 @@ func (c *dgramConn) Interrupt() {
 	}
 	c.nc.SetDeadline(time.Unix(1, 0))
 }
+
+// PollFD is the socket of a raw Conn, -1 for api=runtime (Pollable).
+func (c *dgramConn) PollFD() int { return c.fd }
+
+// Buffered reports false: every datagram waits in the kernel (Pollable).
+func (c *dgramConn) Buffered() bool { return false }
 
 // Close closes the socket.
 func (c *dgramConn) Close() error {

@@ -469,6 +469,19 @@ func (c *posixMQConn) doWrite(fd uintptr) bool {
 	}
 }
 
+// PollFD is the receive queue's descriptor of a raw Conn (Linux queue
+// descriptors are pollable: readable while a message is queued), -1 for
+// api=runtime (Pollable).
+func (c *posixMQConn) PollFD() int {
+	if c.api == Runtime {
+		return -1
+	}
+	return c.rfd
+}
+
+// Buffered reports false: every message waits in the queue (Pollable).
+func (c *posixMQConn) Buffered() bool { return false }
+
 // wrap gives a failed call its context, mapping the poller's deadline and
 // a closed file to ErrInterrupted and ErrClosed.
 func (c *posixMQConn) wrap(op, call string, err error) error {

@@ -36,3 +36,44 @@ func FutexWake(addr *uint32, n int) (int, error) {
 	}
 	return int(r), nil
 }
+
+// FUTEX2_SIZE_U32 is the futex2 flag of a 32-bit futex word (futex_waitv).
+// FUTEX2_PRIVATE (128) is left out on purpose, as for FUTEX_WAIT above:
+// the words are shared between processes.
+const FUTEX2_SIZE_U32 = 0x02
+
+// FutexWaitvMax is the most words one FutexWaitv call waits on (the
+// kernel's FUTEX_WAITV_MAX).
+const FutexWaitvMax = 128
+
+// A FutexWaiter is one entry of FutexWaitv's vector: the kernel's struct
+// futex_waitv (include/uapi/linux/futex.h): the expected value, the
+// word's address, FUTEX2 flags, and a reserved word that must be zero.
+type FutexWaiter struct {
+	Val      uint64
+	Uaddr    uint64
+	Flags    uint32
+	Reserved uint32
+}
+
+// SetWord points w at the 32-bit word addr, expecting val, shared.
+func (w *FutexWaiter) SetWord(addr *uint32, val uint32) {
+	w.Val, w.Uaddr, w.Flags, w.Reserved = uint64(val), uint64(uintptr(unsafe.Pointer(addr))), FUTEX2_SIZE_U32, 0
+}
+
+// FutexWaitv sleeps until one of the words in ws is woken (FUTEX_WAKE on
+// its address, from any process), with no timeout: futex_waitv(2), Linux
+// 5.16 and later. It returns the index of the woken word; EAGAIN if a word
+// no longer held its value, EINTR if a signal handler ran, ENOSYS on an
+// older kernel. Callers re-check their conditions in every case. The
+// words must stay mapped for the duration of the call.
+func FutexWaitv(ws []FutexWaiter) (int, error) {
+	if len(ws) == 0 {
+		return -1, unix.EINVAL
+	}
+	r, _, e := unix.Syscall6(unix.SYS_FUTEX_WAITV, uintptr(unsafe.Pointer(&ws[0])), uintptr(len(ws)), 0, 0, 0, 0)
+	if e != 0 {
+		return -1, e
+	}
+	return int(r), nil
+}

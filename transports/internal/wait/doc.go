@@ -68,4 +68,13 @@
 // the peer, instead of burning its time slice. The first 64 polls of a
 // spin are back to back, later ones separated by PAUSE. (Package ring's
 // Recv makes its own first looks before a polling strategy's Wait.)
+//
+// # Waiting on many
+//
+// Any is one waiter over the events of many channels (a fan-in server, one
+// ring per client): spin polls every condition in turn; futex raises every
+// event's sleeping flag, re-checks, and sleeps on all their seq words at
+// once with futex_waitv; hybrid spins over all, then sleeps so. The
+// notifying sides are unchanged: a Notify's FUTEX_WAKE on its word wakes
+// a futex_waitv that includes it.
 package wait

@@ -1,0 +1,92 @@
+package harness
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ipcbench/ipcbench/harness/internal/clock"
+)
+
+// clientReport is what a fan-in client peer reports at the end of its
+// window (response.Result of the "client" op).
+type clientReport struct {
+	Ops     int64   `json:"ops"`      // round trips in the window (the end-flagged one not counted)
+	StartNS int64   `json:"start_ns"` // CLOCK_MONOTONIC when its first request went out
+	EndNS   int64   `json:"end_ns"`   // CLOCK_MONOTONIC when its last echo had come back
+	P50NS   float64 `json:"p50_ns"`
+	P99NS   float64 `json:"p99_ns"`
+	MaxNS   float64 `json:"max_ns"`
+}
+
+// monoNow reads CLOCK_MONOTONIC in nanoseconds: one clock for every
+// process of the host, so that clients and server agree on a window.
+func monoNow() int64 {
+	var ts unix.Timespec
+	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
+	return ts.Nano()
+}
+
+// sleepUntil sleeps until CLOCK_MONOTONIC reaches t (nanoseconds).
+func sleepUntil(t int64) {
+	ts := unix.NsecToTimespec(t)
+	for unix.ClockNanosleep(unix.CLOCK_MONOTONIC, unix.TIMER_ABSTIME, &ts, nil) == unix.EINTR {
+	}
+}
+
+// client is a fan-in client: it sleeps until r.Start (the barrier every
+// client of the run shares), then runs the measured ping-pong loop of a
+// session (pingLoop: a Size-byte message stamped with its sequence number,
+// its echo checked byte for byte and timed) until r.Until (or for r.Count
+// round trips, when set), ends with the
+// end-flagged round trip, and reports its round trips, its span and its
+// latency percentiles.
+func (p *peerState) client(r request) (response, error) {
+	var resp response
+	if r.Size < MinWorkloadSize || r.Size > cap(p.buf) {
+		return resp, fmt.Errorf("size %d: want %d to the channel capacity %d", r.Size, MinWorkloadSize, cap(p.buf))
+	}
+	pat := pattern(r.Seed, r.Size)
+	x := &copyExchange{conn: p.conn, msg: append([]byte(nil), pat...), buf: p.buf[:cap(p.buf)], pat: pat}
+	hist := newHist()
+	var progress atomic.Uint64 // the server's watchdog watches the server's count
+	sleepUntil(r.Start)
+	start := monoNow()
+	l := &looper{max: math.MaxInt}
+	if r.Count > 0 {
+		l.max, l.deadline = r.Count, time.Now().Add(100*365*24*time.Hour)
+	} else {
+		l.deadline = time.Now().Add(time.Duration(r.Until - start))
+	}
+	seq, err := pingLoop(l, x, hist, &progress)
+	end := monoNow()
+	if err == nil {
+		err = roundTrip(x, seq|endFlag)
+	}
+	if err != nil {
+		// The server waits for this client's next request: closing the
+		// channel ends that wait at once, and the server then reads
+		// this error from the control channel.
+		p.closeConn()
+		if _, ok := err.(*VerifyError); ok {
+			return resp, err // names its message
+		}
+		return resp, fmt.Errorf("message %d: %w", seq, err)
+	}
+	resp.Received = int64(seq) + 1
+	ns := clock.NsPerTick()
+	rep := clientReport{
+		Ops: int64(seq), StartNS: start, EndNS: end,
+		P50NS: float64(hist.ValueAtQuantile(50)) * ns, P99NS: float64(hist.ValueAtQuantile(99)) * ns, MaxNS: float64(hist.Max()) * ns,
+	}
+	b, err := json.Marshal(rep)
+	if err != nil {
+		return resp, err
+	}
+	resp.Result = b
+	return resp, nil
+}
