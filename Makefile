@@ -46,7 +46,7 @@ bench: ## run the go test benchmarks into results/bench-<run>.txt (COUNT, BENCHT
 	$(GO) test -run '^$$' -bench '$(BENCH)' -count $(COUNT) -benchtime $(BENCHTIME) . | tee results/bench-$(RUN).txt
 
 smoke: ## run every benchmark for a few iterations, so that none can rot
-	$(GO) test -run '^$$' -bench . -benchtime 5x -count 1 . -args -ipcbench.warmup=1ms -ipcbench.rates=1000,100000 -ipcbench.pairs=1,2
+	$(GO) test -run '^$$' -bench . -benchtime 5x -count 1 . -args -ipcbench.warmup=1ms -ipcbench.rates=1000,100000 -ipcbench.pairs=1,2 -ipcbench.clients=1,2
 
 report: build ## run the suite and the targets' pairs (or use RESULTS=file) and write charts, report and results.json into results/<run>/ (BASE=file: changes since that run; with Chromium, the page's first screen too)
 	@test -z '$(BASE)' || test -f '$(BASE)' || { echo "BASE=$(BASE): no such file (make report BASE= takes an earlier results file)"; exit 2; }

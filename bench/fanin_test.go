@@ -51,39 +51,6 @@ func TestFanInCases(t *testing.T) {
 	}
 }
 
-// TestLoadGroupsOnlyWhenNamed: the default and quick profiles run no
-// FanIn case; the load profile runs FanIn cases its server serves.
-func TestLoadGroupsOnlyWhenNamed(t *testing.T) {
-	for _, name := range []string{"default", "quick"} {
-		r := &Runner{Profile: Profiles[name]}
-		cases, err := r.Cases()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range cases {
-			if strings.HasPrefix(c.Name, "FanIn/") {
-				t.Fatalf("profile %s runs %s", name, c.Name)
-			}
-		}
-	}
-	cases, err := (&Runner{Profile: Profiles["load"]}).Cases()
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, c := range cases {
-		if strings.HasPrefix(c.Name, "FanIn/") {
-			n++
-			if err := c.Check(); err != nil {
-				t.Errorf("%s: %v", c.Name, err)
-			}
-		}
-	}
-	if n == 0 {
-		t.Error("the load profile runs no FanIn case")
-	}
-}
-
 func TestParseClients(t *testing.T) {
 	if got, err := ParseClients("1, 8,64"); err != nil || !slices.Equal(got, []int{1, 8, 64}) {
 		t.Errorf("ParseClients: %v, %v", got, err)

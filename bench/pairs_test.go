@@ -39,14 +39,27 @@ func TestLoadGroupsOnRequest(t *testing.T) {
 			t.Errorf("profile %s runs load cases: %v", name, n)
 		}
 	}
-	// default: 4 transports × 4 rates; 3 transports × 3 pair counts.
-	if n := count(Profiles["default"]); n["Rate"] != 16 || n["Pairs"] != 9 || n["FanIn"] != 0 {
-		t.Errorf("profile default runs %v load cases, want Rate 16, Pairs 9, no FanIn", n)
+	// default: 4 transports × 4 rates; 3 transports × 3 pair counts;
+	// 3 transports × 3 client counts.
+	if n := count(Profiles["default"]); n["Rate"] != 16 || n["Pairs"] != 9 || n["FanIn"] != 9 {
+		t.Errorf("profile default runs %v load cases, want Rate 16, Pairs 9, FanIn 9", n)
 	}
 	n := count(Profiles["load"])
 	for _, g := range LoadGroups {
 		if n[g] == 0 {
 			t.Errorf("profile load runs no %s case", g)
+		}
+	}
+	// The load profile's FanIn cases are those its server serves.
+	cases, err := (&Runner{Profile: Profiles["load"]}).Cases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		if strings.HasPrefix(c.Name, "FanIn/") {
+			if err := c.Check(); err != nil {
+				t.Errorf("%s: %v", c.Name, err)
+			}
 		}
 	}
 	p := testProfile(1, false)

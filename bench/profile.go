@@ -45,8 +45,8 @@ var loadTransports = []string{"pipe", "unix-stream", "tcp", "posix-mq", "shm-fut
 
 // shortLoad is the load of the default profile, at 64 B, api=raw,
 // pin=split: a short rate sweep of a pipe, a socket and a sleeping and a
-// spinning shared-memory wait, and 1, 2 and 4 pairs of a pipe and the two
-// waits.
+// spinning shared-memory wait, 1, 2 and 4 pairs of a pipe and the two
+// waits, and 1, 2 and 4 clients of a Unix socket and of the two waits.
 var shortLoad = map[string]Options{
 	"Rate": {
 		Transports: []string{"pipe", "unix-stream", "shm-futex", "shm-spin"},
@@ -64,6 +64,13 @@ var shortLoad = map[string]Options{
 		Pins:       []harness.Pin{harness.PinSplit},
 		Sizes:      []int{64},
 		Pairs:      []int{1, 2, 4},
+	},
+	"FanIn": {
+		Transports: []string{"unix-stream", "shm-futex", "shm-spin"},
+		APIs:       []transports.API{transports.Raw},
+		Pins:       []harness.Pin{harness.PinSplit},
+		Sizes:      []int{64},
+		Clients:    []int{1, 2, 4},
 	},
 }
 

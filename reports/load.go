@@ -165,6 +165,11 @@ func loadBlocks(r *Results, bound time.Duration) []block {
 			para{"BenchmarkPairs: N independent ping-pong pairs (2N processes), started behind one barrier and measured over one shared window. Each cell: the round trips of all pairs per second; its scaling efficiency, the ratio to pairs=1 of the same round divided by N (1: N pairs do N times the work of one); Jain's fairness index of the pairs' rates (1: equal shares, 1/N: one pair got everything); the worst pair's p99; the CPU time of every process per round trip; \"oversubscribed\" when the spinning sides outnumber the CPUs. Medians over rounds; " + r.loadN(results.BenchPairs)})
 		d = append(d, b...)
 	}
+	if b := countBlocks(r, results.BenchFanIn, "clients", func(k Key) int { return k.Clients }); len(b) > 0 {
+		d = append(d, heading{3, "Many clients, one server"},
+			para{"BenchmarkFanIn: N client processes ping-pong with one server process that serves them all, the way a local daemon is used: api=runtime serves each client on a goroutine of its own (the runtime's poller), api=raw on one locked thread with epoll; the shared-memory transports give each client its own ring pair and the server waits on all of them with the transport's wait (shm-spin polls every ring, shm-futex sleeps on every ring's futex word at once with futex_waitv, shm-hybrid spins over the rings and then sleeps as shm-futex). Each cell: as for the pairs, and the server's CPU time per round trip. Medians over rounds; " + r.loadN(results.BenchFanIn)})
+		d = append(d, b...)
+	}
 	return d
 }
 
@@ -315,6 +320,9 @@ func (r *Results) countCell(k, one Key, n int) string {
 	}
 	if c, ok := r.Stat(k, results.UnitCPU); ok {
 		lines = append(lines, "CPU/msg "+fmtNs(c.Median))
+	}
+	if c, ok := r.Stat(k, results.UnitServerCPU); ok {
+		lines = append(lines, "server CPU/msg "+fmtNs(c.Median))
 	}
 	if o, ok := r.Stat(k, results.UnitOversub); ok && o.Max > 0 {
 		lines = append(lines, "oversubscribed")
@@ -525,4 +533,144 @@ func drawRateChart(r *Results, c *Chart, rows []RateSweep, axis string, curves [
 		c.legend.Add(t, thumbs[t]...)
 	}
 	return nil
+}
+
+// judgeC11 judges "shared memory usually suits communication among
+// multiple processes" on the load benchmarks that run several processes
+// at once: many pairs (Pairs) and many clients of one server (FanIn). For
+// each of them, each placement, size and count N ≥ 2, the best
+// transport of each shared-memory class (spinning, blocking) is compared
+// with the best kernel transport on the aggregate messages per second,
+// round by round (a paired ratio; a tie is not a win); each transport by
+// its copying api (raw, else runtime). A class at a benchmark and
+// placement suits many processes when it wins at every size and count
+// measured there. Figures: each comparison with its ratio, and the
+// fairness and worst p99 of both sides.
+func judgeC11(r *Results) Verdict {
+	var v Verdict
+	var holds, fails []group
+	any := false
+	for _, bench := range []string{results.BenchPairs, results.BenchFanIn} {
+		what, count := "pairs", func(k Key) int { return k.Pairs }
+		if bench == results.BenchFanIn {
+			what, count = "clients", func(k Key) int { return k.Clients }
+		}
+		type cell struct {
+			pin     string
+			size, n int
+		}
+		var cells []cell
+		pts := map[cell][]point{}
+		for _, k := range r.LoadKeys(bench) {
+			if count(k) < 2 || (k.API != "raw" && k.API != "runtime") {
+				continue
+			}
+			p, ok := r.pointOf(k, results.UnitMsgRate)
+			if !ok {
+				continue
+			}
+			c := cell{k.Pin, k.Size, count(k)}
+			if pts[c] == nil {
+				cells = append(cells, c)
+			}
+			pts[c] = append(pts[c], p)
+		}
+		var pins []string
+		for _, c := range cells {
+			if !slices.Contains(pins, c.pin) {
+				pins = append(pins, c.pin)
+			}
+		}
+		for _, pin := range pins {
+			for _, sd := range []side{sideSpinning, sideBlocking} {
+				who := fmt.Sprintf("%s with many %s at pin=%s", sd.Name, what, pin)
+				wins, lost := 0, 0
+				for _, c := range cells {
+					if c.pin != pin {
+						continue
+					}
+					cp := primaryPoints(pts[c])
+					shm, _, ok1 := r.best(filter(cp, sd.keeps(r)), false)
+					kern, _, ok2 := r.best(filter(cp, sideKernel.keeps(r)), false)
+					if !ok1 || !ok2 {
+						continue
+					}
+					any = true
+					o := r.Compare(shm, kern, false)
+					if o == Better {
+						wins++
+					} else {
+						lost++
+					}
+					ratio := ""
+					if p := r.Pair(shm.Key, kern.Key, results.UnitMsgRate); p.Summary.Valid() {
+						ratio = fmt.Sprintf(" (×%s, paired)", sig3(p.Summary.Median))
+					}
+					v.Figures = append(v.Figures, fmt.Sprintf("%s, %s=%d, pin=%s, %s: %s %s %s %s%s; %s",
+						bench, what, c.n, pin, SizeLabel(c.size), shm.Transport, fmtMsgRate(shm.Sum.Median), relWord(o, false), kern.Transport+" "+fmtMsgRate(kern.Sum.Median), ratio, r.spreadFigure(shm.Key, kern.Key)))
+				}
+				switch {
+				case wins+lost == 0:
+				case lost == 0:
+					holds = groupAdd(holds, "has the higher aggregate rate at every size and count", who)
+				case wins == 0:
+					fails = groupAdd(fails, "has the higher aggregate rate at no size and count", who)
+				default:
+					fails = groupAdd(fails, fmt.Sprintf("has the higher aggregate rate in %d of %d size-and-count cells", wins, wins+lost), who)
+				}
+			}
+		}
+	}
+	if !any {
+		return Verdict{Status: NotMeasured, Condition: "needs Pairs or FanIn results (N ≥ 2) of both shared-memory and kernel transports: ipcbench run -profile load"}
+	}
+	switch {
+	case len(fails) == 0:
+		v.Status, v.Condition = Holds, groupText(holds)
+	case len(holds) == 0:
+		v.Status, v.Condition = DoesNotHold, groupText(fails)
+	default:
+		v.Status, v.Condition = HoldsOnlyWhen, groupText(holds)+" (elsewhere it does not: "+groupText(fails)+")"
+	}
+	return v
+}
+
+// primaryPoints keeps each transport's copying api among pts: raw where
+// the transport has it, else runtime.
+func primaryPoints(pts []point) []point {
+	hasRaw := map[string]bool{}
+	for _, p := range pts {
+		if p.Key.API == "raw" {
+			hasRaw[p.Transport] = true
+		}
+	}
+	var out []point
+	for _, p := range pts {
+		if p.Key.API == "raw" || !hasRaw[p.Transport] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// spreadFigure is the fairness and worst p99 of a and b: "fairness 0.99
+// and 0.97, worst p99 4.1 µs and 61 µs".
+func (r *Results) spreadFigure(a, b Key) string {
+	var parts []string
+	fa, ok1 := r.Stat(a, results.UnitFairness)
+	fb, ok2 := r.Stat(b, results.UnitFairness)
+	if ok1 && ok2 {
+		parts = append(parts, fmt.Sprintf("fairness %.2f and %.2f", fa.Median, fb.Median))
+	}
+	wa, ok1 := r.Stat(a, results.UnitWorstP99)
+	wb, ok2 := r.Stat(b, results.UnitWorstP99)
+	if ok1 && ok2 {
+		parts = append(parts, fmt.Sprintf("worst p99 %s and %s", fmtNs(wa.Median), fmtNs(wb.Median)))
+	}
+	ca, ok1 := r.Stat(a, results.UnitCPU)
+	cb, ok2 := r.Stat(b, results.UnitCPU)
+	if ok1 && ok2 {
+		parts = append(parts, fmt.Sprintf("CPU/msg %s and %s", fmtNs(ca.Median), fmtNs(cb.Median)))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -143,3 +143,52 @@ func TestPairsTable(t *testing.T) {
 		}
 	}
 }
+
+// TestC11: the verdict on "shared memory suits many processes" from
+// measured pairs and fan-in rates, each outcome: shared memory ahead
+// everywhere, nowhere, and in one class only; and not measured without
+// N ≥ 2.
+func TestC11(t *testing.T) {
+	line := func(b *strings.Builder, bench, tr string, n int, rate float64) {
+		key := "pairs"
+		if bench == "FanIn" {
+			key = "clients"
+		}
+		fmt.Fprintf(b, "Benchmark%s/transport=%s/api=raw/pin=split/size=64/%s=%d-2 1 %g ns/op %g msg/s 0.99 fairness 50000 worst-p99-ns 3000 cpu-ns/op\n", bench, tr, key, n, 1e9/rate, rate)
+	}
+	drift := []float64{1, 1.4, 0.8, 1.2, 0.9, 1.1}
+	run := func(rates map[string]float64, ns ...int) *Results {
+		var b strings.Builder
+		b.WriteString("BenchmarkPingPong/transport=pipe/api=raw/pin=split/size=64-2 1000 9000 ns/op 8000 p50-ns\n")
+		for _, d := range drift {
+			for _, bench := range []string{"Pairs", "FanIn"} {
+				for _, n := range ns {
+					for _, tr := range []string{"unix-stream", "shm-futex", "shm-spin"} {
+						line(&b, bench, tr, n, rates[tr]*d*float64(n))
+					}
+				}
+			}
+		}
+		return load(t, b.String())
+	}
+	for _, c := range []struct {
+		name  string
+		rates map[string]float64
+		ns    []int
+		want  Status
+		cond  string
+	}{
+		{"shared memory ahead", map[string]float64{"unix-stream": 50e3, "shm-futex": 60e3, "shm-spin": 2e6}, []int{1, 2, 4}, Holds, "blocking shared memory with many clients at pin=split"},
+		{"kernel ahead", map[string]float64{"unix-stream": 50e3, "shm-futex": 40e3, "shm-spin": 30e3}, []int{1, 2}, DoesNotHold, "at no size and count"},
+		{"spinning only", map[string]float64{"unix-stream": 50e3, "shm-futex": 40e3, "shm-spin": 2e6}, []int{2}, HoldsOnlyWhen, "spinning shared memory with many pairs at pin=split"},
+		{"one process each", map[string]float64{"unix-stream": 50e3, "shm-futex": 60e3, "shm-spin": 2e6}, []int{1}, NotMeasured, "N ≥ 2"},
+	} {
+		v := judgeC11(run(c.rates, c.ns...))
+		if v.Status != c.want || !strings.Contains(v.Condition, c.cond) {
+			t.Errorf("%s: %s, want %s containing %q", c.name, v.Text(), c.want, c.cond)
+		}
+		if c.want != NotMeasured && len(v.Figures) == 0 {
+			t.Errorf("%s: no figures", c.name)
+		}
+	}
+}

@@ -34,7 +34,7 @@ func (s Status) String() string {
 // A Verdict is the judgement of one claim of seed/CLAIMS.md on one run.
 // Every field is computed from the results by the claim's rule.
 type Verdict struct {
-	ID        string   // "C1" … "C10"
+	ID        string   // "C1" … "C11"
 	Claim     string   // the claim, shortened
 	Status    Status   //
 	Condition string   // for HoldsOnlyWhen: the condition; otherwise a short reason
@@ -72,9 +72,10 @@ var claims = []claim{
 	{"C8", "Sockets serve both local IPC and communication between hosts; the first choice for distributed work.", judgeC8},
 	{"C9", "Go has no API for shared memory or message queues: it needs cgo.", judgeC9},
 	{"C10", "Message passing suits small data; shared memory suits large, frequently accessed data.", judgeC10},
+	{"C11", "Shared memory usually suits communication among multiple processes.", judgeC11},
 }
 
-// Verdicts judges every claim C1–C10 against r.
+// Verdicts judges every claim C1–C11 against r.
 func Verdicts(r *Results) []Verdict {
 	out := make([]Verdict, len(claims))
 	for i, c := range claims {
