@@ -23,10 +23,15 @@
 //   - cpu-ns/op: user+system CPU time of BOTH processes per op; ctxsw/op:
 //     their voluntary+involuntary context switches per op.
 //   - lost-%: for lossy transports (udp), messages dropped in the stream.
+//   - BenchmarkRate (rate.go): open loop at a fixed offered rate; ns/op is
+//     the wall time per message sent, resp-*-ns the response times from
+//     the intended send, invalid 1 when the run fell behind its schedule
+//     (harness.RateResult.Report).
 //   - BenchmarkPairs (pairs.go): N ping-pong pairs over one shared window;
 //     ns/op is the aggregate's wall time per round trip (1 ÷ msg/s), p50-ns
 //     and p99-ns the median over the pairs of each pair's, cpu-ns/op and
-//     ctxsw/op those of every process (harness.PairsResult.Report).
+//     ctxsw/op those of every process, MB/s both directions of every
+//     round trip at the aggregate rate (harness.Shares.Report).
 //   - BenchmarkFanIn (fanin.go): clients=N clients ping-pong at once with
 //     one server; ns/op is the aggregate's wall time per message (1 ÷
 //     msg/s), the rest as for Pairs, plus server-cpu-ns/op

@@ -134,6 +134,16 @@
 // (Catalogue) and the Unit lines through package results, which owns the
 // format; Result.Report names its metrics with the units of results.
 //
+// # A fixed offered rate
+//
+// RunRate (rate.go) is the open-loop workload: message i leaves at its
+// intended time t0 + i/rate, stamped with its intended and actual send
+// times, and the peer times its arrival against both (response and
+// service time) on the clock the two processes share. A run whose
+// achieved rates fall under MinAchieved of the offered one, or whose
+// sender lags by more than one interval at p99, is marked invalid
+// (RateResult.Invalid).
+//
 // # Many pairs
 //
 // RunPairs runs N sessions at once, each in a driver process of its own:

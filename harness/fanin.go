@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -236,25 +235,12 @@ func (f *FanIn) Oversubscribed() bool {
 	return err == nil && load.Oversubscribed(1, len(f.clients)+1, cpus)
 }
 
-// ClientResult is what one client did in a fan-in run.
+// ClientResult is what one client did in a fan-in run: its share, and
+// the client process's CPU time and context switches over the run (its
+// wait for the start included).
 type ClientResult struct {
-	// Ops is the number of measured round trips.
-	Ops int64
-	// Start and End bound them on CLOCK_MONOTONIC (nanoseconds).
-	Start, End int64
-	// P50, P99 and Max are the round trips' percentiles in nanoseconds.
-	P50, P99, Max float64
-	// Usage is the client process's CPU time and context switches over
-	// the run (its wait for the start included).
+	Share
 	Usage Usage
-}
-
-// Rate is the client's round trips per second over its own span.
-func (c ClientResult) Rate() float64 {
-	if c.End <= c.Start {
-		return 0
-	}
-	return float64(c.Ops) / (float64(c.End-c.Start) / 1e9)
 }
 
 // FanInResult is what one fan-in run produced.
@@ -272,72 +258,29 @@ type FanInResult struct {
 	Oversub bool
 }
 
-// Ops is the clients' measured round trips together.
-func (r *FanInResult) Ops() int64 {
-	var n int64
-	for _, c := range r.Clients {
-		n += c.Ops
+// Shares are the clients' shares of the run.
+func (r *FanInResult) Shares() Shares {
+	ss := make(Shares, len(r.Clients))
+	for i, c := range r.Clients {
+		ss[i] = c.Share
 	}
-	return n
+	return ss
 }
 
-// Span is the measured window: from the first client's first request to
-// the last client's last echo, in nanoseconds.
-func (r *FanInResult) Span() int64 {
-	if len(r.Clients) == 0 {
-		return 0
-	}
-	lo, hi := r.Clients[0].Start, r.Clients[0].End
-	for _, c := range r.Clients[1:] {
-		lo, hi = min(lo, c.Start), max(hi, c.End)
-	}
-	return hi - lo
-}
-
-// Rate is the aggregate throughput: every client's round trips over the
-// span, per second.
-func (r *FanInResult) Rate() float64 {
-	if s := r.Span(); s > 0 {
-		return float64(r.Ops()) / (float64(s) / 1e9)
-	}
-	return 0
-}
-
-// Report writes the result's metrics on b: ns/op is the wall time per
-// message of the aggregate (1/msg/s), overriding the timer's; msg/s the
-// aggregate rate; p50-ns and p99-ns the median over the clients of their
-// own p50 and p99, worst-p50-ns and worst-p99-ns the worst client's;
-// fairness Jain's index of the clients' rates; server-cpu-ns/op the
-// server's CPU time per message served, cpu-ns/op and ctxsw/op those of
-// every process per message; oversub 1 when spinning sides outnumber
-// their CPUs. MB/s counts both directions of every round trip.
+// Report writes the result's metrics on b: the aggregate, percentiles
+// and fairness of the clients' shares (Shares.Report); server-cpu-ns/op
+// the server's CPU time per message served, cpu-ns/op and ctxsw/op those
+// of every process per message.
 func (r *FanInResult) Report(b *testing.B) {
-	rate := r.Rate()
-	if rate > 0 {
-		b.ReportMetric(1e9/rate, results.UnitNsOp)
-		b.ReportMetric(rate*float64(2*r.Size)/1e6, results.UnitMBs)
-	}
-	b.ReportMetric(rate, results.UnitMsgRate)
-	var p50, p99, rates []float64
+	r.Shares().Report(b, r.Size, r.Oversub)
 	all := r.ServerUsage
 	for _, c := range r.Clients {
-		p50, p99, rates = append(p50, c.P50), append(p99, c.P99), append(rates, c.Rate())
 		all = all.Add(c.Usage)
 	}
-	b.ReportMetric(load.Median(p50), results.UnitP50)
-	b.ReportMetric(load.Median(p99), results.UnitP99)
-	b.ReportMetric(slices.Max(p50), results.UnitWorstP50)
-	b.ReportMetric(slices.Max(p99), results.UnitWorstP99)
-	b.ReportMetric(load.Jain(rates), results.UnitFairness)
 	n := float64(max(r.Served, 1))
 	b.ReportMetric(float64(r.ServerUsage.CPUNS())/n, results.UnitServerCPU)
 	b.ReportMetric(float64(all.CPUNS())/n, results.UnitCPU)
 	b.ReportMetric(float64(all.CtxSw())/n, results.UnitCtxsw)
-	oversub := 0.0
-	if r.Oversub {
-		oversub = 1
-	}
-	b.ReportMetric(oversub, results.UnitOversub)
 }
 
 // startDelay is how far ahead of now a run's shared start is set: time
@@ -397,7 +340,7 @@ func (f *FanIn) run(window time.Duration, count int) (*FanInResult, error) {
 		if err != nil {
 			return nil, f.fail(i, c.next, err)
 		}
-		var rep clientReport
+		var rep Share
 		if err := json.Unmarshal(resp.Result, &rep); err != nil {
 			return nil, f.fail(i, c.next, fmt.Errorf("client report: %w", err))
 		}
@@ -405,7 +348,7 @@ func (f *FanIn) run(window time.Duration, count int) (*FanInResult, error) {
 			return nil, f.fail(i, c.next, fmt.Errorf("client counted %d round trips (%d measured), the server echoed %d requests", resp.Received, rep.Ops, c.next))
 		}
 		res.Served += int64(c.next)
-		res.Clients = append(res.Clients, ClientResult{Ops: rep.Ops, Start: rep.StartNS, End: rep.EndNS, P50: rep.P50NS, P99: rep.P99NS, Max: rep.MaxNS, Usage: resp.Usage})
+		res.Clients = append(res.Clients, ClientResult{Share: rep, Usage: resp.Usage})
 	}
 	res.ServerUsage = readUsage().Sub(u0)
 	return res, nil

@@ -12,17 +12,6 @@ import (
 	"github.com/ipcbench/ipcbench/harness/internal/clock"
 )
 
-// clientReport is what a fan-in client peer reports at the end of its
-// window (response.Result of the "client" op).
-type clientReport struct {
-	Ops     int64   `json:"ops"`      // round trips in the window (the end-flagged one not counted)
-	StartNS int64   `json:"start_ns"` // CLOCK_MONOTONIC when its first request went out
-	EndNS   int64   `json:"end_ns"`   // CLOCK_MONOTONIC when its last echo had come back
-	P50NS   float64 `json:"p50_ns"`
-	P99NS   float64 `json:"p99_ns"`
-	MaxNS   float64 `json:"max_ns"`
-}
-
 // monoNow reads CLOCK_MONOTONIC in nanoseconds: one clock for every
 // process of the host, so that clients and server agree on a window.
 func monoNow() int64 {
@@ -79,7 +68,7 @@ func (p *peerState) client(r request) (response, error) {
 	}
 	resp.Received = int64(seq) + 1
 	ns := clock.NsPerTick()
-	rep := clientReport{
+	rep := Share{
 		Ops: int64(seq), StartNS: start, EndNS: end,
 		P50NS: float64(hist.ValueAtQuantile(50)) * ns, P99NS: float64(hist.ValueAtQuantile(99)) * ns, MaxNS: float64(hist.Max()) * ns,
 	}

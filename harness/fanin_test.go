@@ -37,16 +37,16 @@ func runFanIn(t *testing.T, transport string, api transports.API, pin harness.Pi
 	}
 	var sum int64
 	for i, c := range res.Clients {
-		if c.Ops <= 0 || c.End <= c.Start || c.P50 <= 0 || c.P99 < c.P50 {
+		if c.Ops <= 0 || c.EndNS <= c.StartNS || c.P50NS <= 0 || c.P99NS < c.P50NS {
 			t.Errorf("client %d: %+v", i, c)
 		}
 		sum += c.Ops
 	}
-	if sum != res.Ops() || res.Served != sum+int64(clients) {
-		t.Errorf("per-client round trips sum to %d, Ops %d, served %d (want the sum plus %d ends)", sum, res.Ops(), res.Served, clients)
+	if sum != res.Shares().Ops() || res.Served != sum+int64(clients) {
+		t.Errorf("per-client round trips sum to %d, Ops %d, served %d (want the sum plus %d ends)", sum, res.Shares().Ops(), res.Served, clients)
 	}
-	if res.Rate() <= 0 || res.Span() <= 0 {
-		t.Errorf("rate %v over %d ns", res.Rate(), res.Span())
+	if res.Shares().Rate() <= 0 || res.Shares().Span() <= 0 {
+		t.Errorf("rate %v over %d ns", res.Shares().Rate(), res.Shares().Span())
 	}
 	// A second run on the same clients: the sequence starts again.
 	if _, err := f.Run(10 * time.Millisecond); err != nil {
@@ -218,9 +218,9 @@ func TestFanInReport(t *testing.T) {
 	res := &harness.FanInResult{
 		Size: 64,
 		Clients: []harness.ClientResult{
-			{Ops: 1000, Start: 0, End: 1e9, P50: 10, P99: 100, Usage: harness.Usage{UserNS: 1000}},
-			{Ops: 3000, Start: 0, End: 1e9, P50: 30, P99: 300},
-			{Ops: 2000, Start: 0, End: 2e9, P50: 20, P99: 200},
+			{Share: harness.Share{Ops: 1000, StartNS: 0, EndNS: 1e9, P50NS: 10, P99NS: 100}, Usage: harness.Usage{UserNS: 1000}},
+			{Share: harness.Share{Ops: 3000, StartNS: 0, EndNS: 1e9, P50NS: 30, P99NS: 300}},
+			{Share: harness.Share{Ops: 2000, StartNS: 0, EndNS: 2e9, P50NS: 20, P99NS: 200}},
 		},
 		Served:      6003,
 		ServerUsage: harness.Usage{UserNS: 6003 * 5},

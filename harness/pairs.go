@@ -7,12 +7,10 @@ import (
 	"io"
 	"math"
 	"os"
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/ipcbench/ipcbench/internal/load"
-	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/transports"
 	"golang.org/x/sys/unix"
 )
@@ -49,30 +47,13 @@ type PairsConfig struct {
 	onRelease func(drivers, peers []int)
 }
 
-// PairResult is what one pair did in the window.
+// PairResult is what one pair did in the window: its share of the run,
+// and the usage of its two processes over its run: the driver (the
+// session's parent) and the session's peer.
 type PairResult struct {
-	// Ops is the number of round trips measured, every message verified.
-	Ops int64 `json:"ops"`
-	// P50NS, P99NS and MaxNS are the pair's round-trip percentiles.
-	P50NS float64 `json:"p50_ns"`
-	P99NS float64 `json:"p99_ns"`
-	MaxNS float64 `json:"max_ns"`
-	// StartNS and EndNS bound the pair's run on CLOCK_MONOTONIC, which
-	// every process of the host shares.
-	StartNS int64 `json:"start_ns"`
-	EndNS   int64 `json:"end_ns"`
-	// Driver and Peer are the usage of the pair's two processes over its
-	// run: the driver (the session's parent) and the session's peer.
+	Share
 	Driver Usage `json:"driver"`
 	Peer   Usage `json:"peer"`
-}
-
-// Rate is the pair's round trips per second over its own run.
-func (p PairResult) Rate() float64 {
-	if p.EndNS <= p.StartNS {
-		return 0
-	}
-	return float64(p.Ops) * 1e9 / float64(p.EndNS-p.StartNS)
 }
 
 // PairsResult is what RunPairs measured.
@@ -87,71 +68,29 @@ type PairsResult struct {
 	Oversubscribed bool
 }
 
-// Ops is the number of round trips of all pairs.
-func (r *PairsResult) Ops() int64 {
-	var n int64
-	for _, p := range r.Pairs {
-		n += p.Ops
+// Shares are the pairs' shares of the run.
+func (r *PairsResult) Shares() Shares {
+	ss := make(Shares, len(r.Pairs))
+	for i, p := range r.Pairs {
+		ss[i] = p.Share
 	}
-	return n
-}
-
-// Span is the shared window as it happened: from the first pair's start
-// to the last pair's end.
-func (r *PairsResult) Span() time.Duration {
-	if len(r.Pairs) == 0 {
-		return 0
-	}
-	first, last := int64(math.MaxInt64), int64(math.MinInt64)
-	for _, p := range r.Pairs {
-		first, last = min(first, p.StartNS), max(last, p.EndNS)
-	}
-	return time.Duration(last - first)
-}
-
-// Rate is the aggregate: the round trips of all pairs per second of Span.
-func (r *PairsResult) Rate() float64 {
-	if s := r.Span(); s > 0 {
-		return float64(r.Ops()) / s.Seconds()
-	}
-	return 0
+	return ss
 }
 
 // Report writes the metrics on b. A message is one verified round trip
-// (a request and its echo), as a PingPong op is. ns/op is the aggregate's
-// wall time per message (Span ÷ all round trips, 1 ÷ msg/s); msg/s the
-// aggregate rate; p50-ns and p99-ns the median over the pairs of each
-// pair's p50 and p99; worst-p50-ns and worst-p99-ns the largest of them;
-// max-ns the longest round trip of any pair; fairness Jain's index of the
-// pairs' rates; cpu-ns/op and ctxsw/op the CPU time and context switches
-// of every process (this one over the window, each pair's driver and
-// session peer over its run) per message; oversub 1 when Oversubscribed.
-// It sets no bytes: MB/s, derived from the testing package's own count
-// and time, would not be the aggregate's.
+// (a request and its echo), as a PingPong op is. Shares.Report says what
+// the aggregate, percentile and fairness metrics are; cpu-ns/op and
+// ctxsw/op are the CPU time and context switches of every process (this
+// one over the window, each pair's driver and session peer over its run)
+// per message.
 func (r *PairsResult) Report(b *testing.B) {
-	ops := r.Ops()
-	var p50s, p99s, rates []float64
-	var maxNS float64
+	ss := r.Shares()
+	ss.Report(b, r.Config.Size, r.Oversubscribed)
 	parent, peer := r.Top, Usage{}
 	for _, p := range r.Pairs {
-		p50s, p99s, rates = append(p50s, p.P50NS), append(p99s, p.P99NS), append(rates, p.Rate())
-		maxNS = max(maxNS, p.MaxNS)
 		parent, peer = parent.Add(p.Driver), peer.Add(p.Peer)
 	}
-	b.ReportMetric(float64(r.Span().Nanoseconds())/float64(max(ops, 1)), results.UnitNsOp)
-	b.ReportMetric(r.Rate(), results.UnitMsgRate)
-	b.ReportMetric(load.Median(p50s), results.UnitP50)
-	b.ReportMetric(load.Median(p99s), results.UnitP99)
-	b.ReportMetric(slices.Max(p50s), results.UnitWorstP50)
-	b.ReportMetric(slices.Max(p99s), results.UnitWorstP99)
-	b.ReportMetric(maxNS, results.UnitMax)
-	b.ReportMetric(load.Jain(rates), results.UnitFairness)
-	ReportUsage(b, parent, peer, ops)
-	oversub := 0.0
-	if r.Oversubscribed {
-		oversub = 1
-	}
-	b.ReportMetric(oversub, results.UnitOversub)
+	ReportUsage(b, parent, peer, ss.Ops())
 }
 
 // SpinningSides is the number of sides of one pair that keep their CPU
@@ -401,7 +340,7 @@ func drivePair(pc *PeerContext) (any, error) {
 	}
 	q := func(p float64) float64 { return float64(r.Hist.ValueAtQuantile(p)) * r.NsPerTick }
 	return PairResult{
-		Ops: r.Ops, P50NS: q(50), P99NS: q(99), MaxNS: float64(r.Hist.Max()) * r.NsPerTick,
-		StartNS: start, EndNS: end, Driver: r.Parent, Peer: r.Peer,
+		Share:  Share{Ops: r.Ops, P50NS: q(50), P99NS: q(99), MaxNS: float64(r.Hist.Max()) * r.NsPerTick, StartNS: start, EndNS: end},
+		Driver: r.Parent, Peer: r.Peer,
 	}, nil
 }

@@ -72,11 +72,11 @@ func TestPairsPipe(t *testing.T) {
 		}
 		sum += p.Ops
 	}
-	if r.Ops() != sum || sum != 1000 {
-		t.Errorf("aggregate %d round trips, pairs' sum %d, want 1000", r.Ops(), sum)
+	if r.Shares().Ops() != sum || sum != 1000 {
+		t.Errorf("aggregate %d round trips, pairs' sum %d, want 1000", r.Shares().Ops(), sum)
 	}
-	if r.Span() <= 0 || r.Rate() <= 0 {
-		t.Errorf("span %v, rate %v: want both positive", r.Span(), r.Rate())
+	if r.Shares().Span() <= 0 || r.Shares().Rate() <= 0 {
+		t.Errorf("span %v, rate %v: want both positive", r.Shares().Span(), r.Shares().Rate())
 	}
 	if r.Oversubscribed {
 		t.Error("pipe pairs flagged oversubscribed: a pipe's sides sleep")
@@ -221,8 +221,8 @@ func TestPairsTransports(t *testing.T) {
 				t.Errorf("%s api=%s: %v", name, api, err)
 				continue
 			}
-			if r.Ops() != 200 {
-				t.Errorf("%s api=%s: %d round trips, want 200", name, api, r.Ops())
+			if r.Shares().Ops() != 200 {
+				t.Errorf("%s api=%s: %d round trips, want 200", name, api, r.Shares().Ops())
 			}
 		}
 	}

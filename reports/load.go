@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -208,7 +209,7 @@ func rateBlocks(r *Results, bound time.Duration) []block {
 			}
 		}
 		slices.Sort(rates)
-		r.sortSweeps(rows)
+		sortByTransport(r, rows, func(sw RateSweep) Key { return sw.Key })
 		t := table{Header: []string{"transport", "api", "knee", "CPU/msg at " + fmtRate(rates[0]) + " (receiver)"}}
 		for _, rate := range rates {
 			t.Header = append(t.Header, fmtRate(rate))
@@ -285,7 +286,7 @@ func countBlocks(r *Results, bench, what string, count func(Key) int) []block {
 			t.Header = append(t.Header, fmt.Sprintf("%s=%d", what, n))
 		}
 		ks := rows[g]
-		r.sortKeysByTransport(ks)
+		sortByTransport(r, ks, func(k Key) Key { return k })
 		for _, base := range ks {
 			row := []string{base.Transport, base.API}
 			for _, n := range counts {
@@ -330,24 +331,6 @@ func (r *Results) countCell(k, one Key, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// sortKeysByTransport orders keys by transport (catalogue order), then
-// api, then the rest of the key.
-func (r *Results) sortKeysByTransport(ks []Key) {
-	var ts []string
-	for _, k := range ks {
-		if !slices.Contains(ts, k.Transport) {
-			ts = append(ts, k.Transport)
-		}
-	}
-	r.SortTransports(ts)
-	slices.SortStableFunc(ks, func(a, b Key) int {
-		if d := slices.Index(ts, a.Transport) - slices.Index(ts, b.Transport); d != 0 {
-			return d
-		}
-		return keyOrder(a, b)
-	})
-}
-
 // minAchieved is harness.MinAchieved, the share of the offered rate a run
 // must achieve (the report does not import the harness).
 const minAchieved = 0.99
@@ -362,23 +345,6 @@ func ratePointCell(p RatePoint) string {
 		s += fmt.Sprintf("\n✗ fell behind in %d of %d rounds", p.Invalid, p.Rounds)
 	}
 	return s
-}
-
-// sortSweeps orders sweeps by transport (catalogue order), then api.
-func (r *Results) sortSweeps(sw []RateSweep) {
-	var ts []string
-	for _, s := range sw {
-		if !slices.Contains(ts, s.Key.Transport) {
-			ts = append(ts, s.Key.Transport)
-		}
-	}
-	r.SortTransports(ts)
-	slices.SortStableFunc(sw, func(a, b RateSweep) int {
-		if d := slices.Index(ts, a.Key.Transport) - slices.Index(ts, b.Key.Transport); d != 0 {
-			return d
-		}
-		return strings.Compare(a.Key.API, b.Key.API)
-	})
 }
 
 // loadN says how many rounds the load benchmark bench has: "n = 3 rounds".
@@ -400,136 +366,204 @@ func (r *Results) loadN(bench string) string {
 
 // loadCharts are the charts of the load benchmarks the run has: for each
 // pin and size of the rate sweeps, the response time and the CPU per
-// message against the offered rate.
+// message against the offered rate; for each pin and size of the pairs
+// and of the fan-in, the aggregate rate against the count.
 func loadCharts(r *Results, bound time.Duration) ([]*Chart, error) {
-	sweeps := r.RateSweeps(bound)
-	type group struct {
-		pin  string
-		size int
-	}
-	var groups []group
-	for _, sw := range sweeps {
-		if g := (group{sw.Key.Pin, sw.Key.Size}); !slices.Contains(groups, g) {
-			groups = append(groups, g)
-		}
-	}
 	var charts []*Chart
-	for _, g := range groups {
+	add := func(file, title, caption string, x, y axisLabel, ss []curveSeries) error {
+		c := &Chart{File: file, Title: title, Caption: caption, plot: newPlot(title), legend: newLegend()}
+		if err := drawCurves(c, x, y, ss); err != nil {
+			return fmt.Errorf("reports: chart %s: %w", file, err)
+		}
+		charts = append(charts, c)
+		return nil
+	}
+	sweeps := r.RateSweeps(bound)
+	for _, g := range pinSizes(len(sweeps), func(i int) Key { return sweeps[i].Key }) {
 		var rows []RateSweep
 		for _, sw := range sweeps {
-			if sw.Key.Pin == g.pin && sw.Key.Size == g.size {
+			if sw.Key.Pin == g.Pin && sw.Key.Size == g.Size {
 				rows = append(rows, sw)
 			}
 		}
-		r.sortSweeps(rows)
-		for _, spec := range []struct {
-			file, title, axis string
-			curves            []rateCurve
-		}{
-			{fmt.Sprintf("rate-latency-%s-%d.png", g.pin, g.size), fmt.Sprintf("Response time against offered rate, %d B, pin=%s", g.size, g.pin), "response time (ns, from the intended send): median over rounds",
-				[]rateCurve{{"p99", func(p RatePoint) Summary { return p.Resp99 }, false}, {"p50", func(p RatePoint) Summary { return p.Resp50 }, true}}},
-			{fmt.Sprintf("rate-cpu-%s-%d.png", g.pin, g.size), fmt.Sprintf("CPU per message against offered rate, %d B, pin=%s", g.size, g.pin), "CPU time of both processes per message (ns): median over rounds",
-				[]rateCurve{{"cpu", func(p RatePoint) Summary { return p.CPU }, false}}},
-		} {
-			c := &Chart{File: spec.file, Title: spec.title, plot: newPlot(spec.title), legend: newLegend()}
-			if err := drawRateChart(r, c, rows, spec.axis, spec.curves); err != nil {
-				return nil, fmt.Errorf("reports: chart %s: %w", spec.file, err)
+		sortByTransport(r, rows, func(sw RateSweep) Key { return sw.Key })
+		curve := func(of func(RatePoint) Summary, dashed bool) []curveSeries {
+			var ss []curveSeries
+			for _, sw := range rows {
+				cs := curveSeries{transport: sw.Key.Transport, api: sw.Key.API, dashed: dashed}
+				for _, p := range sw.Points {
+					cs.pts = append(cs.pts, curvePt{float64(p.Rate), of(p), p.Kept()})
+				}
+				ss = append(ss, cs)
 			}
-			c.Caption = fmt.Sprintf("BenchmarkRate at %d B, pin=%s, one line per transport and api, both axes log scale. A hollow ring is a point at which a round fell behind its schedule: drawn, not trusted.", g.size, g.pin)
-			if len(spec.curves) > 1 {
-				c.Caption += " Solid: p99; dashed: p50."
-			} else {
-				c.Caption += " A spinning wait's CPU per message falls as the rate rises: it burns the time between messages."
+			return ss
+		}
+		rate := axisLabel{"offered rate (messages/s)", true}
+		base := fmt.Sprintf("BenchmarkRate at %d B, pin=%s, one line per transport and api (thinner: not api=raw). A hollow ring is a point at which a round fell behind its schedule: drawn, not trusted.", g.Size, g.Pin)
+		lat := append(curve(func(p RatePoint) Summary { return p.Resp99 }, false), curve(func(p RatePoint) Summary { return p.Resp50 }, true)...)
+		if err := add(fmt.Sprintf("rate-latency-%s-%d.png", g.Pin, g.Size), fmt.Sprintf("Response time against offered rate, %d B, pin=%s", g.Size, g.Pin), base+" Solid: p99; dashed: p50.",
+			rate, axisLabel{"response time (ns, from the intended send): median over rounds", true}, lat); err != nil {
+			return nil, err
+		}
+		if err := add(fmt.Sprintf("rate-cpu-%s-%d.png", g.Pin, g.Size), fmt.Sprintf("CPU per message against offered rate, %d B, pin=%s", g.Size, g.Pin), base+" A spinning wait's CPU per message falls as the rate rises: it burns the time between messages.",
+			rate, axisLabel{"CPU time of both processes per message (ns): median over rounds", true}, curve(func(p RatePoint) Summary { return p.CPU }, false)); err != nil {
+			return nil, err
+		}
+	}
+	for _, sc := range []struct {
+		bench, what, file, title string
+		count                    func(Key) int
+	}{
+		{results.BenchPairs, "pairs", "pairs", "Aggregate rate against the number of pairs", func(k Key) int { return k.Pairs }},
+		{results.BenchFanIn, "clients", "fanin", "Aggregate rate against the number of clients of one server", func(k Key) int { return k.Clients }},
+	} {
+		keys := r.LoadKeys(sc.bench)
+		for _, g := range pinSizes(len(keys), func(i int) Key { return keys[i] }) {
+			var ss []curveSeries
+			at := map[Key]int{}
+			for _, k := range keys {
+				if k.Pin != g.Pin || k.Size != g.Size {
+					continue
+				}
+				s, ok := r.Stat(k, results.UnitMsgRate)
+				if !ok {
+					continue
+				}
+				base := k
+				base.Pairs, base.Clients = 0, 0
+				i, seen := at[base]
+				if !seen {
+					i = len(ss)
+					at[base] = i
+					ss = append(ss, curveSeries{transport: k.Transport, api: k.API})
+				}
+				ss[i].pts = append(ss[i].pts, curvePt{float64(sc.count(k)), s, true})
 			}
-			charts = append(charts, c)
+			sortByTransport(r, ss, func(c curveSeries) Key { return Key{Transport: c.transport, API: c.api} })
+			if err := add(fmt.Sprintf("%s-%s-%d.png", sc.file, g.Pin, g.Size), fmt.Sprintf("%s, %d B, pin=%s", sc.title, g.Size, g.Pin),
+				fmt.Sprintf("Benchmark%s at %d B, pin=%s: the round trips of all %s per second (median over rounds), one line per transport and api (thinner: not api=raw), both axes log scale. A line that stays flat as N grows shares a fixed capacity among more processes; one that rises scales.", sc.bench, g.Size, g.Pin, sc.what),
+				axisLabel{"number of " + sc.what, true}, axisLabel{"messages/s, all " + sc.what + " together", true}, ss); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return charts, nil
 }
 
-// A rateCurve is one figure of a rate point drawn against the rate.
-type rateCurve struct {
-	name   string
-	of     func(RatePoint) Summary
-	dashed bool
+// A pinSize is one placement and size of load keys.
+type pinSize struct {
+	Pin  string
+	Size int
 }
 
-// drawRateChart draws curves of each sweep of rows against the offered
-// rate, log-log; invalid points as hollow rings.
-func drawRateChart(r *Results, c *Chart, rows []RateSweep, axis string, curves []rateCurve) error {
+// pinSizes lists the placements and sizes of n keys, in order of first
+// appearance.
+func pinSizes(n int, key func(int) Key) []pinSize {
+	var out []pinSize
+	for i := range n {
+		k := key(i)
+		if g := (pinSize{k.Pin, k.Size}); !slices.Contains(out, g) {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// An axisLabel is a load chart's axis: its label and whether it is log
+// scale.
+type axisLabel struct {
+	text string
+	log  bool
+}
+
+// A curvePt is one point of a load chart: x, the summary drawn at y, and
+// whether it is trusted (a hollow ring if not).
+type curvePt struct {
+	x    float64
+	y    Summary
+	kept bool
+}
+
+// A curveSeries is one line of a load chart: a transport and api's points.
+type curveSeries struct {
+	transport, api string
+	dashed         bool
+	pts            []curvePt
+}
+
+// drawCurves draws ss on c: a line per series in its transport's style
+// (thinner when its api is not raw, dashed when the series is), a glyph
+// per trusted point and a hollow ring per other one. The legend names
+// each transport and api once, after its first series.
+func drawCurves(c *Chart, x, y axisLabel, ss []curveSeries) error {
 	p := c.plot
-	log := axisScale{log: true}
-	log.setAxis(&p.X, "offered rate (messages/s)")
-	log.setAxis(&p.Y, axis)
+	xs, ys := axisScale{log: x.log}, axisScale{log: y.log}
+	xs.setAxis(&p.X, x.text)
+	ys.setAxis(&p.Y, y.text)
 	p.Add(plotter.NewGrid())
-	var ts []string
+	var labels []string
 	thumbs := map[string][]plot.Thumbnailer{}
-	for _, sw := range rows {
-		label := sw.Key.Transport + " " + sw.Key.API
-		for ci, cv := range curves {
-			var line, kept, fell plotter.XYs
-			for _, pt := range sw.Points {
-				s := cv.of(pt)
-				if !s.Valid() || s.Median <= 0 {
-					continue
-				}
-				xy := plotter.XY{X: math.Log10(float64(pt.Rate)), Y: math.Log10(s.Median)}
-				line = append(line, xy)
-				if pt.Kept() {
-					kept = append(kept, xy)
-				} else {
-					fell = append(fell, xy)
-				}
-			}
-			if len(line) == 0 {
+	for _, cs := range ss {
+		label := cs.transport + " " + cs.api
+		var line, kept, fell plotter.XYs
+		for _, pt := range cs.pts {
+			if !pt.y.Valid() || !xs.ok(pt.x) || !ys.ok(pt.y.Median) {
 				continue
 			}
-			l, err := plotter.NewLine(line)
+			xy := plotter.XY{X: xs.f(pt.x), Y: ys.f(pt.y.Median)}
+			line = append(line, xy)
+			if pt.kept {
+				kept = append(kept, xy)
+			} else {
+				fell = append(fell, xy)
+			}
+		}
+		if len(line) == 0 {
+			continue
+		}
+		slices.SortFunc(line, func(a, b plotter.XY) int { return cmp.Compare(a.X, b.X) })
+		l, err := plotter.NewLine(line)
+		if err != nil {
+			return err
+		}
+		l.LineStyle = lineStyle(cs.transport)
+		if cs.api != "raw" {
+			l.LineStyle.Width = vg.Points(1)
+		}
+		if cs.dashed {
+			l.LineStyle.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		}
+		p.Add(l)
+		th := []plot.Thumbnailer{l}
+		for _, set := range []struct {
+			xy     plotter.XYs
+			hollow bool
+		}{{kept, false}, {fell, true}} {
+			if len(set.xy) == 0 {
+				continue
+			}
+			sc, err := plotter.NewScatter(set.xy)
 			if err != nil {
 				return err
 			}
-			l.LineStyle = lineStyle(sw.Key.Transport)
-			if sw.Key.API != "raw" {
-				l.LineStyle.Width = vg.Points(1)
-			}
-			if cv.dashed {
-				l.LineStyle.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
-			}
-			p.Add(l)
-			gs := glyphStyle(sw.Key.Transport)
-			if len(kept) > 0 {
-				sc, err := plotter.NewScatter(kept)
-				if err != nil {
-					return err
-				}
-				sc.GlyphStyle = gs
-				p.Add(sc)
-				if ci == 0 {
-					thumbs[label] = []plot.Thumbnailer{l, sc}
-				}
-			}
-			if len(fell) > 0 {
-				sc, err := plotter.NewScatter(fell)
-				if err != nil {
-					return err
-				}
-				sc.GlyphStyle = gs
+			sc.GlyphStyle = glyphStyle(cs.transport)
+			if set.hollow {
 				sc.GlyphStyle.Shape = draw.RingGlyph{}
 				sc.GlyphStyle.Radius = vg.Points(5)
-				p.Add(sc)
+			} else {
+				th = append(th, sc)
 			}
-			if ci == 0 && thumbs[label] == nil {
-				thumbs[label] = []plot.Thumbnailer{l}
-			}
+			p.Add(sc)
 		}
-		if thumbs[label] != nil {
-			ts = append(ts, label)
+		if thumbs[label] == nil {
+			labels = append(labels, label)
+			thumbs[label] = th
 		}
 	}
-	if len(ts) == 0 {
-		return noData("no rate figures")
+	if len(labels) == 0 {
+		return noData("no figures")
 	}
-	for _, t := range ts {
+	for _, t := range labels {
 		c.legend.Add(t, thumbs[t]...)
 	}
 	return nil
@@ -673,4 +707,23 @@ func (r *Results) spreadFigure(a, b Key) string {
 		parts = append(parts, fmt.Sprintf("CPU/msg %s and %s", fmtNs(ca.Median), fmtNs(cb.Median)))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// sortByTransport orders xs by the transport of their keys (catalogue
+// order), then by key.
+func sortByTransport[T any](r *Results, xs []T, key func(T) Key) {
+	var ts []string
+	for _, x := range xs {
+		if t := key(x).Transport; !slices.Contains(ts, t) {
+			ts = append(ts, t)
+		}
+	}
+	r.SortTransports(ts)
+	slices.SortStableFunc(xs, func(a, b T) int {
+		ka, kb := key(a), key(b)
+		if d := slices.Index(ts, ka.Transport) - slices.Index(ts, kb.Transport); d != 0 {
+			return d
+		}
+		return keyOrder(ka, kb)
+	})
 }
