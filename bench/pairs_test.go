@@ -39,10 +39,10 @@ func TestLoadGroupsOnRequest(t *testing.T) {
 			t.Errorf("profile %s runs load cases: %v", name, n)
 		}
 	}
-	// default: 4 transports × 4 rates; 3 transports × 3 pair counts;
+	// default: 3 transports × 4 rates; 3 transports × 3 pair counts;
 	// 3 transports × 3 client counts.
-	if n := count(Profiles["default"]); n["Rate"] != 16 || n["Pairs"] != 9 || n["FanIn"] != 9 {
-		t.Errorf("profile default runs %v load cases, want Rate 16, Pairs 9, FanIn 9", n)
+	if n := count(Profiles["default"]); n["Rate"] != 12 || n["Pairs"] != 9 || n["FanIn"] != 9 {
+		t.Errorf("profile default runs %v load cases, want Rate 12, Pairs 9, FanIn 9", n)
 	}
 	n := count(Profiles["load"])
 	for _, g := range LoadGroups {
