@@ -235,7 +235,7 @@ func rateBlocks(r *Results, bound time.Duration) []block {
 		}
 		d = append(d, heading{4, fmt.Sprintf("pin=%s, %d B: response time p50 / p99", g.pin, g.size)}, t)
 	}
-	d = append(d, para{"Each cell: response time p50 / p99, then the service time p50 (from the actual send). The CPU column is the CPU time of both processes per message at the lowest rate, the receiving peer's in brackets: a spinning wait burns its CPU there while it waits for the next message."})
+	d = append(d, para{"Each cell: response time p50 / p99, then the service time p50 (from the actual send) and the sender's lag p99 (how late the sender itself was: the response time holds it, so where it is large, as when an idle CPU is slow to wake from a sleep, the p99 response time is the machine's wake-up and not the transport's). The CPU column is the CPU time of both processes per message at the lowest rate, the receiving peer's in brackets: a spinning wait burns its CPU there while it waits for the next message."})
 	return d
 }
 
@@ -341,6 +341,9 @@ func ratePointCell(p RatePoint) string {
 		return ""
 	}
 	s := fmtNs(p.Resp50.Median) + " / " + fmtNs(p.Resp99.Median) + "\nsvc " + fmtNs(p.Svc50.Median)
+	if p.Lag99.Valid() {
+		s += " · lag p99 " + fmtNs(p.Lag99.Median)
+	}
 	if p.Invalid > 0 {
 		s += fmt.Sprintf("\n✗ fell behind in %d of %d rounds", p.Invalid, p.Rounds)
 	}
