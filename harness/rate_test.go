@@ -13,7 +13,7 @@ import (
 )
 
 // TestRateDelivers: the rate workload between real processes, through a
-// copying, a zero-copy and a lossy transport: every message sent is
+// copying, a zero-copy, a lossy and an RPC transport: every message sent is
 // received (or, lossy, counted lost), and timed once each way.
 func TestRateDelivers(t *testing.T) {
 	for _, c := range []struct {
@@ -24,6 +24,7 @@ func TestRateDelivers(t *testing.T) {
 		{"unix-stream", transports.Runtime},
 		{"shm-futex", transports.ZeroCopy},
 		{"udp", transports.Raw},
+		{"grpc-unix", transports.Runtime}, // a FlowSetter: one way is one streaming call
 	} {
 		t.Run(c.transport+"/"+string(c.api), func(t *testing.T) {
 			transporttest.CheckLeaks(t)

@@ -285,9 +285,10 @@ func (s *Session) begin(r request) error {
 }
 
 // flowOf is the flow of workload op (transports.FlowSetter): the stream
-// is one way, every other workload a round trip per message.
+// and the rate workload are one way, every other workload a round trip
+// per message.
 func flowOf(op string) transports.Flow {
-	if op == Stream {
+	if op == Stream || op == Rate {
 		return transports.OneWay
 	}
 	return transports.RoundTrips

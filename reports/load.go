@@ -38,9 +38,11 @@ func isLoad(k Key) bool {
 // benchmark if ""), sorted.
 func (r *Results) LoadKeys(bench string) []Key { return distinctKeys(r.Load, bench) }
 
-// A RatePoint is one offered rate of a sweep: medians over rounds of the
-// response, service and lag percentiles and the CPU per message, and how
-// many of its rounds fell behind the schedule (results.UnitInvalid).
+// A RatePoint is one offered rate of a sweep: medians over the rounds
+// that kept their schedule (all rounds when none did) of the response,
+// service and lag percentiles and the CPU per message, and how many of its
+// rounds fell behind (results.UnitInvalid): a round that fell behind is
+// left out of the figures, never averaged in.
 type RatePoint struct {
 	Rate                  int
 	Resp50, Resp99, Svc50 Summary
@@ -49,8 +51,9 @@ type RatePoint struct {
 	Rounds, Invalid       int
 }
 
-// Kept reports whether every round of p kept its schedule.
-func (p RatePoint) Kept() bool { return p.Rounds > 0 && p.Invalid == 0 }
+// Kept reports whether most rounds of p kept their schedule: its figures
+// are then those of the rounds that did.
+func (p RatePoint) Kept() bool { return p.Rounds > 0 && 2*p.Invalid < p.Rounds }
 
 // A RateSweep is the rate points of one transport, api, pin and size, by
 // rising rate, and its knee under a bound on the p99 response time.
@@ -58,8 +61,8 @@ type RateSweep struct {
 	Key    Key // the points' key without the rate
 	Points []RatePoint
 	// Knee is the highest offered rate up to which every point kept its
-	// schedule in every round with a median p99 response time within the
-	// bound; 0 when the lowest rate already did not.
+	// schedule in most rounds (Kept) with a median p99 response time
+	// within the bound; 0 when the lowest rate already did not.
 	Knee int
 	// Saturated is the lowest offered rate at which a round fell behind
 	// its schedule (0: none did).
@@ -101,24 +104,40 @@ func (r *Results) RateSweeps(bound time.Duration) []RateSweep {
 
 func (r *Results) ratePoint(k Key) RatePoint {
 	p := RatePoint{Rate: k.Rate}
-	stat := func(unit string) Summary { s, _ := r.Stat(k, unit); return s }
-	p.Resp50, p.Resp99, p.Svc50 = stat(results.UnitRespP50), stat(results.UnitRespP99), stat(results.UnitSvcP50)
-	p.Lag99, p.CPU, p.RecvCPU = stat(results.UnitLagP99), stat(results.UnitCPU), stat(results.UnitRecvCPU)
-	p.SentRate = stat(results.UnitSentRate)
+	// The rounds that kept the schedule; all of them when none did, so
+	// that the point still shows what happened (marked).
+	var kept []bool
 	if s := r.Get(k, results.UnitInvalid); s != nil {
 		p.Rounds = len(s.Values)
 		for _, v := range s.Values {
+			kept = append(kept, v == 0)
 			if v != 0 {
 				p.Invalid++
 			}
 		}
 	}
+	stat := func(unit string) Summary {
+		s := r.Get(k, unit)
+		if s == nil || len(s.Values) == 0 {
+			return Summary{}
+		}
+		var vs []float64
+		for i, v := range s.Values {
+			if p.Invalid == p.Rounds || i >= len(kept) || kept[i] {
+				vs = append(vs, v)
+			}
+		}
+		return Summarize(vs)
+	}
+	p.Resp50, p.Resp99, p.Svc50 = stat(results.UnitRespP50), stat(results.UnitRespP99), stat(results.UnitSvcP50)
+	p.Lag99, p.CPU, p.RecvCPU = stat(results.UnitLagP99), stat(results.UnitCPU), stat(results.UnitRecvCPU)
+	p.SentRate = stat(results.UnitSentRate)
 	return p
 }
 
 // kneeOf is the highest rate of points (by rising rate) up to which every
-// point kept its schedule with a median p99 response time within bound
-// (ns); 0 when the first did not.
+// point kept its schedule in most rounds with a median p99 response time
+// within bound (ns); 0 when the first did not.
 func kneeOf(points []RatePoint, bound float64) int {
 	knee := 0
 	for _, p := range points {
@@ -182,7 +201,7 @@ func rateBlocks(r *Results, bound time.Duration) []block {
 	}
 	var d []block
 	d = append(d, heading{3, "Latency at a fixed offered rate (open loop)"},
-		para{fmt.Sprintf("BenchmarkRate: the parent sends message i at its intended time t0 + i/rate whatever became of the earlier ones, and the peer times each arrival from the intended send (response time: it includes any queue the schedule built up) and from the actual send (service time). A point is marked ✗ when a round fell behind its schedule (achieved rate under %.0f %% of the offered one, or the sender's lag p99 over one interval): its figures are shown, never used. The knee is the highest offered rate up to which every point kept its schedule with a p99 response time within %v (ipcbench report -knee-p99). Figures: medians over rounds; %s", 100*minAchieved, bound, r.loadN(results.BenchRate))})
+		para{fmt.Sprintf("BenchmarkRate: the parent sends message i at its intended time t0 + i/rate whatever became of the earlier ones, and the peer times each arrival from the intended send (response time: it includes any queue the schedule built up) and from the actual send (service time). A round falls behind its schedule when its achieved rate is under %.0f %% of the offered one or the sender's lag p99 over one interval: it is left out of the figures (never averaged in), and a point where most rounds fell behind is marked ✗, its figures those of every round, shown and never used. The knee is the highest offered rate up to which every point kept its schedule with a p99 response time within %v (ipcbench report -knee-p99). Figures: medians over the rounds that kept the schedule; %s", 100*minAchieved, bound, r.loadN(results.BenchRate))})
 	type group struct {
 		pin  string
 		size int
@@ -344,8 +363,11 @@ func ratePointCell(p RatePoint) string {
 	if p.Lag99.Valid() {
 		s += " · lag p99 " + fmtNs(p.Lag99.Median)
 	}
-	if p.Invalid > 0 {
+	switch {
+	case !p.Kept():
 		s += fmt.Sprintf("\n✗ fell behind in %d of %d rounds", p.Invalid, p.Rounds)
+	case p.Invalid > 0:
+		s += fmt.Sprintf("\n%d of %d rounds fell behind, left out", p.Invalid, p.Rounds)
 	}
 	return s
 }

@@ -51,7 +51,8 @@ func TestRateKnee(t *testing.T) {
 	}{
 		{"all within", []ratePt{{100, 20e3, ok3()}, {1000, 30e3, ok3()}, {10000, 50e3, ok3()}}, 10000, 0},
 		{"bound crossed", []ratePt{{100, 20e3, ok3()}, {1000, 30e3, ok3()}, {10000, 150e3, ok3()}}, 1000, 0},
-		{"fell behind in one round", []ratePt{{100, 20e3, ok3()}, {1000, 30e3, []bool{false, true, false}}, {10000, 50e3, ok3()}}, 100, 1000},
+		{"fell behind in one round of three", []ratePt{{100, 20e3, ok3()}, {1000, 30e3, []bool{false, true, false}}, {10000, 50e3, ok3()}}, 10000, 1000},
+		{"fell behind in two rounds of three", []ratePt{{100, 20e3, ok3()}, {1000, 30e3, []bool{true, true, false}}, {10000, 50e3, ok3()}}, 100, 1000},
 		{"lowest over", []ratePt{{100, 200e3, ok3()}, {1000, 30e3, ok3()}}, 0, 0},
 		{"not monotone", []ratePt{{100, 20e3, ok3()}, {300, 20e3, ok3()}, {1000, 300e3, ok3()}, {10000, 50e3, ok3()}}, 300, 0},
 	} {
@@ -190,5 +191,29 @@ func TestC11(t *testing.T) {
 		if c.want != NotMeasured && len(v.Figures) == 0 {
 			t.Errorf("%s: no figures", c.name)
 		}
+	}
+}
+
+// TestRatePointLeavesOutFellBehind: a round that fell behind is left out
+// of the point's figures, not averaged in.
+func TestRatePointLeavesOutFellBehind(t *testing.T) {
+	var b strings.Builder
+	for i, p99 := range []float64{20e3, 5e9, 30e3} {
+		bad := 0
+		if i == 1 {
+			bad = 1
+		}
+		fmt.Fprintf(&b, "BenchmarkRate/transport=pipe/api=raw/pin=split/size=64/rate=1000-2 1 1e6 ns/op 1000 resp-p50-ns %g resp-p99-ns %d invalid\n", p99, bad)
+	}
+	sw := load(t, b.String()).RateSweeps(time.Millisecond)
+	if len(sw) != 1 || len(sw[0].Points) != 1 {
+		t.Fatalf("sweeps %+v", sw)
+	}
+	p := sw[0].Points[0]
+	if p.Resp99.Median != 25e3 || p.Resp99.N != 2 || !p.Kept() || p.Invalid != 1 {
+		t.Errorf("p99 median %v over %d rounds, kept %v, invalid %d; want 25 µs over the 2 rounds that kept up", p.Resp99.Median, p.Resp99.N, p.Kept(), p.Invalid)
+	}
+	if sw[0].Knee != 1000 {
+		t.Errorf("knee %d, want 1000", sw[0].Knee)
 	}
 }
