@@ -60,8 +60,14 @@ const MaxRate = 10_000_000
 const MinAchieved = 0.99
 
 // rateSleepMin is the shortest wait before a send that the parent sleeps
-// through; shorter waits yield the CPU in a loop.
-const rateSleepMin = 200 * time.Microsecond
+// through (up to half of it before the time); shorter waits, and the end
+// of longer ones, yield the CPU in a loop (pacer).
+const rateSleepMin = 2 * time.Millisecond
+
+// rateMeasuredWait is the shortest wait whose CPU time the pacer measures
+// (a getrusage call at each end); the CPU of shorter waits stays in the
+// run's CPU per message.
+const rateMeasuredWait = 20 * time.Microsecond
 
 // rateDrain is how long the parent of a lossy transport keeps resending
 // the end-flagged message after the last one (the end itself may be
@@ -99,7 +105,11 @@ type RateResult struct {
 	// Parent and Peer are the two processes' CPU time and context
 	// switches over the run.
 	Parent, Peer Usage
-	Lossy        bool
+	// WaitCPU is the parent's CPU time, in nanoseconds, while its sender
+	// waited for the schedule (pacer): the load generator's, not the
+	// transport's.
+	WaitCPU int64
+	Lossy   bool
 }
 
 // rateArgs is the rate request's payload. T0 is a tick read before the
@@ -270,6 +280,7 @@ type schedule struct {
 	t0, first, last uint64
 	lag             *hdrhistogram.Histogram
 	nsPerTick       float64
+	waitCPU         int64 // ns: the pacer's (pacer.waitCPU)
 }
 
 // rateSchedule is the parent's loop of a rate run: while l allows, it
@@ -277,17 +288,18 @@ type schedule struct {
 // through x, recording the sender's lag. It tells progress every
 // progressEvery messages. On an error, the schedule's sent is the number
 // of the message that failed.
-func rateSchedule(l *looper, x rateSender, rate int, progress *atomic.Uint64) (schedule, error) {
-	sc := schedule{lag: newHist(), nsPerTick: clock.NsPerTick()}
+func rateSchedule(l *looper, x rateSender, rate int, progress *atomic.Uint64) (sc schedule, err error) {
+	sc = schedule{lag: newHist(), nsPerTick: clock.NsPerTick()}
 	interval := 1e9 / float64(rate) / sc.nsPerTick // ticks
 	pace := &pacer{nsPerTick: sc.nsPerTick}
+	defer func() { sc.waitCPU = pace.waitCPU }()
 	sc.t0 = clock.Ticks()
 	for l.next() {
 		intended := sc.t0 + uint64(math.Round(float64(sc.sent)*interval))
 		pace.until(intended)
-		actual, err := x.send(sc.sent, intended)
-		if err != nil {
-			return sc, err
+		actual, serr := x.send(sc.sent, intended)
+		if serr != nil {
+			return sc, serr
 		}
 		if sc.sent == 0 {
 			sc.first = actual
@@ -308,6 +320,7 @@ func (sc schedule) result(rate, size int, received, lost int64, pr rateReport) *
 	r := &RateResult{
 		Size: size, Offered: rate, Sent: int64(sc.sent), Received: received, Lost: lost,
 		Response: pr.Response, Service: pr.Service, Lag: summarize(sc.lag, sc.nsPerTick), RecvRate: pr.RecvRate,
+		WaitCPU: sc.waitCPU,
 	}
 	if sc.sent > 1 && sc.last > sc.first {
 		r.SentRate = float64(sc.sent-1) / (float64(sc.last-sc.first) * sc.nsPerTick / 1e9)
@@ -333,37 +346,45 @@ func (r *RateResult) judge() string {
 	return ""
 }
 
-// A pacer waits for each message's intended time. It sleeps while the
-// wait is at least rateSleepMin, waking early by its estimate of how late
-// a sleep ends on this machine (a running average of the overshoots it
-// has seen, at most rateSleepMin/2), then yields the CPU in a loop until
-// the time has come: so the sender's lag is the residue of a yield, not
-// the whole wake-up latency of an idle CPU, for the cost of a short spin.
-// The sleep is clock_nanosleep on the calling thread rather than
-// time.Sleep, whose wake-up comes from the runtime's timers at up to a
-// millisecond's granularity.
+// A pacer waits for each message's intended time. A wait of at least
+// rateSleepMin is slept through, up to rateSleepMin/2 before the time
+// (clock_nanosleep on the calling thread: time.Sleep's wake-up comes from
+// the runtime's timers at up to a millisecond's granularity); the rest of
+// it, and every shorter wait, yields the CPU in a loop (sched_yield: on a
+// CPU shared with the peer, the peer runs). An idle CPU is slow to wake
+// from a sleep, by a millisecond or more at times on a virtual machine;
+// the spin makes the sender's lag the residue of a yield instead, for the
+// CPU it costs, which the pacer measures: the parent process's CPU time
+// over every wait of at least rateMeasuredWait (getrusage before and
+// after), so that the run's CPU per message can leave the load
+// generator's waiting out.
 type pacer struct {
 	nsPerTick float64
-	early     float64 // ns
+	waitCPU   int64 // ns
 }
 
 // until returns at tick t.
 func (p *pacer) until(t uint64) {
-	for {
-		now := clock.Ticks()
-		if now >= t {
-			return
-		}
-		rem := float64(t-now) * p.nsPerTick
-		if rem < float64(rateSleepMin) {
+	now := clock.Ticks()
+	if now >= t {
+		return
+	}
+	var u0 Usage
+	measured := float64(t-now)*p.nsPerTick >= float64(rateMeasuredWait)
+	if measured {
+		u0 = readUsage()
+	}
+	for ; now < t; now = clock.Ticks() {
+		rem := time.Duration(float64(t-now) * p.nsPerTick)
+		if rem < rateSleepMin {
 			schedYield()
 			continue
 		}
-		d := time.Duration(rem - p.early)
-		ts := unix.NsecToTimespec(d.Nanoseconds())
+		ts := unix.NsecToTimespec((rem - rateSleepMin/2).Nanoseconds())
 		_ = unix.ClockNanosleep(unix.CLOCK_MONOTONIC, 0, &ts, nil) // EINTR: the loop goes on
-		over := float64(clock.Ticks()-now)*p.nsPerTick - float64(d)
-		p.early = min(max(0.875*p.early+0.125*over, 0), float64(rateSleepMin/2))
+	}
+	if measured {
+		p.waitCPU += readUsage().Sub(u0).CPUNS()
 	}
 }
 
@@ -520,11 +541,13 @@ func (p *peerState) rate(r request) (response, error) {
 }
 
 // Report writes the result's metrics on b: response, service and lag
-// percentiles, the achieved rates, losses, whether the run was invalid,
-// and the CPU time and context switches of both processes per message
-// sent (ReportUsage), the receiving peer's alone too (a spinning wait
-// shows there). It sets no bytes: a rate run's MB/s is its rate times
-// the size, not a speed.
+// percentiles, the achieved rates, losses, whether the run was invalid;
+// cpu-ns/op, the CPU time of both processes per message sent but for the
+// sender's waits for the schedule (WaitCPU), which pace-cpu-ns/op shows
+// apart; recv-cpu-ns/op, the receiving peer's alone (a spinning wait
+// shows there); ctxsw/op, both processes' context switches per message.
+// It sets no bytes: a rate run's MB/s is its rate times the size, not a
+// speed.
 func (r *RateResult) Report(b *testing.B) {
 	for _, m := range []struct {
 		unit string
@@ -545,6 +568,9 @@ func (r *RateResult) Report(b *testing.B) {
 	}
 	b.ReportMetric(invalid, results.UnitInvalid)
 	ReportUsage(b, r.Parent, r.Peer, r.Sent)
+	n := float64(max(r.Sent, 1))
+	b.ReportMetric(float64(r.Parent.CPUNS()-r.WaitCPU+r.Peer.CPUNS())/n, results.UnitCPU)
+	b.ReportMetric(float64(r.WaitCPU)/n, results.UnitPaceCPU)
 	if r.Lossy {
 		b.ReportMetric(100*float64(r.Lost)/float64(max(r.Sent, 1)), results.UnitLostPct)
 	}

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -89,32 +90,57 @@ func memRate(t *testing.T, rate, n int, delay time.Duration) *RateResult {
 
 // TestRateKeepsSchedule: at a rate an instant transport easily sustains,
 // the schedule is kept: achieved send and receive rates within 1 % of the
-// offered one, sender lag p99 under one interval, and the run valid.
+// offered one, sender lag p99 under one interval, and the run valid. The
+// rate is one at which the pacer never sleeps (an interval under
+// rateSleepMin), so that the check is of the schedule and not of how late
+// this machine wakes a sleeping thread; a machine may still stall the
+// sender for longer than an interval now and then, so the run gets three
+// tries: a wrong schedule fails all three.
 func TestRateKeepsSchedule(t *testing.T) {
-	const rate, n = 200, 100
+	const rate, n = 1000, 300
 	memRate(t, rate, 10, 0) // first-run costs: calibration, allocation
-	r := memRate(t, rate, n, 0)
+	var fails []string
+	for try := 0; try < 3; try++ {
+		fails = keptSchedule(memRate(t, rate, n, 0), rate, n)
+		if len(fails) == 0 {
+			return
+		}
+		t.Logf("try %d: %s", try+1, strings.Join(fails, "; "))
+	}
+	t.Error(strings.Join(fails, "; "))
+}
+
+// keptSchedule lists how r, a run of n messages at rate, did not keep its
+// schedule.
+func keptSchedule(r *RateResult, rate, n int) []string {
+	var fails []string
 	interval := 1e9 / float64(rate)
 	for _, c := range []struct {
 		name string
 		got  float64
 	}{{"send", r.SentRate}, {"receive", r.RecvRate}} {
-		if d := c.got/rate - 1; d < -0.01 || d > 0.01 {
-			t.Errorf("achieved %s rate %.1f/s, want within 1 %% of %d/s", c.name, c.got, rate)
+		if d := c.got/float64(rate) - 1; d < -0.01 || d > 0.01 {
+			fails = append(fails, fmt.Sprintf("achieved %s rate %.1f/s, want within 1 %% of %d/s", c.name, c.got, rate))
 		}
 	}
 	if r.Lag.P99 >= interval {
-		t.Errorf("sender lag p99 %.0f ns, want under one interval (%.0f ns)", r.Lag.P99, interval)
+		fails = append(fails, fmt.Sprintf("sender lag p99 %.0f ns, want under one interval (%.0f ns)", r.Lag.P99, interval))
 	}
 	if r.Invalid != "" {
-		t.Errorf("run marked invalid: %s", r.Invalid)
+		fails = append(fails, "run marked invalid: "+r.Invalid)
 	}
-	if r.Response.N != n || r.Service.N != n || r.Lag.N != n {
-		t.Errorf("histograms hold %d, %d and %d values, want %d each", r.Response.N, r.Service.N, r.Lag.N, n)
+	if r.Response.N != int64(n) || r.Service.N != int64(n) || r.Lag.N != int64(n) {
+		fails = append(fails, fmt.Sprintf("histograms hold %d, %d and %d values, want %d each", r.Response.N, r.Service.N, r.Lag.N, n))
+	}
+	// The pacer's waits are measured: at this rate every wait is a yield
+	// loop.
+	if r.WaitCPU <= 0 {
+		fails = append(fails, fmt.Sprintf("the sender's waits cost %d ns of CPU: want them measured", r.WaitCPU))
 	}
 	if r.Response.P50 < r.Service.P50 {
-		t.Errorf("response p50 %.0f ns below service p50 %.0f ns: the intended send comes first", r.Response.P50, r.Service.P50)
+		fails = append(fails, fmt.Sprintf("response p50 %.0f ns below service p50 %.0f ns: the intended send comes first", r.Response.P50, r.Service.P50))
 	}
+	return fails
 }
 
 // TestRatePastSaturation: a transport whose every send takes two intervals

@@ -32,6 +32,7 @@ const (
 	UnitRecvRate  = "recv/s"           // Rate: achieved receive rate
 	UnitInvalid   = "invalid"          // Rate: 1 when the run fell behind its schedule, else 0
 	UnitRecvCPU   = "recv-cpu-ns/op"   // Rate: the receiving peer's CPU time per message
+	UnitPaceCPU   = "pace-cpu-ns/op"   // Rate: the sender's CPU time per message while it waited for the schedule
 	UnitMsgRate   = "msg/s"            // Pairs, FanIn: messages per second, all pairs or clients together
 	UnitWorstP50  = "worst-p50-ns"     // Pairs, FanIn: the p50 of the worst pair or client
 	UnitWorstP99  = "worst-p99-ns"     // Pairs, FanIn: the p99 of the worst pair or client
@@ -55,7 +56,7 @@ var units = []Unit{
 	{UnitSent, true}, {UnitRecv, true},
 	{UnitRespP50, false}, {UnitRespP99, false}, {UnitRespP999, false},
 	{UnitSvcP50, false}, {UnitSvcP99, false}, {UnitLagP50, false}, {UnitLagP99, false},
-	{UnitSentRate, true}, {UnitRecvRate, true}, {UnitInvalid, false}, {UnitRecvCPU, false},
+	{UnitSentRate, true}, {UnitRecvRate, true}, {UnitInvalid, false}, {UnitRecvCPU, false}, {UnitPaceCPU, false},
 	{UnitMsgRate, true}, {UnitWorstP50, false}, {UnitWorstP99, false},
 	{UnitFairness, true}, {UnitOversub, false}, {UnitServerCPU, false},
 }

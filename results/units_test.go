@@ -36,6 +36,7 @@ Unit sent/s better=higher
 Unit recv/s better=higher
 Unit invalid better=lower
 Unit recv-cpu-ns/op better=lower
+Unit pace-cpu-ns/op better=lower
 Unit msg/s better=higher
 Unit worst-p50-ns better=lower
 Unit worst-p99-ns better=lower
