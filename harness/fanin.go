@@ -309,7 +309,7 @@ func (f *FanIn) RunCount(n int) (*FanInResult, error) {
 
 func (f *FanIn) run(window time.Duration, count int) (*FanInResult, error) {
 	seed := newSeed()
-	start := monoNow() + int64(startDelay(len(f.clients)))
+	start := monotonicNS() + int64(startDelay(len(f.clients)))
 	until := start + int64(window) // unused by a count run
 	u0 := readUsage()
 	for i, c := range f.clients {

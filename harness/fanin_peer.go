@@ -12,14 +12,6 @@ import (
 	"github.com/ipcbench/ipcbench/harness/internal/clock"
 )
 
-// monoNow reads CLOCK_MONOTONIC in nanoseconds: one clock for every
-// process of the host, so that clients and server agree on a window.
-func monoNow() int64 {
-	var ts unix.Timespec
-	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
-	return ts.Nano()
-}
-
 // sleepUntil sleeps until CLOCK_MONOTONIC reaches t (nanoseconds).
 func sleepUntil(t int64) {
 	ts := unix.NsecToTimespec(t)
@@ -44,7 +36,7 @@ func (p *peerState) client(r request) (response, error) {
 	hist := newHist()
 	var progress atomic.Uint64 // the server's watchdog watches the server's count
 	sleepUntil(r.Start)
-	start := monoNow()
+	start := monotonicNS()
 	l := &looper{max: math.MaxInt}
 	if r.Count > 0 {
 		l.max, l.deadline = r.Count, time.Now().Add(100*365*24*time.Hour)
@@ -52,7 +44,7 @@ func (p *peerState) client(r request) (response, error) {
 		l.deadline = time.Now().Add(time.Duration(r.Until - start))
 	}
 	seq, err := pingLoop(l, x, hist, &progress)
-	end := monoNow()
+	end := monotonicNS()
 	if err == nil {
 		err = roundTrip(x, seq|endFlag)
 	}

@@ -294,7 +294,7 @@ func dupFile(f *os.File) (*os.File, error) {
 }
 
 // monotonicNS reads CLOCK_MONOTONIC, the clock every process of the host
-// shares, in nanoseconds.
+// shares, in nanoseconds: pairs, clients and server agree on a window.
 func monotonicNS() int64 {
 	var ts unix.Timespec
 	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
