@@ -162,7 +162,11 @@
 // Every workload message carries its sequence number in its first 8 bytes
 // and again in its last 8 (from 16 bytes on); the bytes between come from a
 // pseudo-random pattern both processes derive from a seed. The receiver of
-// a stream checks every byte; in ping-pong the parent checks every byte of
+// a stream checks every byte: where the Conn copies the message out in
+// user space (transports.PieceRecver, the shared-memory rings) it compares
+// each 4 KiB piece with the pattern right after copying it, while the piece
+// is in the first-level cache, one pass over the message instead of a copy
+// and then a second read of it all; in ping-pong the parent checks every byte of
 // the echo and the peer checks length and sequence number. The parent's
 // clock read, its check of an echo and the recording of its time run
 // after the next message has gone out, while the peer handles it: each

@@ -1,6 +1,7 @@
 package harness_test
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ipcbench/ipcbench/harness"
+	"github.com/ipcbench/ipcbench/internal/memcopy"
 	"github.com/ipcbench/ipcbench/transports"
 	"github.com/ipcbench/ipcbench/transports/transporttest"
 	"golang.org/x/sys/unix"
@@ -27,12 +29,15 @@ const corruptAt = 10
 type testConn struct {
 	fd      int
 	corrupt bool
+	at      int // the byte damaged: 9 if 0
 	sent    int
 }
 
 func (c *testConn) Send(msg []byte) error {
-	if c.corrupt && c.sent == corruptAt && len(msg) > 9 {
-		msg[9] ^= 0xff
+	at := cmp.Or(c.at, 9)
+	if c.corrupt && c.sent == corruptAt && len(msg) > at {
+		msg = append([]byte(nil), msg...)
+		msg[at] ^= 0xff
 	}
 	c.sent++
 	_, err := unix.Write(c.fd, msg)
@@ -68,7 +73,67 @@ func (testTransport) Attach(spec transports.Spec, files []*os.File) (transports.
 	return &testConn{fd: fd, corrupt: true}, nil
 }
 
+// pieceAt is the byte the test-pieces transport's parent side damages in
+// message corruptAt: in the third memcopy.Piece.
+const pieceAt = 2*memcopy.Piece + 100
+
+// pieceConn is a transports.PieceRecver for harness tests: a SOCK_SEQPACKET
+// pair whose Recv reads into a scratch buffer and copies it out piece by
+// piece. The parent side damages message corruptAt at pieceAt; the peer
+// side refuses a plain Recv, so a stream that gets through has been
+// checked piece by piece.
+type pieceConn struct {
+	testConn
+	scratch []byte
+	peer    bool
+}
+
+func (c *pieceConn) Recv(buf []byte) (int, error) {
+	if c.peer {
+		return 0, errors.New("test-pieces: plain Recv on the peer's side, where RecvPieces was expected")
+	}
+	return c.testConn.Recv(buf)
+}
+
+func (c *pieceConn) RecvPieces(buf []byte, fn func(off int, piece []byte)) (int, error) {
+	n, err := c.testConn.Recv(c.scratch)
+	if err != nil {
+		return 0, err
+	}
+	if n > len(buf) {
+		return 0, fmt.Errorf("test-pieces: %d bytes into %d", n, len(buf))
+	}
+	return memcopy.CopyPieces(buf, c.scratch[:n], fn), nil
+}
+
+type pieceTransport struct{}
+
+const pieceLimit = 16 << 10
+
+func (pieceTransport) Create(opts transports.Options) (transports.Conn, transports.Endpoint, error) {
+	c, ep, err := testTransport{}.Create(opts)
+	if err != nil {
+		return nil, ep, err
+	}
+	return &pieceConn{testConn: testConn{fd: c.(*testConn).fd, corrupt: true, at: pieceAt}, scratch: make([]byte, pieceLimit)}, ep, nil
+}
+
+func (pieceTransport) Attach(spec transports.Spec, files []*os.File) (transports.Conn, error) {
+	c, err := testTransport{}.Attach(spec, files)
+	if err != nil {
+		return nil, err
+	}
+	return &pieceConn{testConn: testConn{fd: c.(*testConn).fd}, scratch: make([]byte, pieceLimit), peer: true}, nil
+}
+
 func init() {
+	transports.Register(transports.Info{
+		Name: "test-pieces", Family: "other", APIs: []transports.API{transports.Raw},
+		Limits: func(transports.API) transports.Limits {
+			return transports.Limits{MaxMessage: pieceLimit, Source: "test"}
+		},
+		New: func() transports.Transport { return pieceTransport{} },
+	})
 	transports.Register(transports.Info{
 		Name: "test-corrupt", Family: "other", APIs: []transports.API{transports.Raw},
 		Limits: func(transports.API) transports.Limits { return transports.Limits{MaxMessage: 4096, Source: "test"} },
@@ -147,6 +212,39 @@ func TestStreamCorruptionIsCaughtByPeer(t *testing.T) {
 	defer s.Close()
 	if err := s.Warmup(harness.Stream, 100*time.Millisecond, 1000); err != nil {
 		t.Fatalf("stream over an intact direction failed: %v", err)
+	}
+}
+
+// TestStreamPieces streams through a PieceRecver: intact messages of sizes
+// that end inside a piece and on a piece's edge pass, checked as they are
+// copied (the peer refuses a plain Recv), and damage in a later piece of
+// message corruptAt is reported with the message and the byte.
+func TestStreamPieces(t *testing.T) {
+	transporttest.CheckLeaks(t)
+	for _, size := range []int{16, pieceAt - 1, memcopy.Piece, 3*memcopy.Piece + 5} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) {
+			s, err := harness.Start(harness.Config{Transport: "test-pieces", Size: size})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			err = s.Warmup(harness.Stream, 10*time.Second, 1000)
+			if size <= pieceAt {
+				if err != nil {
+					t.Fatalf("intact stream: %v", err)
+				}
+				return
+			}
+			// The peer reports it, and closes its end, so the parent
+			// learns it at once rather than from the hang watchdog.
+			var re *harness.RunError
+			if !errors.As(err, &re) || errors.Is(err, harness.ErrPeerHung) {
+				t.Fatalf("got %v, want a RunError with the peer's report", err)
+			}
+			if want := fmt.Sprintf("peer: test-pieces stream: message %d: payload differs from the pattern at byte %d", corruptAt, pieceAt); !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q does not say %q", err, want)
+			}
+		})
 	}
 }
 

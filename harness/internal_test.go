@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ipcbench/ipcbench/internal/memcopy"
 )
 
 func TestVerify(t *testing.T) {
@@ -117,5 +119,38 @@ func TestPingLoopNoAllocs(t *testing.T) {
 		}
 	}); a != 0 {
 		t.Errorf("%v allocations per 1000 round trips, want 0", a)
+	}
+}
+
+// TestPieceCheck checks that the piece-by-piece check and verifyStamps
+// together accept exactly what verifyFull accepts: intact messages of
+// sizes around the stamps and the piece edges, and each with one byte
+// damaged anywhere in it.
+func TestPieceCheck(t *testing.T) {
+	for _, size := range []int{8, 9, 15, 16, 17, memcopy.Piece - 1, memcopy.Piece, memcopy.Piece + 9, 3*memcopy.Piece + 5} {
+		pat := pattern(3, size)
+		pc := newPieceCheck(pat, size)
+		buf := make([]byte, size)
+		for _, at := range []int{-1, 0, 7, 8, size / 2, memcopy.Piece - 1, memcopy.Piece, size - 9, size - 8, size - 1} {
+			if at >= size {
+				continue
+			}
+			msg := append([]byte(nil), pat...)
+			stamp(msg, 11)
+			if at >= 0 {
+				msg[at] ^= 0x40
+			}
+			pc.reset()
+			memcopy.CopyPieces(buf, msg, pc.fn)
+			var err error
+			if pc.ok {
+				err = verifyStamps(buf, size, 11)
+			} else {
+				err = verifyFull(buf, pat, size, 11)
+			}
+			if want := verifyFull(msg, pat, size, 11); (err == nil) != (want == nil) || (at < 0) != (err == nil) {
+				t.Errorf("size %d, byte %d damaged: pieces and stamps say %v, verifyFull %v", size, at, err, want)
+			}
+		}
 	}
 }

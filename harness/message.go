@@ -71,24 +71,70 @@ func verifyFull(msg, pat []byte, size int, seq uint64) error {
 // the length, both sequence stamps and every byte from from on against
 // the pattern.
 func verifyFrom(msg, pat []byte, size int, seq uint64, from int) error {
-	if err := verifyHead(msg, size, seq); err != nil {
+	if err := verifyStamps(msg, size, seq); err != nil {
 		return err
 	}
-	if size < 16 {
-		if !bytes.Equal(msg[from:], pat[from:size]) {
-			return &VerifyError{seq &^ endFlag, "payload differs from the pattern"}
-		}
-		return nil
-	}
-	if tail := binary.LittleEndian.Uint64(msg[size-8:]); tail != seq {
-		return &VerifyError{seq &^ endFlag, fmt.Sprintf("tail sequence number %d, want %d (torn or truncated message)", tail&^endFlag, seq&^endFlag)}
-	}
-	if !bytes.Equal(msg[from:size-8], pat[from:size-8]) {
+	hi := patternEnd(size)
+	if !bytes.Equal(msg[from:hi], pat[from:hi]) {
 		i := from
-		for i < size-8 && msg[i] == pat[i] {
+		for i < hi && msg[i] == pat[i] {
 			i++
 		}
 		return &VerifyError{seq &^ endFlag, fmt.Sprintf("payload differs from the pattern at byte %d", i)}
 	}
 	return nil
+}
+
+// patternEnd is where the pattern bytes of a size-byte message end: before
+// the tail stamp from 16 bytes on, else at the end.
+func patternEnd(size int) int {
+	if size >= 16 {
+		return size - 8
+	}
+	return size
+}
+
+// verifyStamps checks the length and both sequence stamps: what
+// verifyFull checks besides the pattern bytes.
+func verifyStamps(msg []byte, size int, seq uint64) error {
+	if err := verifyHead(msg, size, seq); err != nil {
+		return err
+	}
+	if size < 16 {
+		return nil
+	}
+	if tail := binary.LittleEndian.Uint64(msg[size-8:]); tail != seq {
+		return &VerifyError{seq &^ endFlag, fmt.Sprintf("tail sequence number %d, want %d (torn or truncated message)", tail&^endFlag, seq&^endFlag)}
+	}
+	return nil
+}
+
+// A pieceCheck compares the pattern bytes of size-byte messages with the
+// pattern piece by piece, as a transports.PieceRecver copies each message
+// out: the part of verifyFull that reads every byte, done while each piece
+// is in cache. ok stays true while every piece seen since reset matched;
+// verifyStamps does the rest, and verifyFull on the whole message says
+// where it differs when ok is false.
+type pieceCheck struct {
+	pat    []byte
+	lo, hi int // the pattern bytes: from 8 to patternEnd(size)
+	ok     bool
+	fn     func(off int, piece []byte) // piece, made once (a method value passed on each call would be allocated each time)
+}
+
+func newPieceCheck(pat []byte, size int) *pieceCheck {
+	c := &pieceCheck{pat: pat, lo: 8, hi: patternEnd(size), ok: true}
+	c.fn = c.piece
+	return c
+}
+
+func (c *pieceCheck) reset() { c.ok = true }
+
+// piece compares the pattern bytes within the piece at off; bytes past
+// the expected size are the length check's business.
+func (c *pieceCheck) piece(off int, b []byte) {
+	lo, hi := max(off, c.lo), min(off+len(b), c.hi)
+	if lo < hi && !bytes.Equal(b[lo-off:hi-off], c.pat[lo:hi]) {
+		c.ok = false
+	}
 }

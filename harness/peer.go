@@ -165,6 +165,11 @@ func (p *peerState) serve(r request) response {
 	resp.Usage = readUsage().Sub(start)
 	if err != nil {
 		resp.Error = fmt.Sprintf("%s %s: %v", p.name, r.Op, err)
+		// The data path is mid-workload and will not be read again: close
+		// it, so that a parent blocked sending into it fails at once
+		// (peer gone) and reads this report, instead of waiting for the
+		// hang watchdog.
+		p.closeConn()
 	}
 	return resp
 }
@@ -293,6 +298,24 @@ func (c *copyPort) echo(msg []byte) error {
 
 func (c *copyPort) done() error { return nil }
 
+// piecePort is the copying port of a Conn that copies in user space
+// (transports.PieceRecver): recv hands each piece to the stream's
+// pieceCheck as it is copied.
+type piecePort struct {
+	*copyPort
+	pr transports.PieceRecver
+	pc *pieceCheck
+}
+
+func (c *piecePort) recv() ([]byte, error) {
+	c.pc.reset()
+	n, err := c.pr.RecvPieces(c.buf, c.pc.fn)
+	if err != nil {
+		return nil, fmt.Errorf("recv: %w", err)
+	}
+	return c.buf[:n], nil
+}
+
 // port returns the session's port: zero-copy (zerocopy.go) when the Conn
 // offers it, else copying.
 func (p *peerState) port() port {
@@ -348,7 +371,9 @@ func (p *peerState) pingpong(r request) (response, error) {
 }
 
 // stream receives and fully verifies Size-byte messages until the
-// end-flagged one, then answers on the control channel. On a lossy
+// end-flagged one, then answers on the control channel. A Conn that
+// copies in user space has the pattern bytes checked piece by piece as it
+// copies them (piecePort); any other's messages are checked after Recv. On a lossy
 // transport it acknowledges every Window messages on the transport itself
 // (flow control) and counts gaps in the sequence as losses.
 func (p *peerState) stream(r request) (response, error) {
@@ -358,6 +383,15 @@ func (p *peerState) stream(r request) (response, error) {
 		return resp, fmt.Errorf("zero-copy stream with a flow-control window of %d: lossy transports have no zero-copy path", r.Window)
 	}
 	pat := pattern(r.Seed, r.Size)
+	pc := (*pieceCheck)(nil)
+	if cp, ok := pt.(*copyPort); ok {
+		if pr, ok := cp.conn.(transports.PieceRecver); ok {
+			// A user-space copy: check the pattern bytes as they are
+			// copied out, one pass over the message.
+			pc = newPieceCheck(pat, r.Size)
+			pt = &piecePort{copyPort: cp, pr: pr, pc: pc}
+		}
+	}
 	var ack []byte
 	if r.Window > 0 {
 		ack = make([]byte, 8)
@@ -381,7 +415,11 @@ func (p *peerState) stream(r request) (response, error) {
 			pt.done()
 			return resp, &VerifyError{next, fmt.Sprintf("sequence number %d, want %d (lost or reordered)", num, next)}
 		}
-		err = verifyFull(msg, pat, r.Size, seq)
+		if pc != nil && pc.ok {
+			err = verifyStamps(msg, r.Size, seq) // the pattern bytes matched as they were copied
+		} else {
+			err = verifyFull(msg, pat, r.Size, seq)
+		}
 		if derr := pt.done(); derr != nil && err == nil {
 			err = fmt.Errorf("message %d: %w", next, derr)
 		}

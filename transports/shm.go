@@ -370,11 +370,22 @@ func (c *shmConn) Send(msg []byte) error {
 	return nil
 }
 
-func (c *shmConn) Recv(buf []byte) (int, error) {
+func (c *shmConn) Recv(buf []byte) (int, error) { return c.recv(buf, nil) }
+
+// RecvPieces implements PieceRecver.
+func (c *shmConn) RecvPieces(buf []byte, fn func(off int, piece []byte)) (int, error) {
+	if fn == nil {
+		return 0, fmt.Errorf("%s: recv: no function for the pieces", c.name)
+	}
+	return c.recv(buf, fn)
+}
+
+// recv is Recv, and RecvPieces when fn is set.
+func (c *shmConn) recv(buf []byte, fn func(off int, piece []byte)) (int, error) {
 	if c.closed {
 		return 0, fmt.Errorf("%s: recv: %w", c.name, ErrClosed)
 	}
-	n, err := c.in.Recv(buf)
+	n, err := c.in.RecvPieces(buf, fn)
 	if err != nil {
 		if errors.Is(err, ring.ErrShortBuffer) {
 			return 0, fmt.Errorf("%s: recv: message of %d bytes into %d: %w", c.name, n, len(buf), io.ErrShortBuffer)

@@ -209,3 +209,17 @@ func (f Flow) String() string {
 type FlowSetter interface {
 	SetFlow(Flow) error
 }
+
+// A PieceRecver is a Conn that copies a message out in user space (the
+// shared-memory rings) and can hand it to the caller piece by piece as it
+// copies: RecvPieces is Recv (same length, same errors) that calls fn
+// with each piece of buf (memcopy.Piece bytes, in order, tiling the
+// message) right after it is written. A receiver that reads every byte of
+// what it receives, as the harness's check does, then reads each piece
+// from the first-level cache in the same pass as the copy instead of
+// going over the whole message a second time. fn must not keep the piece
+// nor call into the Conn. Conns whose copy is the kernel's do not
+// implement it.
+type PieceRecver interface {
+	RecvPieces(buf []byte, fn func(off int, piece []byte)) (int, error)
+}

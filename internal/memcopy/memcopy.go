@@ -28,3 +28,23 @@ func Copy(dst, src []byte) int {
 	}
 	return n
 }
+
+// Piece is the size of the pieces CopyPieces hands on: small enough to be
+// read back from the first-level cache right after it is written.
+const Piece = 4 << 10
+
+// CopyPieces copies min(len(dst), len(src)) bytes from src to dst, Piece
+// bytes at a time, and calls fn with each piece of dst as soon as it is
+// written (off: where the piece starts). A reader that goes over every
+// byte of what it received (a check of the content) does it in the same
+// pass as the copy, while the piece is still in cache, instead of a
+// second pass over the whole of dst. It returns the count.
+func CopyPieces(dst, src []byte, fn func(off int, piece []byte)) int {
+	n := min(len(dst), len(src))
+	for off := 0; off < n; off += Piece {
+		end := min(off+Piece, n)
+		copy(dst[off:end], src[off:end])
+		fn(off, dst[off:end])
+	}
+	return n
+}

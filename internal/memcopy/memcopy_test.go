@@ -22,6 +22,32 @@ func TestCopy(t *testing.T) {
 	}
 }
 
+func TestCopyPieces(t *testing.T) {
+	for _, n := range []int{0, 1, Piece - 1, Piece, Piece + 1, 3*Piece + 17, 1 << 20} {
+		src := make([]byte, n)
+		for i := range src {
+			src[i] = byte(i*7 + i>>9)
+		}
+		for _, dn := range []int{n, n / 2, n + 3} {
+			dst := make([]byte, dn)
+			want := min(n, dn)
+			next := 0 // the pieces must tile dst[:want] in order, each already copied
+			got := CopyPieces(dst, src, func(off int, piece []byte) {
+				if off != next || len(piece) == 0 || len(piece) > Piece {
+					t.Fatalf("src %d dst %d: piece at %d of %d bytes, want one at %d of 1..%d", n, dn, off, len(piece), next, Piece)
+				}
+				if &piece[0] != &dst[off] || !bytes.Equal(piece, src[off:off+len(piece)]) {
+					t.Fatalf("src %d dst %d: piece at %d is not dst's bytes, copied", n, dn, off)
+				}
+				next = off + len(piece)
+			})
+			if got != want || next != want || !bytes.Equal(dst[:want], src[:want]) {
+				t.Fatalf("src %d dst %d: copied %d, pieces to %d, want %d", n, dn, got, next, want)
+			}
+		}
+	}
+}
+
 // BenchmarkCopy compares the built-in copy (non-temporal stores from 1 MiB
 // on amd64) with Copy, reading the destination back as a receiver would.
 func BenchmarkCopy(b *testing.B) {

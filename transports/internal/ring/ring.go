@@ -658,7 +658,27 @@ func (c *Consumer) advance(n int) {
 // Recv copies the next message into buf and returns its length. If buf
 // is too short the message stays in the ring and Recv returns its length
 // with ErrShortBuffer.
-func (c *Consumer) Recv(buf []byte) (int, error) {
+func (c *Consumer) Recv(buf []byte) (int, error) { return c.recv(buf, nil) }
+
+// RecvPieces is Recv that hands the message on piece by piece as it copies
+// it out (memcopy.CopyPieces): fn sees each piece of buf right after it is
+// written, before the record goes back to the producer. fn must not keep
+// the piece past its return, nor call into the Consumer.
+func (c *Consumer) RecvPieces(buf []byte, fn func(off int, piece []byte)) (int, error) {
+	return c.recv(buf, fn)
+}
+
+// copyOut copies a record's payload into buf: in one piece, or through
+// fn piece by piece when fn is set.
+func copyOut(buf, m []byte, fn func(off int, piece []byte)) int {
+	if fn == nil {
+		return memcopy.Copy(buf, m)
+	}
+	return memcopy.CopyPieces(buf, m, fn)
+}
+
+// recv is Recv and RecvPieces.
+func (c *Consumer) recv(buf []byte, fn func(off int, piece []byte)) (int, error) {
 	if c.view < 0 && !c.counting {
 		// Peek, copy and Release in one, for the usual case: a plain
 		// message (no check mode, no wrap marker) that fits in buf,
@@ -675,7 +695,7 @@ func (c *Consumer) Recv(buf []byte) (int, error) {
 				h = c.poll(off)
 			}
 			if n := int(uint32(h)); h&^lenMask == dataFlag && n <= len(buf) && n <= c.maxMsg && off+recHeader+n <= c.cap {
-				memcopy.Copy(buf, c.data[off+recHeader:off+recHeader+n])
+				copyOut(buf, c.data[off+recHeader:off+recHeader+n], fn)
 				c.advance(n)
 				return n, nil
 			}
@@ -694,7 +714,7 @@ func (c *Consumer) Recv(buf []byte) (int, error) {
 	if len(buf) < len(m) {
 		return len(m), ErrShortBuffer
 	}
-	n := memcopy.Copy(buf, m)
+	n := copyOut(buf, m, fn)
 	if err := c.Release(); err != nil {
 		return n, err // check mode: changed while being copied
 	}

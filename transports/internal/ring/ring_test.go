@@ -434,9 +434,26 @@ func TestConcurrent(t *testing.T) {
 					if i%7 == 0 {
 						size = maxMsg
 					}
-					got, err := x.c.Recv(buf)
+					// Every other message goes through RecvPieces, whose
+					// pieces must tile the message in order.
+					var got, tiled int
+					var err error
+					if i%2 == 0 {
+						got, err = x.c.Recv(buf)
+						tiled = got
+					} else {
+						got, err = x.c.RecvPieces(buf, func(off int, piece []byte) {
+							if off != tiled || &piece[0] != &buf[off] {
+								t.Errorf("message %d: piece at %d, want one at %d of buf", i, off, tiled)
+							}
+							tiled = off + len(piece)
+						})
+					}
 					if err != nil {
 						t.Fatalf("recv %d: %v", i, err)
+					}
+					if tiled != got {
+						t.Fatalf("message %d: pieces cover %d of %d bytes", i, tiled, got)
 					}
 					if got != size {
 						t.Fatalf("message %d: %d bytes, want %d", i, got, size)
