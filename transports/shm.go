@@ -13,7 +13,7 @@ package transports
 //	                "shmid"); futex and spin
 //
 // Mapping: [ring parent→peer][ring peer→parent], each ring.Size(capacity)
-// bytes (room for ring.Records messages of the largest size). The four events of the channel (data and space of each ring) have
+// bytes (room for ring.Records messages of the largest size, and at least ring.StreamCap: a megabyte of stream ahead). The four events of the channel (data and space of each ring) have
 // their slots in the ring headers; the wait strategy adds its own kernel
 // objects (a System V semaphore set, Params "semid"; four eventfds, files
 // after the backing's).
@@ -66,7 +66,7 @@ const (
 	// (pages are only used when touched).
 	shmMaxMessage = 64 << 20
 	shmmaxPath    = "/proc/sys/kernel/shmmax"
-	shmRingSource = "ipcbench's ring sizing (transports/internal/ring): each direction's ring holds three records of the largest message, rounded to pages; ipcbench bounds a message at 64 MiB"
+	shmRingSource = "ipcbench's ring sizing (transports/internal/ring): each direction's ring holds three records of the largest message and at least 1 MiB, rounded to pages; ipcbench bounds a message at 64 MiB"
 
 	shmParamSize      = "size"
 	shmParamPath      = "path"

@@ -64,10 +64,18 @@
 // records, a lap is two records and the producer cannot wrap to offset 0
 // while the consumer still reads the second: every lap, the producer
 // waits for the consumer to finish (a 64 KiB stream ran at 0.65× a
-// two-slot copy loop, against 0.9× with three). Capacity therefore
-// returns room for three records of the largest message and the header
-// of the next, rounded up to pages, never less than MinCap: one record
-// is always writable while another is read.
+// two-slot copy loop, against 0.9× with three). CapacityFor(maxMsg,
+// Records) is therefore room for three records of the largest message and
+// the header of the next, rounded up to pages, never less than MinCap:
+// one record is always writable while another is read.
+//
+// Depth: three records keep the two sides in step, one message apart, and
+// a stream of small or medium messages then pays a hand-off on almost
+// every message. Capacity gives the transports' rings at least StreamCap
+// (1 MiB), the depth of the SPSC floor ring a C programmer writes for a
+// stream (16 slots of 64 KiB), so that the producer works up to a
+// megabyte ahead of the consumer. Ping-pong traffic is not spread over
+// the larger area: the early wrap below keeps it within HotWindow.
 //
 // Each side of a ring is used by one goroutine at a time; Interrupt (the
 // stop flag), Close of the other side and Wake may come from anywhere.
@@ -88,8 +96,11 @@ import (
 const (
 	// HeaderSize is the size of a ring's header, before its data area.
 	HeaderSize = 4096
-	// MinCap is the smallest data area.
+	// MinCap is the smallest data area a ring may have (Init, Open).
 	MinCap = 64 << 10
+	// StreamCap is the smallest data area Capacity gives: the depth of a
+	// stream's ring (see the package doc).
+	StreamCap = 1 << 20
 	// HotWindow is the offset past which a producer that finds the ring
 	// empty starts again at offset 0.
 	HotWindow = 32 << 10
@@ -148,9 +159,10 @@ func align8(n int) int { return (n + Align - 1) &^ (Align - 1) }
 // the producer can wrap while the consumer reads (see the package doc).
 const Records = 3
 
-// Capacity returns the size of the data area a ring needs for messages of
-// up to maxMsg bytes: CapacityFor(maxMsg, Records).
-func Capacity(maxMsg int) int { return CapacityFor(maxMsg, Records) }
+// Capacity returns the size of the data area of a transport's ring for
+// messages of up to maxMsg bytes: CapacityFor(maxMsg, Records), and at
+// least StreamCap.
+func Capacity(maxMsg int) int { return max(CapacityFor(maxMsg, Records), StreamCap) }
 
 // CapacityFor returns the size of a data area that holds records records
 // of the largest message (at least 2; from 3 on, plus the header of the
@@ -181,9 +193,13 @@ type Ring struct {
 }
 
 // Init formats mem (at least Size(maxMsg) bytes, zeroed, 64-byte aligned)
-// as an empty ring for messages of up to maxMsg bytes, and returns it.
+// as an empty ring of Capacity(maxMsg) for messages of up to maxMsg
+// bytes, and returns it.
 func Init(mem []byte, maxMsg int) (*Ring, error) {
-	return InitFor(mem, maxMsg, Records)
+	if maxMsg < 0 || maxMsg > MaxLimit {
+		return nil, fmt.Errorf("%w: largest message %d", ErrBadGeometry, maxMsg)
+	}
+	return format(mem, maxMsg, Capacity(maxMsg))
 }
 
 // InitFor is Init for a ring of CapacityFor(maxMsg, records), in at least
@@ -192,13 +208,17 @@ func InitFor(mem []byte, maxMsg, records int) (*Ring, error) {
 	if maxMsg < 0 || maxMsg > MaxLimit {
 		return nil, fmt.Errorf("%w: largest message %d", ErrBadGeometry, maxMsg)
 	}
-	if len(mem) < SizeFor(maxMsg, records) {
-		return nil, fmt.Errorf("%w: %d bytes for a ring of %d", ErrBadGeometry, len(mem), SizeFor(maxMsg, records))
+	return format(mem, maxMsg, CapacityFor(maxMsg, records))
+}
+
+// format is Init and InitFor: a ring with a data area of c bytes.
+func format(mem []byte, maxMsg, c int) (*Ring, error) {
+	if len(mem) < HeaderSize+c {
+		return nil, fmt.Errorf("%w: %d bytes for a ring of %d", ErrBadGeometry, len(mem), HeaderSize+c)
 	}
 	if uintptr(unsafe.Pointer(&mem[0]))%64 != 0 {
 		return nil, errBadAlignment
 	}
-	c := CapacityFor(maxMsg, records)
 	r := &Ring{mem: mem[:HeaderSize+c], data: mem[HeaderSize : HeaderSize+c], cap: c, maxMsg: maxMsg}
 	atomic.StoreUint64(r.word(offCap), uint64(c))
 	atomic.StoreUint64(r.word(offMaxMsg), uint64(maxMsg))

@@ -99,8 +99,11 @@ func TestCapacity(t *testing.T) {
 	for _, m := range []int{0, 1, 64, 4096, 32 << 10, 64 << 10, 1 << 20, 64 << 20} {
 		c := Capacity(m)
 		rec := align8(recHeader + m)
-		if c < 2*rec || c < MinCap || c%pageSize != 0 {
-			t.Errorf("Capacity(%d) = %d: want >= 2*%d, >= %d, multiple of %d", m, c, rec, MinCap, pageSize)
+		if c < 3*rec+recHeader || c < StreamCap || c%pageSize != 0 {
+			t.Errorf("Capacity(%d) = %d: want >= 3*%d+%d, >= %d, multiple of %d", m, c, rec, recHeader, StreamCap, pageSize)
+		}
+		if c != max(CapacityFor(m, Records), StreamCap) {
+			t.Errorf("Capacity(%d) = %d, CapacityFor(%d, Records) = %d", m, c, m, CapacityFor(m, Records))
 		}
 		if Size(m) != HeaderSize+c {
 			t.Errorf("Size(%d) = %d", m, Size(m))
@@ -124,6 +127,47 @@ func TestOpenRejects(t *testing.T) {
 	}
 	if _, err := Open(mem[:HeaderSize+MinCap-8]); err == nil {
 		t.Errorf("Open of a truncated mapping succeeded")
+	}
+	if _, err := Open(mem[:len(mem)-pageSize]); !errors.Is(err, ErrBadGeometry) {
+		t.Errorf("Open of a mapping a page short of the ring: %v, want ErrBadGeometry", err)
+	}
+}
+
+// TestStreamDepth: a transport's ring (Init) lets the producer work a
+// StreamCap ahead of a consumer that reads nothing, 15 messages of 64 KiB,
+// and then makes it wait; the consumer gets them all, in order.
+func TestStreamDepth(t *testing.T) {
+	const size = 64 << 10
+	mem := alignedMem(Size(size))
+	r, err := Init(mem, size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := attachPair(t, r, mem, Capacity(size), "spin")
+	msg := make([]byte, size)
+	sent := 0
+	for ; x.fits(size); sent++ {
+		fill(msg, uint64(sent))
+		if err := x.p.Send(msg); err != nil {
+			t.Fatalf("send %d: %v", sent, err)
+		}
+	}
+	if want := (StreamCap - recHeader) / align8(recHeader+size); sent < want {
+		t.Errorf("the producer fits %d messages of %d bytes ahead of the consumer, want at least %d", sent, size, want)
+	}
+	x.pstop.Store(true) // the next Send would wait: it must stop instead
+	if err := x.p.Send(msg); !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("send into a full ring: %v, want ErrInterrupted", err)
+	}
+	buf := make([]byte, size)
+	for i := range sent {
+		n, err := x.c.Recv(buf)
+		if err != nil || n != size {
+			t.Fatalf("recv %d: %d bytes, %v", i, n, err)
+		}
+		if err := check(buf, uint64(i)); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

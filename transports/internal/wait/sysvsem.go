@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
@@ -57,8 +58,9 @@ func newSysvsemSet(slots []Slot, id int, owner bool) (Set, error) {
 		return nil, err
 	}
 	ev := make([]Event, len(slots))
+	woken := new(atomic.Bool)
 	for i, p := range ps {
-		b := &sysvsemBlocker{id: id}
+		b := &sysvsemBlocker{id: id, woken: woken}
 		b.down[0] = sys.Sembuf{Num: uint16(i), Op: -1}
 		b.up[0] = sys.Sembuf{Num: uint16(i), Op: 1}
 		if slots[i].PerMessage {
@@ -83,6 +85,11 @@ type sysvsemBlocker struct {
 	id   int
 	down [1]sys.Sembuf
 	up   [1]sys.Sembuf
+	// woken is set, for the whole set, by the first Wake of a PerMessage
+	// event (Interrupt or Close of this process's side, which wake the
+	// data event it waits on): from then on a post finding the semaphore
+	// full gives up instead of waiting for a receiver that may be gone.
+	woken *atomic.Bool
 }
 
 // wait takes one token, unless c is stopped first.
@@ -108,10 +115,19 @@ func (b *sysvsemBlocker) post() {
 		if err != unix.ERANGE && err != unix.EINTR {
 			return
 		}
+		if err == unix.ERANGE && b.woken.Load() {
+			return // the channel is being torn down: nobody takes the token
+		}
 		// ERANGE: the value is at SEMVMX (32767 posts not yet taken). The
 		// receiver is consuming them; let it.
 		yield()
 	}
+}
+
+// wakeUp is Wake: it marks the set woken, then posts.
+func (b *sysvsemBlocker) wakeUp() {
+	b.woken.Store(true)
+	b.post()
 }
 
 func (b *sysvsemBlocker) prepare(*slot) error { return nil }
@@ -129,4 +145,4 @@ func (e *sysvsemCounting) Wait(c Cond) error { return e.b.wait(c) }
 func (e *sysvsemCounting) Counting() bool { return true }
 
 func (e *sysvsemCounting) Notify() { e.b.post() }
-func (e *sysvsemCounting) Wake()   { e.b.post() }
+func (e *sysvsemCounting) Wake()   { e.b.wakeUp() }

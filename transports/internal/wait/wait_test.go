@@ -213,3 +213,35 @@ func TestSpinAdapts(t *testing.T) {
 		t.Errorf("after a success: budget %d, period %d; want %d, %d", sp.limit, sp.period, spinMax, probeEvery)
 	}
 }
+
+// TestSysvsemFullAfterWake: a post to a System V semaphore at SEMVMX
+// (32767 posts nobody took) waits for the receiver, until a Wake of the
+// set (Interrupt or Close of this side) says nobody will: then it returns.
+func TestSysvsemFullAfterWake(t *testing.T) {
+	st, err := Lookup("sysvsem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, _, err := st.Create(slots(2, true))
+	if err != nil {
+		t.Skipf("sysvsem: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := set.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	out, in := set.Event(0), set.Event(1)
+	const semvmx = 32767
+	for range semvmx {
+		out.Notify()
+	}
+	done := onThread(out.Notify)
+	select {
+	case <-done:
+		t.Fatal("a post past SEMVMX returned while the set was not woken: the token was dropped")
+	case <-time.After(50 * time.Millisecond):
+	}
+	in.Wake()
+	within(t, done, "post to a full semaphore after Wake")
+}
