@@ -305,7 +305,10 @@ func TestPairsPlacement(t *testing.T) {
 func TestPairsDriverHung(t *testing.T) {
 	transporttest.CheckLeaks(t)
 	var drivers, peers []int
-	hang := 300 * time.Millisecond
+	// Long enough that the pair that runs reports in time under the race
+	// detector: its driver then takes 1 to 3 s past the window to report
+	// (300 ms and 1 s failed; without the detector it reports at once).
+	hang := 3 * time.Second
 	cfg := PairsConfig{
 		Config: Config{Transport: "pipe", API: transports.Raw, Pin: PinNone, Size: 64, HangTimeout: hang},
 		Pairs:  2, Window: 200 * time.Millisecond,
@@ -321,7 +324,7 @@ func TestPairsDriverHung(t *testing.T) {
 		t.Fatalf("got %v, want a hang (ErrPeerHung) of pair 1", err)
 	}
 	t.Logf("after %v: %v", took, err)
-	if took > 5*time.Second {
+	if took > cfg.Window+hang+3*time.Second {
 		t.Errorf("the run ended %v after the start, want within seconds", took)
 	}
 	checkDead(t, "driver", drivers)
