@@ -6,7 +6,11 @@
 #       64-byte cases (the cache-line and futex floors, pipe, unix-stream
 #       and the shared-memory spin ring) and of the 64 KiB stream ring
 #       floor, against ipcbench's api=raw or Floor case of the same name;
-#       ns/op only (for the stream, ns per message).
+#       ns/op only (for the stream, ns per message). At pin=split the
+#       64 KiB shm-spin streams (api=raw and api=zerocopy) run right after
+#       ipcbench's ring floor, so that issue 18's stream targets are judged
+#       against the C ring as well, round by round (`ipcbench targets` on
+#       stream.txt: the C ring stands in for Floor/op=ring there).
 #   go  scripts/crosscheck/goref (CGO_ENABLED=0, standard library only):
 #       plain Go ping-pong the way an ordinary Go program writes it
 #       (net.UnixConn, os.Pipe, TCP on 127.0.0.1; no LockOSThread), 64 B
@@ -29,8 +33,9 @@
 #
 # CROSS_ROUNDS (default 6), CROSS_MS (milliseconds per case and round,
 # default 300), CROSS_PARTS (comma-separated: c, go; default c,go),
-# CROSS_OUT (directory for the results, default out/crosscheck): c.txt and
-# ipcbench.txt (part c), goref.txt and ipcbench-runtime.txt (part go).
+# CROSS_OUT (directory for the results, default out/crosscheck): c.txt,
+# ipcbench.txt and stream.txt (part c), goref.txt and ipcbench-runtime.txt
+# (part go).
 . "$(dirname "$0")/lib.sh"
 
 rounds=${CROSS_ROUNDS:-6}
@@ -59,11 +64,12 @@ cli=$(ipcbench_cli)
 "$cli" run -groups Floor -match 'op=syscall' -count 1 -benchtime 10ms -o "$WORK/header.txt" 2>/dev/null ||
 	die "ipcbench run failed"
 header() { grep -v '^Benchmark' "$WORK/header.txt" | grep -v '^PASS\|^ok'; }
-c_out=$out/c.txt ipc_out=$out/ipcbench.txt
+c_out=$out/c.txt ipc_out=$out/ipcbench.txt stream_out=$out/stream.txt
 go_out=$out/goref.txt rt_out=$out/ipcbench-runtime.txt
 if part c; then
 	{ header; echo "ipcbench-reference: scripts/crosscheck/ref.c (gcc -O2)"; } >"$c_out"
 	header >"$ipc_out"
+	{ header; echo "ipcbench-reference: Floor/op=ring/pin=split/size=65536 is scripts/crosscheck/ref.c's ringstream (gcc -O2)"; } >"$stream_out"
 fi
 if part go; then
 	{ header; echo "ipcbench-reference: scripts/crosscheck/goref (go build, CGO_ENABLED=0; framing ${GOREF_FRAMING:-length})"; } >"$go_out"
@@ -131,6 +137,8 @@ c_case() {
 	[ "$size" -lt 64 ] && size=64 # the futex floor is named size=0 and runs at any size
 	local args=(-groups "$group" -pins "$pin" -sizes "$size" -apis raw)
 	[ "$transport" != reference ] && args+=(-transports "$transport")
+	local streams=false
+	if [ "$mode" = ringstream ] && [ "$pin" = split ]; then streams=true; fi
 	local order=(ref ipcbench)
 	[ $((r % 2)) = 0 ] && order=(ipcbench ref)
 	for side in "${order[@]}"; do
@@ -138,10 +146,18 @@ c_case() {
 		ref)
 			"$WORK/ref" "$mode" "$pin" "$ms" >"$WORK/ref.txt" || die "C reference $mode/$pin failed"
 			one_line "$name" "$WORK/ref.txt" "$c_out"
+			if $streams; then one_line "$name" "$WORK/ref.txt" "$stream_out"; fi
 			;;
 		ipcbench)
 			# ns/op only: the C side has nothing else to compare with.
 			ipcbench_case "$name" ns/op "$ipc_out" "${args[@]}"
+			if $streams; then
+				local api
+				for api in raw zerocopy; do
+					ipcbench_case "Stream/transport=shm-spin/api=$api/pin=split/size=$size" ns/op,MB/s "$stream_out" \
+						-groups Stream -transports shm-spin -apis "$api" -pins split -sizes "$size"
+				done
+			fi
 			;;
 		esac
 	done
@@ -208,6 +224,12 @@ if part c; then
 	"$cli" compare "$c_out" "$ipc_out" || true
 	echo "== C reference (old) against ipcbench (new): paired, ipcbench ÷ C per round"
 	"$cli" compare -paired "$c_out" "$ipc_out" || die "paired comparison of the C part failed"
+	# The targets whose floor is the ring, with the C ring as the floor.
+	# Each round ran the C ring and the streams next to each other, which
+	# the warning about files of other profiles cannot know.
+	echo "== issue 18's stream targets against the C ring (stream.txt): ipcbench ÷ C ring per round"
+	"$cli" targets "$stream_out" 2>/dev/null | awk 'NR == 1 || $1 ~ /-ring$/' ||
+		die "targets on $stream_out failed"
 fi
 if part go; then
 	log "results: $go_out (Go reference) and $rt_out (ipcbench api=runtime)"
