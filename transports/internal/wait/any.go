@@ -65,7 +65,7 @@ func NewAny(evs []Event, conds []Cond) (*Any, error) {
 		a.kind = "futex"
 		if e.spin != nil {
 			a.kind = "hybrid"
-			a.spin = newSpinner(hybridSpinMin, hybridSpinMax)
+			a.spin = newSpinner(hybridSpinMin, hybridSpinMax())
 		}
 		for _, ev := range evs {
 			s, ok := ev.(*sleeper)

@@ -52,7 +52,7 @@
 //
 //	spin     bounded, adaptive spin with PAUSE, then sched_yield in a loop; never sleeps
 //	futex    FUTEX_WAIT/FUTEX_WAKE (shared, not private) on the slot's seq word
-//	hybrid   adaptive spin (up to about a futex wake-up's cost, ~25 µs), then futex
+//	hybrid   adaptive spin (up to HybridSpin, past a futex wake-up's cost), then futex
 //	sem      a futex-based counting semaphore in the slot (sem_post/sem_wait)
 //	sysvsem  one System V semaphore per event (semget IPC_PRIVATE, semop)
 //	eventfd  one eventfd per event, passed to the peer as a file

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -13,12 +15,54 @@ import (
 // Hybrid spin budgets: as production locks and queues do (glibc's
 // adaptive mutexes, folly's Baton), spin about as long as a sleep and
 // wake-up would cost, then sleep. A futex wake-up of an idle CPU costs
-// 5-50 µs (the upper end in virtual machines); the budget adapts down
-// when spinning keeps failing (both processes on one CPU).
+// 5-50 µs (the upper end in virtual machines). The full budget is a time,
+// HybridSpin, longer than the slow end: a spin shorter than the peer's
+// wake-up fails whenever the peer has slept, so one side's sleep makes
+// the other sleep too, and the two keep sleeping on every message
+// (docs/tuning.md). It is turned into polls once per process
+// (hybridSpinMax), as the time a poll takes differs between processors.
+// The budget adapts down when spinning keeps failing (both processes on
+// one CPU).
 const (
 	hybridSpinMin = 4
-	hybridSpinMax = 1024 // ~25 µs
+	// HybridSpin is the time the hybrid strategy spins before it
+	// sleeps, when spinning has been succeeding.
+	HybridSpin = 64 * time.Microsecond
 )
+
+// hybridSpinMax is the full hybrid budget in polls: HybridSpin at the
+// rate of the fastest of three timed spins.
+var hybridSpinMax = sync.OnceValue(func() uint32 { return pollsFor(HybridSpin) })
+
+// calibrationPolls is the length of a timed spin of pollsFor.
+const calibrationPolls = 1024
+
+// pollsFor returns how many polls of a spinner's loop take d, from the
+// fastest of three timed spins of calibrationPolls over a condition that
+// never holds (the fastest: a spin the host interrupted ran long).
+func pollsFor(d time.Duration) uint32 {
+	best := time.Duration(math.MaxInt64)
+	for range 3 {
+		sp := newSpinner(calibrationPolls, calibrationPolls)
+		t0 := time.Now()
+		sp.spin(neverReady{})
+		best = min(best, time.Since(t0))
+	}
+	return scalePolls(d, calibrationPolls, best)
+}
+
+// scalePolls returns how many polls take d when n polls took took: at
+// least tightPolls, at most 1<<30.
+func scalePolls(d time.Duration, n int, took time.Duration) uint32 {
+	polls := float64(d) * float64(n) / float64(max(took, 1))
+	return uint32(min(max(polls, tightPolls), 1<<30))
+}
+
+// neverReady is a Cond that never holds.
+type neverReady struct{}
+
+func (neverReady) Ready() bool   { return false }
+func (neverReady) Stopped() bool { return false }
 
 // futexStrategy sleeps with FUTEX_WAIT on the slot's seq word and wakes
 // with FUTEX_WAKE, shared (not FUTEX_PRIVATE_FLAG, as the word is mapped
@@ -52,7 +96,7 @@ func (f futexStrategy) newSet(slots []Slot) (Set, error) {
 	for i, p := range ps {
 		e := &sleeper{s: p, b: futexBlocker{}}
 		if f.spin {
-			e.spin = newSpinner(hybridSpinMin, hybridSpinMax)
+			e.spin = newSpinner(hybridSpinMin, hybridSpinMax())
 		}
 		ev[i] = e
 	}

@@ -245,3 +245,37 @@ func TestSysvsemFullAfterWake(t *testing.T) {
 	in.Wake()
 	within(t, done, "post to a full semaphore after Wake")
 }
+
+// TestHybridBudget: the hybrid budget is HybridSpin turned into polls at
+// the measured rate (scalePolls), bounded below by the tight polls; every
+// hybrid event starts with it.
+func TestHybridBudget(t *testing.T) {
+	for _, tc := range []struct {
+		d, took time.Duration
+		n       int
+		want    uint32
+	}{
+		{64 * time.Microsecond, 16 * time.Microsecond, 1024, 4096},
+		{64 * time.Microsecond, 64 * time.Microsecond, 1024, 1024},
+		{64 * time.Microsecond, 2 * time.Millisecond, 1024, tightPolls},
+		{time.Second, 0, 1024, 1 << 30},
+	} {
+		if got := scalePolls(tc.d, tc.n, tc.took); got != tc.want {
+			t.Errorf("scalePolls(%v, %d, %v) = %d, want %d", tc.d, tc.n, tc.took, got, tc.want)
+		}
+	}
+	if hybridSpinMax() < tightPolls {
+		t.Fatalf("hybrid budget %d polls, below the %d tight ones", hybridSpinMax(), tightPolls)
+	}
+	s, err := Lookup("hybrid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := pairOf(t, s, false)
+	for _, e := range []Event{a, b} {
+		sl, ok := e.(*sleeper)
+		if !ok || sl.spin == nil || sl.spin.limit != hybridSpinMax() || sl.spin.max != hybridSpinMax() {
+			t.Fatalf("hybrid event %T: spinner %+v, want a full budget of %d polls", e, sl.spin, hybridSpinMax())
+		}
+	}
+}
