@@ -143,11 +143,22 @@ func Check(ctx context.Context, page string, opts Options) (*Findings, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
+	// Chromium's own temporary files (its single-instance socket directory,
+	// org.chromium.Chromium.*) go into a directory of the check's, removed
+	// once the browser has ended: a browser killed at its timeout leaves
+	// them behind. The name is short: the socket's path, inside it, must
+	// fit a Unix socket address (108 bytes).
+	tmp, err := os.MkdirTemp("", "b")
+	if err != nil {
+		return nil, fmt.Errorf("browser: %w", err)
+	}
+	defer os.RemoveAll(tmp)
 	// No user-data-dir: chromedp makes a temporary profile and removes it;
 	// as root it adds --no-sandbox, which Chromium needs there.
 	actx, acancel := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(opts.Binary),
 		chromedp.WindowSize(opts.Width, opts.Height),
+		chromedp.Env("TMPDIR="+tmp),
 	)...)
 	defer acancel() // waits for the browser to end and its profile to go
 	bctx, bcancel := chromedp.NewContext(actx)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
 	"image"
 	"image/png"
 	"os"
@@ -136,8 +137,12 @@ func TestCheckTimeout(t *testing.T) {
 	isolate(t)
 	page := writePage(t, map[string][]byte{"page.html": []byte("<p>x</p>")})
 	start := time.Now()
-	if _, err := Check(context.Background(), page, Options{Binary: bin, Timeout: 50 * time.Millisecond}); err == nil {
+	_, err := Check(context.Background(), page, Options{Binary: bin, Timeout: 50 * time.Millisecond})
+	if err == nil {
 		t.Fatal("a check of 50 ms succeeded")
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("a check of 50 ms: %v, want its deadline exceeded (not a browser that failed to start)", err)
 	}
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("the timed-out check took %v to return", d)
