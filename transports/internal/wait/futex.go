@@ -25,44 +25,16 @@ import (
 // one CPU).
 const (
 	hybridSpinMin = 4
-	// HybridSpin is the time the hybrid strategy spins before it
-	// sleeps, when spinning has been succeeding.
+	// HybridSpin is about how long the hybrid strategy spins before it
+	// sleeps, when spinning has been succeeding: the polls are counted at
+	// the rate of a spin over a condition that costs nothing (pollsFor),
+	// so a real condition's loads make each poll, and the spin, longer.
 	HybridSpin = 64 * time.Microsecond
 )
 
 // hybridSpinMax is the full hybrid budget in polls: HybridSpin at the
-// rate of the fastest of three timed spins.
+// rate pollsFor measures.
 var hybridSpinMax = sync.OnceValue(func() uint32 { return pollsFor(HybridSpin) })
-
-// calibrationPolls is the length of a timed spin of pollsFor.
-const calibrationPolls = 1024
-
-// pollsFor returns how many polls of a spinner's loop take d, from the
-// fastest of three timed spins of calibrationPolls over a condition that
-// never holds (the fastest: a spin the host interrupted ran long).
-func pollsFor(d time.Duration) uint32 {
-	best := time.Duration(math.MaxInt64)
-	for range 3 {
-		sp := newSpinner(calibrationPolls, calibrationPolls)
-		t0 := time.Now()
-		sp.spin(neverReady{})
-		best = min(best, time.Since(t0))
-	}
-	return scalePolls(d, calibrationPolls, best)
-}
-
-// scalePolls returns how many polls take d when n polls took took: at
-// least tightPolls, at most 1<<30.
-func scalePolls(d time.Duration, n int, took time.Duration) uint32 {
-	polls := float64(d) * float64(n) / float64(max(took, 1))
-	return uint32(min(max(polls, tightPolls), 1<<30))
-}
-
-// neverReady is a Cond that never holds.
-type neverReady struct{}
-
-func (neverReady) Ready() bool   { return false }
-func (neverReady) Stopped() bool { return false }
 
 // futexStrategy sleeps with FUTEX_WAIT on the slot's seq word and wakes
 // with FUTEX_WAKE, shared (not FUTEX_PRIVATE_FLAG, as the word is mapped

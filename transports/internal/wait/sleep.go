@@ -1,7 +1,9 @@
 package wait
 
 import (
+	"math"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -62,6 +64,36 @@ func (s *spinner) spin(c Cond) bool {
 	}
 	return false
 }
+
+// calibrationPolls is the length of a timed spin of pollsFor.
+const calibrationPolls = 1024
+
+// pollsFor returns how many polls of a spinner's loop take d, from the
+// fastest of three timed spins of calibrationPolls over a condition that
+// never holds (the fastest: a spin the host interrupted ran long).
+func pollsFor(d time.Duration) uint32 {
+	best := time.Duration(math.MaxInt64)
+	for range 3 {
+		sp := newSpinner(calibrationPolls, calibrationPolls)
+		t0 := time.Now()
+		sp.spin(neverReady{})
+		best = min(best, time.Since(t0))
+	}
+	return scalePolls(d, calibrationPolls, best)
+}
+
+// scalePolls returns how many polls take d when n polls took took: at
+// least tightPolls, at most 1<<30.
+func scalePolls(d time.Duration, n int, took time.Duration) uint32 {
+	polls := float64(d) * float64(n) / float64(max(took, 1))
+	return uint32(min(max(polls, tightPolls), 1<<30))
+}
+
+// neverReady is a Cond that never holds.
+type neverReady struct{}
+
+func (neverReady) Ready() bool   { return false }
+func (neverReady) Stopped() bool { return false }
 
 func yield() { unix.RawSyscall(unix.SYS_SCHED_YIELD, 0, 0, 0) }
 

@@ -267,6 +267,7 @@ func TestHybridBudget(t *testing.T) {
 	if hybridSpinMax() < tightPolls {
 		t.Fatalf("hybrid budget %d polls, below the %d tight ones", hybridSpinMax(), tightPolls)
 	}
+	t.Logf("hybrid budget on this machine: %d polls for %v", hybridSpinMax(), HybridSpin)
 	s, err := Lookup("hybrid")
 	if err != nil {
 		t.Fatal(err)
