@@ -10,7 +10,12 @@
 #       64 KiB shm-spin streams (api=raw and api=zerocopy) run right after
 #       ipcbench's ring floor, so that issue 18's stream targets are judged
 #       against the C ring as well, round by round (`ipcbench targets` on
-#       stream.txt: the C ring stands in for Floor/op=ring there).
+#       stream.txt: the C ring stands in for Floor/op=ring there). The
+#       1 MiB shm-hybrid streams (api=zerocopy and api=raw, pin=split only)
+#       run against ref.c's zcstream and cpstream, which verify every byte
+#       as ipcbench does; `ipcbench targets` on c-stream.txt gives the C
+#       programs' own zero-copy ÷ copying ratio (target zerocopy-raw), next
+#       to ipcbench's from the same rounds in stream.txt.
 #   go  scripts/crosscheck/goref (CGO_ENABLED=0, standard library only):
 #       plain Go ping-pong the way an ordinary Go program writes it
 #       (net.UnixConn, os.Pipe, TCP on 127.0.0.1; no LockOSThread), 64 B
@@ -34,7 +39,7 @@
 # CROSS_ROUNDS (default 6), CROSS_MS (milliseconds per case and round,
 # default 300), CROSS_PARTS (comma-separated: c, go; default c,go),
 # CROSS_OUT (directory for the results, default out/crosscheck): c.txt,
-# ipcbench.txt and stream.txt (part c), goref.txt and ipcbench-runtime.txt
+# ipcbench.txt, stream.txt and c-stream.txt (part c), goref.txt and ipcbench-runtime.txt
 # (part go).
 . "$(dirname "$0")/lib.sh"
 
@@ -64,12 +69,13 @@ cli=$(ipcbench_cli)
 "$cli" run -groups Floor -match 'op=syscall' -count 1 -benchtime 10ms -o "$WORK/header.txt" 2>/dev/null ||
 	die "ipcbench run failed"
 header() { grep -v '^Benchmark' "$WORK/header.txt" | grep -v '^PASS\|^ok'; }
-c_out=$out/c.txt ipc_out=$out/ipcbench.txt stream_out=$out/stream.txt
+c_out=$out/c.txt ipc_out=$out/ipcbench.txt stream_out=$out/stream.txt cstream_out=$out/c-stream.txt
 go_out=$out/goref.txt rt_out=$out/ipcbench-runtime.txt
 if part c; then
 	{ header; echo "ipcbench-reference: scripts/crosscheck/ref.c (gcc -O2)"; } >"$c_out"
 	header >"$ipc_out"
 	{ header; echo "ipcbench-reference: Floor/op=ring/pin=split/size=65536 is scripts/crosscheck/ref.c's ringstream (gcc -O2)"; } >"$stream_out"
+	{ header; echo "ipcbench-reference: scripts/crosscheck/ref.c's zcstream and cpstream (gcc -O2), named as the ipcbench streams they mirror"; } >"$cstream_out"
 fi
 if part go; then
 	{ header; echo "ipcbench-reference: scripts/crosscheck/goref (go build, CGO_ENABLED=0; framing ${GOREF_FRAMING:-length})"; } >"$go_out"
@@ -91,6 +97,8 @@ cases=(
 	"unix PingPong unix-stream PingPong/transport=unix-stream/api=raw/pin=%s/size=64"
 	"ring PingPong shm-spin PingPong/transport=shm-spin/api=raw/pin=%s/size=64"
 	"ringstream Floor reference Floor/op=ring/pin=%s/size=65536"
+	"zcstream Stream shm-hybrid Stream/transport=shm-hybrid/api=zerocopy/pin=%s/size=1048576"
+	"cpstream Stream shm-hybrid Stream/transport=shm-hybrid/api=raw/pin=%s/size=1048576"
 )
 # goref mode and the ipcbench transport it mirrors; sizes.
 go_cases=("unix unix-stream" "pipe pipe" "tcp tcp")
@@ -135,10 +143,16 @@ c_case() {
 	name=$(printf "$tmpl" "$pin")
 	local size=${name##*size=}
 	[ "$size" -lt 64 ] && size=64 # the futex floor is named size=0 and runs at any size
-	local args=(-groups "$group" -pins "$pin" -sizes "$size" -apis raw)
+	local api=raw
+	[[ $name =~ /api=([a-z]+)/ ]] && api=${BASH_REMATCH[1]}
+	local args=(-groups "$group" -pins "$pin" -sizes "$size" -apis "$api")
 	[ "$transport" != reference ] && args+=(-transports "$transport")
-	local streams=false
+	local streams=false big=false
 	if [ "$mode" = ringstream ] && [ "$pin" = split ]; then streams=true; fi
+	if [ "$group" = Stream ]; then
+		[ "$pin" = split ] || return 0 # the 1 MiB streams: pin=split only
+		big=true
+	fi
 	local order=(ref ipcbench)
 	[ $((r % 2)) = 0 ] && order=(ipcbench ref)
 	for side in "${order[@]}"; do
@@ -147,10 +161,15 @@ c_case() {
 			"$WORK/ref" "$mode" "$pin" "$ms" >"$WORK/ref.txt" || die "C reference $mode/$pin failed"
 			one_line "$name" "$WORK/ref.txt" "$c_out"
 			if $streams; then one_line "$name" "$WORK/ref.txt" "$stream_out"; fi
+			if $big; then one_line "$name" "$WORK/ref.txt" "$cstream_out"; fi
 			;;
 		ipcbench)
-			# ns/op only: the C side has nothing else to compare with.
-			ipcbench_case "$name" ns/op "$ipc_out" "${args[@]}"
+			# ns/op only (and MB/s for the 1 MiB streams, which the C side
+			# prints too): the C side has nothing else to compare with.
+			local units=ns/op
+			$big && units=ns/op,MB/s
+			ipcbench_case "$name" "$units" "$ipc_out" "${args[@]}"
+			if $big; then grep "^Benchmark$name-" "$WORK/kept.txt" >>"$stream_out"; fi
 			if $streams; then
 				local api
 				for api in raw zerocopy; do
@@ -191,7 +210,12 @@ go_case() {
 }
 
 n_c=0 n_go=0
-part c && n_c=$((${#cases[@]} * 2))
+if part c; then
+	for c in "${cases[@]}"; do
+		read -r _ group _ <<<"$c"
+		if [ "$group" = Stream ]; then n_c=$((n_c + 1)); else n_c=$((n_c + 2)); fi
+	done
+fi
 part go && n_go=$((${#go_cases[@]} * ${#go_sizes[@]} * 2))
 log "$rounds rounds x $((n_c + n_go)) pairs ($n_c C, $n_go Go), ${ms} ms each side"
 for ((r = 1; r <= rounds; r++)); do
@@ -231,6 +255,9 @@ if part c; then
 	echo "== issue 18's stream targets against the C ring (stream.txt): ipcbench ÷ C ring per round"
 	"$cli" targets "$stream_out" 2> >(grep -v '^warning: .* is not a run of -profile targets' >&2) | grep -v ' — ' ||
 		die "targets on $stream_out failed"
+	echo "== the C programs alone (c-stream.txt): their zero-copy ÷ copying ratio at 1 MiB, per round"
+	"$cli" targets "$cstream_out" 2> >(grep -v '^warning: .* is not a run of -profile targets' >&2) | grep -v ' — ' ||
+		die "targets on $cstream_out failed"
 fi
 if part go; then
 	log "results: $go_out (Go reference) and $rt_out (ipcbench api=runtime)"

@@ -25,6 +25,19 @@
 //	           caching the other's; memcpy in (a message of real bytes,
 //	           not a zero buffer: see main), memcpy out; spin, then
 //	           sched_yield
+//	zcstream   Stream/transport=shm-hybrid/api=zerocopy/size=1048576: the
+//	           same ring with three 1 MiB slots (the depth of ipcbench's
+//	           rings); the producer copies the pattern into the slot and
+//	           stamps it, the consumer checks the stamp and compares every
+//	           other byte with its own copy of the pattern, in place
+//	cpstream   Stream/transport=shm-hybrid/api=raw/size=1048576: as
+//	           zcstream, but the consumer copies the message out 4 KiB at
+//	           a time and compares each piece as soon as it is copied (the
+//	           copying path's one pass, as ipcbench's receivers do it)
+//	           The consumer makes its pattern after the fork, in memory of
+//	           its own, as ipcbench's peer (another process) does: a
+//	           pattern shared with the producer through fork is one copy
+//	           for both caches and was measured faster (zcstream ~1.2x).
 //
 // usage: ref MODE split|same MILLISECONDS
 #define _GNU_SOURCE
@@ -43,7 +56,9 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { SIZE = 64, SPINS = 2048, RING = 32 << 10, SSIZE = 64 << 10, SSLOTS = (1 << 20) / SSIZE };
+enum { SIZE = 64, SPINS = 2048, RING = 32 << 10, SSIZE = 64 << 10, SSLOTS = (1 << 20) / SSIZE, BIG = 1 << 20, BIGSLOTS = 3, PIECE = 4 << 10 };
+
+static const char *mode, *mode_name;
 
 static void die(const char *what) {
 	perror(what);
@@ -117,20 +132,26 @@ static size_t ring_recv(struct ring *r, char *buf) {
 }
 
 // The stream ring: head (messages produced) and tail (consumed) on cache
-// lines of their own, SSLOTS slots of SSIZE bytes after them.
+// lines of their own, nslots slots of size bytes after them.
 struct sring {
 	uint64_t *head, *tail;
 	char *slots;
+	size_t size, nslots;
 	uint64_t own, other; // this side's index, the other's as last read
 };
 
+static char *slot(struct sring *r) { return r->slots + (r->own % r->nslots) * r->size; }
+
+// sring_send copies msg (size bytes) into the next slot and stamps it
+// with the message number.
 static void sring_send(struct sring *r, const char *msg) {
-	for (int i = 0; r->own - r->other >= SSLOTS; i++) {
+	for (int i = 0; r->own - r->other >= r->nslots; i++) {
 		r->other = __atomic_load_n(r->tail, __ATOMIC_ACQUIRE);
 		if (i >= SPINS)
 			sched_yield();
 	}
-	memcpy(r->slots + (r->own % SSLOTS) * SSIZE, msg, SSIZE);
+	memcpy(slot(r), msg, r->size);
+	memcpy(slot(r), &r->own, sizeof r->own);
 	__atomic_store_n(r->head, ++r->own, __ATOMIC_RELEASE);
 }
 
@@ -140,19 +161,49 @@ static void sring_drain(struct sring *r) {
 			sched_yield();
 }
 
-// sring_serve is the child of ringstream: consume forever (the parent
-// kills it), checking each message's number.
-static void sring_serve(struct sring *r) {
-	static char buf[SSIZE];
+// pattern fills p with the stream's message bytes.
+static void pattern(char *p, size_t n) {
+	for (size_t k = 0; k < n; k++)
+		p[k] = (char)(k * 7 + (k >> 9));
+}
+
+enum check { COPY_STAMP, IN_PLACE, COPY_PIECES };
+
+// sring_serve is the child of the stream modes: consume forever (the
+// parent kills it), checking each message's number and, for IN_PLACE and
+// COPY_PIECES, every other byte against the pattern.
+static void sring_serve(struct sring *r, enum check how) {
+	char *buf = malloc(r->size), *pat = malloc(r->size);
+	if (!buf || !pat)
+		die("malloc");
+	pattern(pat, r->size);
 	for (;;) {
 		for (int i = 0; r->other == r->own; i++) {
 			r->other = __atomic_load_n(r->head, __ATOMIC_ACQUIRE);
 			if (i >= SPINS)
 				sched_yield();
 		}
-		memcpy(buf, r->slots + (r->own % SSLOTS) * SSIZE, SSIZE);
-		if (memcmp(buf, &r->own, sizeof r->own) != 0) {
-			fprintf(stderr, "ref: ringstream: message %llu arrived wrong\n", (unsigned long long)r->own);
+		const char *m = slot(r);
+		int bad = 0;
+		switch (how) {
+		case COPY_STAMP:
+			memcpy(buf, m, r->size);
+			bad = memcmp(buf, &r->own, sizeof r->own) != 0;
+			break;
+		case IN_PLACE:
+			bad = memcmp(m, &r->own, sizeof r->own) != 0 || memcmp(m + 8, pat + 8, r->size - 8) != 0;
+			break;
+		case COPY_PIECES:
+			for (size_t o = 0; o < r->size; o += PIECE) {
+				memcpy(buf + o, m + o, PIECE);
+				size_t lo = o ? o : 8;
+				bad |= memcmp(buf + lo, pat + lo, o + PIECE - lo) != 0;
+			}
+			bad |= memcmp(buf, &r->own, sizeof r->own) != 0;
+			break;
+		}
+		if (bad) {
+			fprintf(stderr, "ref: %s: message %llu arrived wrong\n", mode_name, (unsigned long long)r->own);
 			exit(1);
 		}
 		__atomic_store_n(r->tail, ++r->own, __ATOMIC_RELEASE);
@@ -166,7 +217,6 @@ struct chan {
 	struct sring prod, cons;        // ringstream
 };
 
-static const char *mode;
 
 // serve is the child: echo forever (the parent kills it).
 static void serve(struct chan *c) {
@@ -223,10 +273,10 @@ static void round_trip(struct chan *c, uint32_t i, char *msg, char *buf) {
 
 int main(int argc, char **argv) {
 	if (argc != 4 || (strcmp(argv[2], "split") && strcmp(argv[2], "same"))) {
-		fprintf(stderr, "usage: ref cacheline|futex|pipe|unix|ring|ringstream split|same MILLISECONDS\n");
+		fprintf(stderr, "usage: ref cacheline|futex|pipe|unix|ring|ringstream|zcstream|cpstream split|same MILLISECONDS\n");
 		return 2;
 	}
-	mode = argv[1];
+	mode = mode_name = argv[1];
 	int split = !strcmp(argv[2], "split");
 	double budget = atof(argv[3]) * 1e6;
 	const char *name;
@@ -242,19 +292,28 @@ int main(int argc, char **argv) {
 		name = "PingPong/transport=shm-spin/api=raw/pin=%s/size=64";
 	else if (!strcmp(mode, "ringstream"))
 		name = "Floor/op=ring/pin=%s/size=65536";
+	else if (!strcmp(mode, "zcstream"))
+		name = "Stream/transport=shm-hybrid/api=zerocopy/pin=%s/size=1048576";
+	else if (!strcmp(mode, "cpstream"))
+		name = "Stream/transport=shm-hybrid/api=raw/pin=%s/size=1048576";
 	else {
 		fprintf(stderr, "ref: unknown mode %s\n", mode);
 		return 2;
 	}
 
 	struct chan c = {0};
-	char *mem = mmap(NULL, 4096 + 2 * RING + (1 << 20), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int stream = !strcmp(mode, "ringstream") || !strcmp(mode, "zcstream") || !strcmp(mode, "cpstream");
+	int big = stream && strcmp(mode, "ringstream");
+	enum check how = !big ? COPY_STAMP : !strcmp(mode, "zcstream") ? IN_PLACE : COPY_PIECES;
+	size_t ssize = big ? BIG : SSIZE, nslots = big ? BIGSLOTS : SSLOTS;
+	char *mem = mmap(NULL, 4096 + 2 * RING + ssize * nslots, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
 		die("mmap");
 	c.prod.head = c.cons.head = (uint64_t *)(mem + 256);
 	c.prod.tail = c.cons.tail = (uint64_t *)(mem + 320);
 	c.prod.slots = c.cons.slots = mem + 4096 + 2 * RING;
-	int stream = !strcmp(mode, "ringstream");
+	c.prod.size = c.cons.size = ssize;
+	c.prod.nslots = c.cons.nslots = nslots;
 	c.ping = (volatile uint32_t *)mem;
 	c.pong = c.ping + 1;
 	c.out[0].base = c.in[1].base = mem + 4096;
@@ -271,7 +330,7 @@ int main(int argc, char **argv) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL); // nothing left behind if the parent dies
 		pin(1);
 		if (stream)
-			sring_serve(&c.cons);
+			sring_serve(&c.cons, how);
 		serve(&c);
 	}
 	pin(split ? 0 : 1);
@@ -280,26 +339,25 @@ int main(int argc, char **argv) {
 	// Warm up for a tenth of the budget, then grow the iteration count
 	// until one timed batch takes the budget.
 	// The stream's message is real bytes, as ipcbench's pattern: a
-	// buffer left zero would be 16 mappings of the kernel's one zero page,
+	// buffer left zero would be mappings of the kernel's one zero page,
 	// a 4 KiB source always in cache.
-	static char smsg[SSIZE];
-	for (int k = 0; k < SSIZE; k++)
-		smsg[k] = (char)k;
+	char *smsg = malloc(ssize);
+	if (!smsg)
+		die("malloc");
+	pattern(smsg, ssize);
 	for (double t0 = now_ns(); now_ns() - t0 < budget / 10; i++)
-		if (stream) {
-			memcpy(smsg, &c.prod.own, sizeof c.prod.own);
+		if (stream)
 			sring_send(&c.prod, smsg);
-		} else
+		else
 			round_trip(&c, i, msg, buf);
 	long n = 100;
 	double ns;
 	for (;;) {
 		double t0 = now_ns();
 		for (long k = 0; k < n; k++, i++)
-			if (stream) {
-				memcpy(smsg, &c.prod.own, sizeof c.prod.own);
+			if (stream)
 				sring_send(&c.prod, smsg);
-			} else
+			else
 				round_trip(&c, i, msg, buf);
 		if (stream)
 			sring_drain(&c.prod);
@@ -313,7 +371,7 @@ int main(int argc, char **argv) {
 	char full[128];
 	snprintf(full, sizeof full, name, argv[2]);
 	if (stream)
-		printf("Benchmark%s-%ld\t%ld\t%.1f ns/op\t%.2f MB/s\n", full, sysconf(_SC_NPROCESSORS_ONLN), n, ns / n, SSIZE * 1e3 / (ns / n));
+		printf("Benchmark%s-%ld\t%ld\t%.1f ns/op\t%.2f MB/s\n", full, sysconf(_SC_NPROCESSORS_ONLN), n, ns / n, ssize * 1e3 / (ns / n));
 	else
 		printf("Benchmark%s-%ld\t%ld\t%.1f ns/op\n", full, sysconf(_SC_NPROCESSORS_ONLN), n, ns / n);
 	return 0;
