@@ -66,7 +66,7 @@ const (
 	// (pages are only used when touched).
 	shmMaxMessage = 64 << 20
 	shmmaxPath    = "/proc/sys/kernel/shmmax"
-	shmRingSource = "ipcbench's ring sizing (transports/internal/ring): each direction's ring holds three records of the largest message and at least 1 MiB, rounded to pages; ipcbench bounds a message at 64 MiB"
+	shmRingSource = "ipcbench's ring sizing (transports/internal/ring): each direction's ring holds four records of the largest message and at least 1 MiB, rounded to pages; ipcbench bounds a message at 64 MiB"
 
 	shmParamSize      = "size"
 	shmParamPath      = "path"

@@ -64,14 +64,21 @@
 // records, a lap is two records and the producer cannot wrap to offset 0
 // while the consumer still reads the second: every lap, the producer
 // waits for the consumer to finish (a 64 KiB stream ran at 0.65× a
-// two-slot copy loop, against 0.9× with three). CapacityFor(maxMsg,
-// Records) is therefore room for three records of the largest message and
-// the header of the next, rounded up to pages, never less than MinCap:
-// one record is always writable while another is read.
+// two-slot copy loop, against 0.9× with three). And the producer needs
+// the next record's header free as well as its own record: with records
+// of the largest size, that header is the first word of the oldest record
+// still in the ring, so writing message k waits until message k-R+1 is
+// released, R the records of room. Three records thus keep one message
+// in flight besides the one being written, not two. CapacityFor(maxMsg,
+// Records) is room for four records of the largest message and the
+// header of the next, rounded up to pages, never less than MinCap: while
+// the consumer reads one message, the producer has finished the next and
+// writes the one after, as in a C ring of three slots
+// (scripts/crosscheck/ref.c's zcstream and cpstream).
 //
-// Depth: three records keep the two sides in step, one message apart, and
-// a stream of small or medium messages then pays a hand-off on almost
-// every message. Capacity gives the transports' rings at least StreamCap
+// Depth: a few records keep the two sides in step, a message or two
+// apart, and a stream of small or medium messages then pays a hand-off on
+// almost every message. Capacity gives the transports' rings at least StreamCap
 // (1 MiB), the depth of the SPSC floor ring a C programmer writes for a
 // stream (16 slots of 64 KiB), so that the producer works up to a
 // megabyte ahead of the consumer. Ping-pong traffic is not spread over
@@ -155,9 +162,10 @@ var (
 func align8(n int) int { return (n + Align - 1) &^ (Align - 1) }
 
 // Records is how many records of the largest message a ring of Capacity
-// holds: one being written while another is read, and one more so that
-// the producer can wrap while the consumer reads (see the package doc).
-const Records = 3
+// holds: one being written, one finished and waiting, one being read, and
+// the one whose first word is the next record's header (see the package
+// doc).
+const Records = 4
 
 // Capacity returns the size of the data area of a transport's ring for
 // messages of up to maxMsg bytes: CapacityFor(maxMsg, Records), and at

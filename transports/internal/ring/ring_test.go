@@ -171,6 +171,62 @@ func TestStreamDepth(t *testing.T) {
 	}
 }
 
+// TestLargestMessageDepth: with messages of the largest size, a
+// transport's ring (Init) lets the producer finish two messages while the
+// consumer holds a third, at every point of a lap, and from the second
+// lap on makes it wait for a fourth: the depth of a C ring of three slots
+// (scripts/crosscheck/ref.c).
+// The next record's header, which must be free too, is the first word of
+// the oldest record in the ring, so three records of room would give one.
+func TestLargestMessageDepth(t *testing.T) {
+	for _, size := range []int{StreamCap, StreamCap + 4096, 3 << 20} {
+		mem := alignedMem(Size(size))
+		r, err := Init(mem, size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := attachPair(t, r, mem, Capacity(size), "spin")
+		msg := make([]byte, size)
+		next := uint64(0) // the next message the producer sends
+		// send sends the next message if it fits without waiting: with
+		// the stop flag up, a Send that would wait returns ErrInterrupted.
+		send := func() bool {
+			fill(msg, next)
+			x.pstop.Store(true)
+			defer x.pstop.Store(false)
+			err := x.p.Send(msg)
+			if errors.Is(err, ErrInterrupted) {
+				return false
+			}
+			if err != nil {
+				t.Fatalf("size %d: send %d: %v", size, next, err)
+			}
+			next++
+			return true
+		}
+		send()
+		for held := uint64(0); held < 3*Records; held++ {
+			v, err := x.c.Peek()
+			if err != nil {
+				t.Fatalf("size %d: peek %d: %v", size, held, err)
+			}
+			if err := check(v, held); err != nil {
+				t.Fatalf("size %d: %v", size, err)
+			}
+			for send() {
+			}
+			// The first lap has the unused end of the area as well.
+			ahead := next - held - 1
+			if ahead < 2 || (held >= Records && ahead != 2) {
+				t.Fatalf("size %d, consumer holding message %d (producer at offset %d): %d messages fit behind it, want 2", size, held, x.p.off, ahead)
+			}
+			if err := x.c.Release(); err != nil {
+				t.Fatalf("size %d: release %d: %v", size, held, err)
+			}
+		}
+	}
+}
+
 // roundTrip sends one message of n bytes and receives it at once.
 func roundTrip(t *testing.T, x *pair, n int, seq uint64, buf []byte) {
 	t.Helper()
