@@ -416,8 +416,11 @@ func (r *Results) isQueueRef(t string) bool {
 // judgeC5: queues against pipes and Unix sockets by round trip, at every
 // size a queue ran (every size at or under its limit that the run
 // measured) and every claim pin: the best queue against the best pipe or
-// Unix socket, paired. A size is one where queues keep up if they are not
-// slower at any pin. Holds if they keep up at every size; holds only when
+// Unix socket, paired. A size is one where queues keep up if at no pin
+// they are slower by more than SameTolerance (the paired ratio's median):
+// a queue a few per cent behind a pipe keeps up with it, and a rule that
+// called it slower would turn on which side of 1 a 4 % difference's
+// interval fell in a given run. Holds if they keep up at every size; holds only when
 // messages are small if they keep up at the smaller sizes and not at
 // larger ones; does not hold if they are slower at the smallest. The
 // figures say, per queue, which sizes of the suite it ran, which under its
@@ -438,7 +441,7 @@ func judgeC5(r *Results) Verdict {
 			}
 			txt, o := r.versus(m, mq, ref)
 			figs = append(figs, fmt.Sprintf("pin=%s, %s at %s: %s", pin, m.Name, SizeLabel(size), txt))
-			if o == Worse {
+			if o == Worse && !r.withinSame(mq, ref, m) {
 				slowAt[size] = append(slowAt[size], "pin="+pin)
 			}
 			if !slices.Contains(keep, size) {
@@ -476,7 +479,7 @@ func judgeC5(r *Results) Verdict {
 	for _, s := range slower {
 		slowText = append(slowText, SizeLabel(s)+" ("+strings.Join(slowAt[s], ", ")+")")
 	}
-	v.Figures = append(v.Figures, "queues keep up with pipes and Unix sockets at "+orNone(sizeLabels(kept))+"; slower at "+orNone(slowText))
+	v.Figures = append(v.Figures, fmt.Sprintf("queues keep up with pipes and Unix sockets (not slower, or by at most %.0f %%) at %s; slower at %s", 100*SameTolerance, orNone(sizeLabels(kept)), orNone(slowText)))
 	switch {
 	case len(slower) == 0:
 		v.Status = Holds
@@ -557,8 +560,17 @@ func judgeC6(r *Results) Verdict {
 	return v
 }
 
+// withinSame reports whether a's figure by m is within SameTolerance of
+// b's: the median of their paired ratio (a ÷ b, round by round) differs
+// from 1 by at most SameTolerance.
+func (r *Results) withinSame(a, b point, m metric) bool {
+	s := r.Pair(a.Key, b.Key, m.Unit).Summary
+	return s.Valid() && math.Abs(s.Median-1) <= SameTolerance
+}
+
 // SameTolerance is the relative difference under which C7 calls fifo and
-// pipe the same even when the interval of their paired ratio excludes 1.
+// pipe the same, and C5 counts a queue as keeping up with a pipe or Unix
+// socket, even when the interval of their paired ratio excludes 1.
 const SameTolerance = 0.10
 
 // c7Same judges "a FIFO behaves like a pipe once open": fifo against pipe

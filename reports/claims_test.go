@@ -97,6 +97,12 @@ func TestClaimRules(t *testing.T) {
 		{"C5 slower", func() *fx {
 			return new(fx).config("msgmax", "8192").ping("sysv-mq", flat(20000), 64, 1024).ping("unix-stream", flat(9000), std...)
 		}, "C5", DoesNotHold, "slower than pipes or Unix sockets already at the smallest size", "slower at 64 B (pin=split), 1 KiB (pin=split)", ""},
+		{"C5 a few per cent behind keeps up", func() *fx {
+			return new(fx).config("mq-msgsize-max", "8192").ping("posix-mq", flat(9300), 64, 1024, 4096).ping("pipe", flat(9000), std...)
+		}, "C5", Holds, "at every size they ran", "(posix-mq is slower than it, 1.03× its time)", "slower at 64 B"},
+		{"C5 beyond the tolerance", func() *fx {
+			return new(fx).config("mq-msgsize-max", "8192").ping("posix-mq", flat(10500), 64, 1024, 4096).ping("pipe", flat(9000), std...)
+		}, "C5", DoesNotHold, "slower than pipes or Unix sockets already at the smallest size", "slower at 64 B (pin=split), 1 KiB (pin=split), 4 KiB (pin=split)", ""},
 		{"C5 no reference", func() *fx { return new(fx).ping("posix-mq", flat(8000), 64) }, "C5", NotMeasured, "needs ping-pong results", "", ""},
 
 		{"C6 both halves hold", func() *fx {

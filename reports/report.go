@@ -275,7 +275,7 @@ func (rep *Report) document(res *Results, opts Options) []block {
 		"Placement: pin=split puts the two processes on different CPUs, pin=same on one CPU. Verdicts and rankings are computed at every placement in the results; the latency, frontier and api charts are drawn at each placement, the other charts at pin=" + res.mainPin(results.BenchPingPong) + ", and the pin chart sets the two side by side.",
 		"API: per transport, api=raw where it exists, else api=runtime. api=zerocopy (the shared-memory transports' borrow/commit interface, no copy into or out of the ring) is always reported on its own, never mixed with the copying APIs.",
 		"Classes: shared memory = the shm-*, mmap-* and sysvshm-* transports; kernel transports (message passing) = every other transport. Shared memory is judged in two classes, like with like: spinning (*-spin, and shm-hybrid, which spins up to about a futex wake-up's cost before it sleeps) and blocking (futex, sem, sysvsem, eventfd, signal waits), each against the best kernel transport. A spinner's price is its CPU: cpu-ns/op covers both processes, and CPUs busy = cpu-ns/op ÷ ns/op.",
-		fmt.Sprintf("C7 treats fifo and pipe as the same when their paired ratio is not distinguishable from 1 or their medians differ by at most %.0f %%.", 100*SameTolerance),
+		fmt.Sprintf("C7 treats fifo and pipe as the same when their paired ratio is not distinguishable from 1 or its median differs from 1 by at most %.0f %%; C5 counts a queue as keeping up with pipes and Unix sockets on the same terms.", 100*SameTolerance),
 	}})
 
 	if len(res.Warnings) > 0 {

@@ -133,17 +133,24 @@ func TestOpenRejects(t *testing.T) {
 	}
 }
 
+// transportPair is a spinning pair on a transport's ring for messages of
+// up to maxMsg bytes (Init: Capacity(maxMsg)).
+func transportPair(t *testing.T, maxMsg int) *pair {
+	t.Helper()
+	mem := alignedMem(Size(maxMsg))
+	r, err := Init(mem, maxMsg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return attachPair(t, r, mem, Capacity(maxMsg), "spin")
+}
+
 // TestStreamDepth: a transport's ring (Init) lets the producer work a
 // StreamCap ahead of a consumer that reads nothing, 15 messages of 64 KiB,
 // and then makes it wait; the consumer gets them all, in order.
 func TestStreamDepth(t *testing.T) {
 	const size = 64 << 10
-	mem := alignedMem(Size(size))
-	r, err := Init(mem, size)
-	if err != nil {
-		t.Fatal(err)
-	}
-	x := attachPair(t, r, mem, Capacity(size), "spin")
+	x := transportPair(t, size)
 	msg := make([]byte, size)
 	sent := 0
 	for ; x.fits(size); sent++ {
@@ -180,12 +187,7 @@ func TestStreamDepth(t *testing.T) {
 // the oldest record in the ring, so three records of room would give one.
 func TestLargestMessageDepth(t *testing.T) {
 	for _, size := range []int{StreamCap, StreamCap + 4096, 3 << 20} {
-		mem := alignedMem(Size(size))
-		r, err := Init(mem, size)
-		if err != nil {
-			t.Fatal(err)
-		}
-		x := attachPair(t, r, mem, Capacity(size), "spin")
+		x := transportPair(t, size)
 		msg := make([]byte, size)
 		next := uint64(0) // the next message the producer sends
 		// send sends the next message if it fits without waiting: with
