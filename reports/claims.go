@@ -562,11 +562,14 @@ func judgeC6(r *Results) Verdict {
 
 // withinSame reports whether a's figure by m is within SameTolerance of
 // b's: the median of their paired ratio (a ÷ b, round by round) differs
-// from 1 by at most SameTolerance.
+// from 1 by at most SameTolerance (nearOne).
 func (r *Results) withinSame(a, b point, m metric) bool {
-	s := r.Pair(a.Key, b.Key, m.Unit).Summary
-	return s.Valid() && math.Abs(s.Median-1) <= SameTolerance
+	return nearOne(r.Pair(a.Key, b.Key, m.Unit).Summary)
 }
+
+// nearOne reports whether the median of a summary of ratios is within
+// SameTolerance of 1.
+func nearOne(s Summary) bool { return s.Valid() && math.Abs(s.Median-1) <= SameTolerance }
 
 // SameTolerance is the relative difference under which C7 calls fifo and
 // pipe the same, and C5 counts a queue as keeping up with a pipe or Unix
@@ -603,7 +606,7 @@ func (r *Results) c7Same() (part, []string) {
 		p := r.Pair(c.kf, c.kp, c.m.Unit)
 		s := SummarizeAt(p.Ratios, 1-Alpha/float64(len(cmps)))
 		label := fmt.Sprintf("%s at %s", c.m.Name, SizeLabel(c.size))
-		if !s.Valid() || (s.Lo <= 1 && s.Hi >= 1) || math.Abs(s.Median-1) <= SameTolerance {
+		if !s.Valid() || (s.Lo <= 1 && s.Hi >= 1) || nearOne(s) {
 			same = append(same, label)
 			continue
 		}

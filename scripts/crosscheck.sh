@@ -169,7 +169,7 @@ c_case() {
 			local units=ns/op
 			$big && units=ns/op,MB/s
 			ipcbench_case "$name" "$units" "$ipc_out" "${args[@]}"
-			if $big; then grep "^Benchmark$name-" "$WORK/kept.txt" >>"$stream_out"; fi
+			if $big; then one_line "$name" "$WORK/kept.txt" "$stream_out"; fi
 			if $streams; then
 				local api
 				for api in raw zerocopy; do

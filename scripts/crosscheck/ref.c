@@ -58,7 +58,7 @@
 
 enum { SIZE = 64, SPINS = 2048, RING = 32 << 10, SSIZE = 64 << 10, SSLOTS = (1 << 20) / SSIZE, BIG = 1 << 20, BIGSLOTS = 3, PIECE = 4 << 10 };
 
-static const char *mode, *mode_name;
+static const char *mode;
 
 static void die(const char *what) {
 	perror(what);
@@ -203,7 +203,7 @@ static void sring_serve(struct sring *r, enum check how) {
 			break;
 		}
 		if (bad) {
-			fprintf(stderr, "ref: %s: message %llu arrived wrong\n", mode_name, (unsigned long long)r->own);
+			fprintf(stderr, "ref: %s: message %llu arrived wrong\n", mode, (unsigned long long)r->own);
 			exit(1);
 		}
 		__atomic_store_n(r->tail, ++r->own, __ATOMIC_RELEASE);
@@ -276,7 +276,7 @@ int main(int argc, char **argv) {
 		fprintf(stderr, "usage: ref cacheline|futex|pipe|unix|ring|ringstream|zcstream|cpstream split|same MILLISECONDS\n");
 		return 2;
 	}
-	mode = mode_name = argv[1];
+	mode = argv[1];
 	int split = !strcmp(argv[2], "split");
 	double budget = atof(argv[3]) * 1e6;
 	const char *name;
